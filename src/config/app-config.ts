@@ -1,0 +1,193 @@
+import { resolve } from 'node:path';
+import { isIP } from 'node:net';
+
+/** Every setting of the service, parsed once at start-up (STYLE.md rule 10). */
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly adminToken: string | undefined;
+  readonly auth: AuthConfig;
+  readonly freeDailyQuota: number;
+  readonly creditsPerPremium: number;
+  readonly creditsPerStandard: number;
+  readonly defaultTier: Tier;
+  readonly budgetMonthlyCapMicros: number;
+  readonly budgetHardCapMicros: number | undefined;
+  readonly rateLimitPerMinute: number;
+  readonly reservationTimeoutSeconds: number;
+  readonly openai: { readonly apiKey: string | undefined; readonly baseUrl: string | undefined; readonly imageModel: OpenAIImageModel };
+  readonly fal: { readonly key: string | undefined; readonly baseUrl: string | undefined; readonly imageModel: string };
+  readonly cloudinaryUrl: string | undefined;
+  readonly publicBaseUrl: string;
+  readonly logLevel: LogLevel;
+  readonly redisUrl: string | undefined;
+  readonly printMaxPixels: number;
+}
+
+export type Tier = 'premium' | 'standard';
+export type OpenAIImageModel = 'dall-e-3' | 'gpt-image-1';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type AuthConfig =
+  | { readonly mode: 'dev'; readonly allowInsecure: boolean }
+  | {
+      readonly mode: 'jwt';
+      readonly secret: string | undefined;
+      readonly jwksUrl: string | undefined;
+      readonly issuer: string | undefined;
+      readonly audience: string | undefined;
+    };
+
+/** Thrown for a bad environment; the message names the variable and what it expects. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, expected: string, received: string | undefined) {
+    super(`Invalid configuration: ${variable} must be ${expected} (got ${JSON.stringify(received)})`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const MICROS_PER_DOLLAR = 1_000_000;
+
+type Env = Record<string, string | undefined>;
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `an integer from ${min} to ${max}`, value);
+  const parsed = Number(value);
+  if (parsed < min || parsed > max) throw new ConfigError(name, `an integer from ${min} to ${max}`, value);
+  return parsed;
+}
+
+function dollarsAsMicros(env: Env, name: string, fallback: number | undefined): number | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return fallback === undefined ? undefined : Math.round(fallback * MICROS_PER_DOLLAR);
+  if (!/^\d+(\.\d{1,6})?$/.test(value) || Number(value) > 1_000_000_000) {
+    throw new ConfigError(name, 'a non-negative amount of US dollars (at most 6 decimals)', value);
+  }
+  return Math.round(Number(value) * MICROS_PER_DOLLAR);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(name, `one of ${allowed.join(', ')}`, value);
+  return value as T;
+}
+
+function boolean(env: Env, name: string): boolean {
+  const value = raw(env, name);
+  if (value === undefined) return false;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(name, 'true or false', value);
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, redactUrl(value));
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, redactUrl(value));
+  return value;
+}
+
+function redactUrl(value: string): string {
+  return value.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function host(env: Env): string {
+  const value = raw(env, 'HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:_-]+$/.test(value)) throw new ConfigError('HOST', 'a host name or IP address', value);
+  return value;
+}
+
+export function isLoopbackHost(hostName: string): boolean {
+  if (hostName === 'localhost' || hostName === '::1') return true;
+  return isIP(hostName) === 4 && hostName.startsWith('127.');
+}
+
+export function parseConfig(env: Env = process.env): AppConfig {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const bindHost = host(env);
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const dataDir = resolve(raw(env, 'DATA_DIR') ?? './data');
+
+  const secret = raw(env, 'AUTH_JWT_SECRET');
+  const jwksUrl = url(env, 'AUTH_JWKS_URL', ['http:', 'https:']);
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'at least 32 characters (HS256 key)', '<redacted>');
+  }
+  const allowInsecure = boolean(env, 'ALLOW_INSECURE_DEV_AUTH');
+  const auth: AuthConfig =
+    secret !== undefined || jwksUrl !== undefined
+      ? { mode: 'jwt', secret, jwksUrl, issuer: raw(env, 'AUTH_JWT_ISSUER'), audience: raw(env, 'AUTH_JWT_AUDIENCE') }
+      : { mode: 'dev', allowInsecure };
+  if (auth.mode === 'dev' && !allowInsecure && !isLoopbackHost(bindHost)) {
+    throw new ConfigError(
+      'HOST',
+      'a loopback address in dev auth mode (set AUTH_JWT_SECRET or AUTH_JWKS_URL, or ALLOW_INSECURE_DEV_AUTH=true)',
+      bindHost,
+    );
+  }
+  const adminToken = raw(env, 'ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN', 'at least 16 characters', '<redacted>');
+  }
+
+  const cap = dollarsAsMicros(env, 'BUDGET_MONTHLY_CAP_USD', 100) as number;
+  const hardCap = dollarsAsMicros(env, 'BUDGET_HARD_CAP_USD', undefined);
+  if (hardCap !== undefined && hardCap < cap) {
+    throw new ConfigError('BUDGET_HARD_CAP_USD', 'at least BUDGET_MONTHLY_CAP_USD', raw(env, 'BUDGET_HARD_CAP_USD'));
+  }
+
+  const cloudinaryUrl = raw(env, 'CLOUDINARY_URL');
+  if (cloudinaryUrl !== undefined && !/^cloudinary:\/\/[^:]+:[^@]+@[^/?]+/.test(cloudinaryUrl)) {
+    throw new ConfigError('CLOUDINARY_URL', 'cloudinary://API_KEY:API_SECRET@CLOUD_NAME', redactUrl(cloudinaryUrl));
+  }
+
+  return {
+    port,
+    host: bindHost,
+    databaseUrl,
+    dataDir,
+    adminToken,
+    auth,
+    freeDailyQuota: integer(env, 'FREE_DAILY_QUOTA', 3, 0, 1000),
+    creditsPerPremium: integer(env, 'CREDITS_PER_PREMIUM', 1, 1, 1000),
+    creditsPerStandard: integer(env, 'CREDITS_PER_STANDARD', 1, 1, 1000),
+    defaultTier: oneOf(env, 'DEFAULT_TIER', ['premium', 'standard'] as const, 'premium'),
+    budgetMonthlyCapMicros: cap,
+    budgetHardCapMicros: hardCap,
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 30, 1, 1_000_000),
+    reservationTimeoutSeconds: integer(env, 'RESERVATION_TIMEOUT_SECONDS', 120, 1, 86_400),
+    openai: {
+      apiKey: raw(env, 'OPENAI_API_KEY'),
+      baseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']),
+      imageModel: oneOf(env, 'OPENAI_IMAGE_MODEL', ['dall-e-3', 'gpt-image-1'] as const, 'dall-e-3'),
+    },
+    fal: {
+      key: raw(env, 'FAL_KEY'),
+      baseUrl: url(env, 'FAL_BASE_URL', ['http:', 'https:']),
+      imageModel: raw(env, 'FAL_IMAGE_MODEL') ?? 'fal-ai/flux/schnell',
+    },
+    cloudinaryUrl,
+    publicBaseUrl: (url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? `http://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`).replace(/\/$/, ''),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    printMaxPixels: integer(env, 'PRINT_MAX_PIXELS', 600_000_000, 1, 2_000_000_000),
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
