@@ -1,0 +1,81 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import { AppModule, type AppOptions } from './app.module';
+import { createRootLogger, PinoNestLogger } from './common/logging';
+import { createValidationPipe } from './common/http/validation';
+import { ProblemFilter } from './common/http/problem.filter';
+import { problem } from './common/http/problem';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface CreateAppOptions extends AppOptions {
+  readonly logger?: Logger;
+}
+
+/** Builds the HTTP application (also used by the e2e tests, with their own config and clock). */
+export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createRootLogger(options.config.logLevel);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const header = request.headers['x-request-id'];
+      const given = Array.isArray(header) ? header[0] : header;
+      return given && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    void reply.header('X-Request-Id', request.id);
+    if (!['POST', 'PUT', 'PATCH'].includes(request.method)) return;
+    const type = request.headers['content-type'];
+    if (type !== undefined && !/^application\/json\s*(;|$)/i.test(type)) {
+      const body = { ...problem('unsupported_media_type', `Content-Type ${type} is not accepted; send application/json`), requestId: request.id };
+      return reply.status(415).header('Content-Type', 'application/problem+json').send(body);
+    }
+  });
+  fastify.addHook('onResponse', async (request: FastifyRequest & { userId?: string }, reply: FastifyReply) => {
+    request.log.info(
+      {
+        requestId: request.id,
+        userId: request.userId,
+        method: request.method,
+        route: request.routeOptions?.url ?? request.url.split('?')[0],
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    );
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: false,
+    abortOnError: false,
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('genledger')
+      .setDescription('AI image generations sold without losing money: credits, budget, cache, print assets.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'user-jwt')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-User-Id' }, 'dev-user')
+      .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'admin')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  return app;
+}

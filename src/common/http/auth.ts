@@ -1,0 +1,137 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  Inject,
+  Injectable,
+  SetMetadata,
+  createParamDecorator,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { timingSafeEqual } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { DomainError } from '../domain-error';
+
+export const USER_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+type Access = 'public' | 'user' | 'admin';
+const ACCESS = 'genledger:access';
+
+/** No credentials needed (health, docs, metrics, dashboard page, media). */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS, 'public');
+/** `Authorization: Bearer <ADMIN_TOKEN>` (or dev mode without an admin token). */
+export const AdminOnly = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS, 'admin');
+
+interface AuthenticatedRequest extends FastifyRequest {
+  userId?: string;
+  actor?: string;
+}
+
+/** The calling user's id, as established by the AuthGuard (never from the body or query). */
+export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): string => {
+  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+  if (!request.userId) throw new DomainError('unauthorized', 'No authenticated user');
+  return request.userId;
+});
+
+/** Who acts, for event metadata: `user:<id>` or `admin`. */
+export const CurrentActor = createParamDecorator((_: unknown, context: ExecutionContext): string => {
+  return context.switchToHttp().getRequest<AuthenticatedRequest>().actor ?? 'anonymous';
+});
+
+/** API.md "Who is calling": JWT bearer or dev `X-User-Id` for users, the admin token for admins. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly jwks: JWTVerifyGetKey | undefined;
+  private readonly secret: Uint8Array | undefined;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    if (config.auth.mode === 'jwt') {
+      this.secret = config.auth.secret ? new TextEncoder().encode(config.auth.secret) : undefined;
+      this.jwks = config.auth.jwksUrl ? createRemoteJWKSet(new URL(config.auth.jwksUrl)) : undefined;
+    }
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const access =
+      this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? 'user';
+    if (access === 'public') return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (access === 'admin') {
+      this.checkAdmin(request);
+      request.actor = 'admin';
+      return true;
+    }
+    request.userId = await this.authenticateUser(request);
+    request.actor = `user:${request.userId}`;
+    return true;
+  }
+
+  private checkAdmin(request: FastifyRequest): void {
+    const token = bearer(request);
+    if (!this.config.adminToken) {
+      if (this.config.auth.mode === 'dev') return;
+      throw new DomainError('forbidden', 'Admin calls are disabled: ADMIN_TOKEN is not configured');
+    }
+    if (token === undefined) throw new DomainError('unauthorized', 'Admin calls need Authorization: Bearer <admin token>');
+    if (!safeEqual(token, this.config.adminToken)) {
+      throw new DomainError('forbidden', 'This token may not make admin calls');
+    }
+  }
+
+  private async authenticateUser(request: FastifyRequest): Promise<string> {
+    if (this.config.auth.mode === 'dev') {
+      const header = request.headers['x-user-id'];
+      const userId = Array.isArray(header) ? header[0] : header;
+      if (!userId) throw new DomainError('unauthorized', 'Dev auth mode: send the user id in the X-User-Id header');
+      if (!USER_ID_PATTERN.test(userId)) {
+        throw new DomainError('validation_failed', 'X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-]', {
+          errors: [{ field: 'X-User-Id', message: 'must be 1-128 characters of [A-Za-z0-9._:@-]' }],
+        });
+      }
+      return userId;
+    }
+    const token = bearer(request);
+    if (!token) throw new DomainError('unauthorized', 'Send Authorization: Bearer <JWT>');
+    const { issuer, audience } = this.config.auth;
+    try {
+      const options = { issuer, audience, algorithms: this.secret ? ['HS256'] : undefined };
+      const { payload } = this.secret
+        ? await jwtVerify(token, this.secret, options)
+        : await jwtVerify(token, this.jwks as JWTVerifyGetKey, options);
+      if (typeof payload.sub !== 'string' || !USER_ID_PATTERN.test(payload.sub)) {
+        throw new DomainError('unauthorized', 'The token subject is not a valid user id');
+      }
+      return payload.sub;
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw new DomainError('unauthorized', `Invalid token: ${tokenProblem(error)}`);
+    }
+  }
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  return match?.[1];
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** jose's error codes say what was wrong without echoing the token. */
+function tokenProblem(error: unknown): string {
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'ERR_JWT_EXPIRED') return 'expired';
+  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'signature does not verify';
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return `claim check failed (${(error as { claim?: string }).claim ?? 'claim'})`;
+  if (code.startsWith('ERR_JW')) return 'malformed or unverifiable';
+  return 'could not be verified';
+}

@@ -1,0 +1,212 @@
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { exclusivePGliteDriver } from './exclusive-pglite-pool';
+import { DataDirLock } from './data-dir-lock';
+
+/** Anything that runs SQL: the database itself, or one open transaction. */
+export interface Sql {
+  query<T = Record<string, any>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export type DatabaseKind = 'postgres' | 'pglite';
+export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL; when absent, the embedded PGlite is used. */
+  readonly url?: string;
+  /** PGlite directory (`memory://` for a throw-away one). */
+  readonly pgliteDir?: string;
+  readonly migrations: ReadonlyArray<new () => MigrationInterface>;
+  readonly poolSize?: number;
+  readonly applicationName?: string;
+}
+
+type Unlisten = () => Promise<void>;
+
+/**
+ * The one way the service talks to its database: plain SQL (the same text on PostgreSQL and
+ * PGlite), transactions that hand a transaction-bound `Sql` to the caller, LISTEN/NOTIFY, and the
+ * TypeORM data source that owns the connections and runs the migrations.
+ */
+export class Database implements Sql {
+  private constructor(
+    readonly kind: DatabaseKind,
+    readonly dataSource: DataSource,
+    private readonly url: string | undefined,
+    private readonly pglite: import('@electric-sql/pglite').PGlite | undefined,
+    private readonly lock: DataDirLock | undefined,
+  ) {}
+
+  static async open(options: OpenDatabaseOptions): Promise<Database> {
+    if (options.url) {
+      const dataSource = new DataSource({
+        type: 'postgres',
+        url: options.url,
+        migrations: [...options.migrations],
+        migrationsTableName: 'schema_migrations',
+        synchronize: false,
+        installExtensions: false,
+        parseInt8: true,
+        poolSize: options.poolSize ?? 10,
+        applicationName: options.applicationName ?? 'genledger',
+        connectTimeoutMS: 5000,
+        logging: false,
+      });
+      await dataSource.initialize();
+      return new Database('postgres', dataSource, options.url, undefined, undefined);
+    }
+
+    const dir = options.pgliteDir ?? 'memory://';
+    const lock = dir.startsWith('memory://') ? undefined : DataDirLock.acquire(dir);
+    try {
+      const { PGlite } = await import('@electric-sql/pglite');
+      const pglite = await PGlite.create(dir.startsWith('memory://') ? dir : join(dir));
+      const dataSource = new DataSource({
+        type: 'postgres',
+        driver: exclusivePGliteDriver(pglite),
+        migrations: [...options.migrations],
+        migrationsTableName: 'schema_migrations',
+        synchronize: false,
+        installExtensions: false,
+        logging: false,
+      });
+      await dataSource.initialize();
+      return new Database('pglite', dataSource, undefined, pglite, lock);
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.dataSource.runMigrations({ transaction: 'each' });
+  }
+
+  async hasPendingMigrations(): Promise<boolean> {
+    return this.dataSource.showMigrations();
+  }
+
+  async query<T = Record<string, any>>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await runOn<T>(runner, text, params);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction. On PGlite the session is held for the whole transaction, so
+   * every query inside must go through the `Sql` handed to `work` (a query on the database itself
+   * would wait for this transaction to end).
+   */
+  async transaction<T>(work: (tx: Sql) => Promise<T>, isolation: IsolationLevel = 'READ COMMITTED'): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction(isolation);
+      const tx: Sql = { query: (text, params = []) => runOn(runner, text, params) };
+      let result: T;
+      try {
+        result = await work(tx);
+      } catch (error) {
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+      await runner.commitTransaction();
+      return result;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Calls `handler` for each NOTIFY on `channel`; returns a function that stops listening. */
+  async listen(channel: string, handler: (payload: string) => void): Promise<Unlisten> {
+    if (this.pglite) {
+      return this.pglite.listen(channel, handler);
+    }
+    const client = new Client({ connectionString: this.url, application_name: 'genledger-listen' });
+    client.on('error', () => undefined);
+    await client.connect();
+    client.on('notification', (message) => {
+      if (message.channel === channel) handler(message.payload ?? '');
+    });
+    await client.query(`LISTEN "${channel.replace(/"/g, '')}"`);
+    return async () => {
+      await client.end().catch(() => undefined);
+    };
+  }
+
+  /**
+   * A dedicated PostgreSQL session for session-level advisory locks (leader election). PGlite is a
+   * single process behind a directory lock, so there every lock is trivially held.
+   */
+  async openSession(): Promise<DedicatedSession> {
+    if (this.kind === 'pglite') return new EmbeddedSession();
+    const client = new Client({ connectionString: this.url, application_name: 'genledger-leader' });
+    await client.connect();
+    return new PostgresSession(client);
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.pglite?.close();
+    this.lock?.release();
+  }
+}
+
+export interface DedicatedSession {
+  tryAdvisoryLock(key: string): Promise<boolean>;
+  unlock(key: string): Promise<void>;
+  /** Resolves when the session breaks (its locks are gone). */
+  readonly lost: Promise<void>;
+  close(): Promise<void>;
+}
+
+class PostgresSession implements DedicatedSession {
+  readonly lost: Promise<void>;
+
+  constructor(private readonly client: Client) {
+    this.lost = new Promise((resolve) => {
+      client.on('error', () => resolve());
+      client.on('end', () => resolve());
+    });
+  }
+
+  async tryAdvisoryLock(key: string): Promise<boolean> {
+    const { rows } = await this.client.query<{ locked: boolean }>(
+      'select pg_try_advisory_lock(hashtextextended($1, 0)) as locked',
+      [key],
+    );
+    return rows[0]?.locked === true;
+  }
+
+  async unlock(key: string): Promise<void> {
+    await this.client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+class EmbeddedSession implements DedicatedSession {
+  readonly lost = new Promise<void>(() => undefined);
+  async tryAdvisoryLock(): Promise<boolean> {
+    return true;
+  }
+  async unlock(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+async function runOn<T>(runner: QueryRunner, text: string, params: readonly unknown[]): Promise<T[]> {
+  const result = await runner.query(text, [...params], true);
+  return (result.records ?? []) as T[];
+}
+
+/** The PostgreSQL SQLSTATE of an error thrown by a query (TypeORM wraps the driver's error). */
+export function sqlState(error: unknown): string | undefined {
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  return typeof code === 'string' ? code : undefined;
+}

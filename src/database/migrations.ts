@@ -1,0 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+import { CreateEventStore1764000000000 } from '../event-store/migrations/1764000000000-create-event-store';
+
+/** Every schema change, in order. The schema changes only through these (never `synchronize`). */
+export const ALL_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [CreateEventStore1764000000000];

@@ -1,0 +1,137 @@
+import type { Sql } from '../database/database';
+import type { DomainEvent, EventMetadata, RecordedEvent } from './event-types';
+import { ConcurrencyError } from './event-types';
+import type { EventStore } from './event-store';
+
+/** Emmett's decider: pure functions over a stream (STYLE.md rule 1). */
+export interface Decider<State, Command, Event extends DomainEvent> {
+  decide(command: Command, state: State): readonly Event[];
+  evolve(state: State, event: Event): State;
+  initialState(): State;
+}
+
+/** How a decider's state is kept between commands, so a long stream is not folded every time. */
+export interface SnapshotCodec<State> {
+  /** Bump when the state's shape changes: older snapshots are then ignored and rebuilt. */
+  readonly version: number;
+  serialize(state: State): unknown;
+  deserialize(json: unknown): State;
+}
+
+export interface HandleOptions<State> {
+  readonly metadata?: EventMetadata;
+  readonly snapshot?: SnapshotCodec<State>;
+  /**
+   * Serialise deciders of this stream with a transaction-scoped advisory lock instead of racing
+   * and retrying: for hot streams (an account under a burst, the monthly budget) where optimistic
+   * retries would mostly fail. The expected-version check still guards the append.
+   */
+  readonly lockStream?: boolean;
+  readonly maxAttempts?: number;
+  /** Run inside this open transaction (the caller commits). */
+  readonly tx?: Sql;
+}
+
+export interface HandleResult<State, Event extends DomainEvent> {
+  readonly state: State;
+  readonly newEvents: readonly Event[];
+  readonly version: number;
+}
+
+/**
+ * load -> decide -> append with the expected version (STYLE.md rule 6), retried a bounded number
+ * of times on a concurrency conflict by re-reading the stream.
+ */
+export async function handleCommand<State, Command, Event extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<State, Command, Event>,
+  command: Command,
+  options: HandleOptions<State> = {},
+): Promise<HandleResult<State, Event>> {
+  const maxAttempts = options.maxAttempts ?? 8;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (options.tx) {
+        return await decideAndAppend(store, options.tx, streamId, decider, command, options);
+      }
+      const result = await store.database.transaction((tx) =>
+        decideAndAppend(store, tx, streamId, decider, command, options),
+      );
+      if (result.newEvents.length > 0) store.notifyAppended();
+      return result;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts || options.tx) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}
+
+async function decideAndAppend<State, Command, Event extends DomainEvent>(
+  store: EventStore,
+  tx: Sql,
+  streamId: string,
+  decider: Decider<State, Command, Event>,
+  command: Command,
+  options: HandleOptions<State>,
+): Promise<HandleResult<State, Event>> {
+  if (options.lockStream) {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [streamId]);
+  }
+  const { state: loaded, version } = await loadState(store, tx, streamId, decider, options.snapshot);
+  const newEvents = decider.decide(command, loaded);
+  if (newEvents.length === 0) return { state: loaded, newEvents, version };
+  const appended = await store.append(streamId, newEvents, {
+    expectedVersion: version === 0 ? 'no_stream' : version,
+    metadata: options.metadata,
+    tx,
+  });
+  const state = newEvents.reduce(decider.evolve, loaded);
+  if (options.snapshot) await saveSnapshot(tx, streamId, appended.nextExpectedVersion, state, options.snapshot);
+  return { state, newEvents, version: appended.nextExpectedVersion };
+}
+
+/** The current state of a stream: the newest usable snapshot plus the events after it. */
+export async function loadState<State, Event extends DomainEvent>(
+  store: EventStore,
+  sql: Sql,
+  streamId: string,
+  decider: Pick<Decider<State, unknown, Event>, 'evolve' | 'initialState'>,
+  snapshot?: SnapshotCodec<State>,
+): Promise<{ state: State; version: number }> {
+  let state = decider.initialState();
+  let version = 0;
+  if (snapshot) {
+    const rows = await sql.query<{ stream_version: number; state: unknown }>(
+      'SELECT stream_version, state FROM stream_snapshots WHERE stream_id = $1 AND codec_version = $2',
+      [streamId, snapshot.version],
+    );
+    if (rows[0]) {
+      state = snapshot.deserialize(rows[0].state);
+      version = Number(rows[0].stream_version);
+    }
+  }
+  const events = (await store.readStream(streamId, { from: version + 1, sql })) as RecordedEvent<Event>[];
+  for (const event of events) {
+    state = decider.evolve(state, { type: event.type, data: event.data } as Event);
+    version = event.streamPosition;
+  }
+  return { state, version };
+}
+
+async function saveSnapshot<State>(
+  tx: Sql,
+  streamId: string,
+  version: number,
+  state: State,
+  codec: SnapshotCodec<State>,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO stream_snapshots (stream_id, stream_version, codec_version, state)
+     VALUES ($1, $2, $3, $4::jsonb)
+     ON CONFLICT (stream_id) DO UPDATE
+       SET stream_version = excluded.stream_version, codec_version = excluded.codec_version, state = excluded.state
+     WHERE stream_snapshots.stream_version < excluded.stream_version`,
+    [streamId, version, codec.version, JSON.stringify(codec.serialize(state))],
+  );
+}
