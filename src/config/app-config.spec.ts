@@ -1,0 +1,63 @@
+import { ConfigError, parseConfig } from './app-config';
+
+describe('parseConfig', () => {
+  it('has the documented defaults when nothing is set', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      freeDailyQuota: 3,
+      creditsPerPremium: 1,
+      creditsPerStandard: 1,
+      defaultTier: 'premium',
+      budgetMonthlyCapMicros: 100_000_000,
+      budgetHardCapMicros: undefined,
+      rateLimitPerMinute: 30,
+      reservationTimeoutSeconds: 120,
+      auth: { mode: 'dev', allowInsecure: false },
+      openai: { imageModel: 'dall-e-3' },
+      fal: { imageModel: 'fal-ai/flux/schnell' },
+      publicBaseUrl: 'http://127.0.0.1:3000',
+    });
+    expect(config.dataDir).toMatch(/data$/);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['BUDGET_MONTHLY_CAP_USD', '-5'],
+    ['BUDGET_MONTHLY_CAP_USD', 'lots'],
+    ['DATABASE_URL', 'not a url'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['FREE_DAILY_QUOTA', '2.5'],
+    ['DEFAULT_TIER', 'gold'],
+    ['OPENAI_IMAGE_MODEL', 'dall-e-2'],
+    ['ALLOW_INSECURE_DEV_AUTH', 'maybe'],
+    ['CLOUDINARY_URL', 'https://example.com'],
+    ['RESERVATION_TIMEOUT_SECONDS', '0'],
+    ['LOG_LEVEL', 'loud'],
+  ])('rejects %s=%s with a message naming the variable', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} must be`));
+  });
+
+  it('never echoes secrets in its messages', () => {
+    expect(() => parseConfig({ AUTH_JWT_SECRET: 'short-secret' })).toThrow(/AUTH_JWT_SECRET/);
+    expect(() => parseConfig({ AUTH_JWT_SECRET: 'short-secret' })).not.toThrow(/short-secret/);
+    expect(() => parseConfig({ DATABASE_URL: 'bogus://user:hunter2@db' })).not.toThrow(/hunter2/);
+  });
+
+  it('refuses dev auth on a non-loopback host unless explicitly allowed', () => {
+    expect(() => parseConfig({ HOST: '0.0.0.0' })).toThrow(/HOST must be a loopback address in dev auth mode/);
+    expect(parseConfig({ HOST: '0.0.0.0', ALLOW_INSECURE_DEV_AUTH: 'true' }).host).toBe('0.0.0.0');
+    expect(parseConfig({ HOST: '0.0.0.0', AUTH_JWT_SECRET: 'x'.repeat(32) }).auth.mode).toBe('jwt');
+  });
+
+  it('keeps money in integer micro-dollars and checks the hard cap against the soft cap', () => {
+    expect(parseConfig({ BUDGET_MONTHLY_CAP_USD: '0.000001' }).budgetMonthlyCapMicros).toBe(1);
+    expect(parseConfig({ BUDGET_MONTHLY_CAP_USD: '150', BUDGET_HARD_CAP_USD: '200' }).budgetHardCapMicros).toBe(200_000_000);
+    expect(() => parseConfig({ BUDGET_MONTHLY_CAP_USD: '150', BUDGET_HARD_CAP_USD: '100' })).toThrow(/BUDGET_HARD_CAP_USD/);
+    expect(() => parseConfig({ BUDGET_MONTHLY_CAP_USD: '1.0000001' })).toThrow(/BUDGET_MONTHLY_CAP_USD/);
+  });
+});
