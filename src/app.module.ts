@@ -3,15 +3,25 @@ import { APP_GUARD } from '@nestjs/core';
 import { CoreModule, type CoreOptions } from './config/core.module';
 import { AuthGuard } from './common/http/auth';
 import { HealthModule } from './health/health.module';
+import { ScheduleModule } from '@nestjs/schedule';
+import { BillingModule } from './billing/billing.module';
 
-export type AppOptions = CoreOptions;
+export interface AppOptions extends CoreOptions {
+  /** Run the scheduled jobs (tests call them directly instead). */
+  readonly schedule?: boolean;
+}
 
 @Module({})
 export class AppModule {
   static forRoot(options: AppOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(options), HealthModule],
+      imports: [
+        CoreModule.forRoot(options),
+        ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
+        HealthModule,
+        BillingModule,
+      ],
       providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
     };
   }

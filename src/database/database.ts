@@ -50,7 +50,7 @@ export class Database implements Sql {
         parseInt8: true,
         poolSize: options.poolSize ?? 10,
         applicationName: options.applicationName ?? 'genledger',
-        connectTimeoutMS: 5000,
+        connectTimeoutMS: 30000,
         logging: false,
       });
       await dataSource.initialize();

@@ -43,7 +43,7 @@ export function decider<Command, Event, State>(aggregate: Decider<Command, Event
                 if (message !== undefined) expect((error as DomainError).message).toMatch(message);
                 return;
               }
-              throw new Error(`Expected DomainError '${code}', but the command was accepted: ${JSON.stringify(decided)}`);
+              throw new Error(`Expected DomainError '${code}', but the command decided ${JSON.stringify(decided)}`);
             },
           };
         },

@@ -37,6 +37,8 @@ export interface TestAppOptions {
   readonly database?: Database;
   /** Force the embedded database even when PostgreSQL is available. */
   readonly embedded?: boolean;
+  /** Run the cron jobs (off by default: tests call the jobs directly). */
+  readonly schedule?: boolean;
 }
 
 /** A fresh database: PostgreSQL when the run has one, otherwise an in-memory PGlite. */
@@ -73,7 +75,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       callback();
     },
   });
-  const app = await createApp({ config, clock: options.clock, database, logger: createRootLogger(config.logLevel, sink) });
+  const app = await createApp({
+    config,
+    clock: options.clock,
+    database,
+    schedule: options.schedule ?? false,
+    logger: createRootLogger(config.logLevel, sink),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

@@ -1,0 +1,175 @@
+import { FakeClock } from '../common/clock';
+import type { Database } from '../database/database';
+import { DomainError } from '../common/domain-error';
+import { openTestDatabase } from '../../test/support/test-app';
+import { describePostgres } from '../../test/support/test-database';
+import { billingOn } from '../../test/support/billing-harness';
+
+const PREMIUM = 80_000;
+const STANDARD = 3_000;
+const meta = { actor: 'test' };
+
+function reserveFor(billing: ReturnType<typeof billingOn>['billing'], userId: string, tier: 'premium' | 'standard' = 'premium') {
+  return billing.reserve({ userId, requestedTier: tier, premiumPriceMicros: PREMIUM, standardPriceMicros: STANDARD, metadata: meta });
+}
+
+async function settle<T>(promises: Promise<T>[]) {
+  const results = await Promise.allSettled(promises);
+  const ok = results.filter((r): r is PromiseFulfilledResult<T> => r.status === 'fulfilled').map((r) => r.value);
+  const codes = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as DomainError).code ?? String(r.reason));
+  return { ok, codes };
+}
+
+describePostgres('billing under concurrency on PostgreSQL', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase({ label: 'billing' });
+    await database.migrate();
+  });
+  afterAll(async () => database.close());
+
+  it('200 concurrent reservations for 3 free + 5 paid credits: exactly 8 succeed, never negative, 0 after captures', async () => {
+    const { billing } = billingOn(database);
+    await billing.grant('burst', { credits: 5, reason: 'purchase' }, meta);
+    const { ok, codes } = await settle(Array.from({ length: 200 }, () => reserveFor(billing, 'burst')));
+    expect(ok).toHaveLength(8);
+    expect(ok.filter((r) => r.charge === 'free')).toHaveLength(3);
+    expect(ok.filter((r) => r.charge === 'paid')).toHaveLength(5);
+    expect(codes).toEqual(Array(192).fill('insufficient_credits'));
+    const during = await billing.status('burst');
+    expect(during).toMatchObject({ paidCredits: 0, reservedCredits: 5, freeRemainingToday: 0 });
+    await Promise.all(ok.map((r) => billing.capture(r, PREMIUM, meta)));
+    const after = await billing.status('burst');
+    expect(after).toMatchObject({ paidCredits: 0, reservedCredits: 0, freeRemainingToday: 0 });
+    const [row] = await database.query('SELECT paid_available, paid_reserved, paid_captured FROM account_balances WHERE user_id = $1', ['burst']);
+    expect(row).toEqual({ paid_available: 0, paid_reserved: 0, paid_captured: 5 });
+  });
+
+  it('20 concurrent grants with one externalId make exactly one grant', async () => {
+    const { billing, store } = billingOn(database);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => billing.grant('granted', { credits: 7, reason: 'purchase', externalId: 'pi_1' }, meta)),
+    );
+    expect(new Set(results.map((r) => r.grantId)).size).toBe(1);
+    expect((await billing.status('granted')).paidCredits).toBe(7);
+    const events = await store.readStream('account-granted');
+    expect(events.filter((e) => e.type === 'CreditsGranted')).toHaveLength(1);
+  });
+
+  it('concurrent requests crossing the soft cap record exactly one TierDowngraded', async () => {
+    const clock = new FakeClock('2026-05-10T10:00:00Z');
+    const { billing, store } = billingOn(database, { BUDGET_MONTHLY_CAP_USD: '0.4', FREE_DAILY_QUOTA: '1000' }, clock);
+    const { ok } = await settle(Array.from({ length: 30 }, (_, i) => reserveFor(billing, `capuser${i}`)));
+    expect(ok).toHaveLength(30);
+    const premium = ok.filter((r) => r.tier === 'premium');
+    expect(premium).toHaveLength(5);
+    expect(ok.filter((r) => r.downgraded)).toHaveLength(25);
+    const downgrades = (await store.readStream('budget-2026-05')).filter((e) => e.type === 'TierDowngraded');
+    expect(downgrades).toHaveLength(1);
+  });
+
+  it('with a hard cap, spend + reserved never exceeds it under 100 concurrent reservations', async () => {
+    const clock = new FakeClock('2026-06-10T10:00:00Z');
+    const { billing } = billingOn(database, { BUDGET_MONTHLY_CAP_USD: '0.01', BUDGET_HARD_CAP_USD: '0.05', FREE_DAILY_QUOTA: '1000' }, clock);
+    const { ok, codes } = await settle(Array.from({ length: 100 }, (_, i) => reserveFor(billing, `hard${i}`)));
+    // Standard at $0.003 each: 16 fit in $0.05 (0.048); the rest are refused.
+    expect(ok).toHaveLength(16);
+    expect(codes.every((c) => c === 'budget_exhausted')).toBe(true);
+    const { view } = await billing.budget();
+    expect(view.spendMicros + view.reservedMicros).toBeLessThanOrEqual(50_000);
+    await Promise.all(ok.map((r) => billing.capture(r, STANDARD, meta)));
+    const settled = await billing.budget();
+    expect(settled.view.spendMicros).toBe(48_000);
+    expect(settled.view.reservedMicros).toBe(0);
+  });
+});
+
+describe('billing with a fake clock (PostgreSQL when available, else PGlite)', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase({ label: 'billingclock' });
+    await database.migrate();
+  });
+  afterAll(async () => database.close());
+
+  it('a reservation made at 23:59:59 UTC and captured after midnight counts for its own day; the next day has 3 free without any job', async () => {
+    const clock = new FakeClock('2026-03-03T23:59:59Z');
+    const { billing } = billingOn(database, {}, clock);
+    const first = await reserveFor(billing, 'night');
+    await reserveFor(billing, 'night').then((r) => billing.capture(r, 1, meta));
+    await reserveFor(billing, 'night').then((r) => billing.capture(r, 1, meta));
+    clock.set('2026-03-04T00:00:01Z');
+    await billing.capture(first, PREMIUM, meta);
+    const status = await billing.status('night');
+    expect(status.freeRemainingToday).toBe(3);
+    expect(status.quotaResetsAt).toBe('2026-03-05T00:00:00.000Z');
+    const today = await reserveFor(billing, 'night');
+    expect(today.charge).toBe('free');
+    expect((await billing.status('night')).freeRemainingToday).toBe(2);
+  });
+
+  it('an expired reservation is released by the job and can no longer be captured', async () => {
+    const clock = new FakeClock('2026-03-10T12:00:00Z');
+    const { billing } = billingOn(database, { RESERVATION_TIMEOUT_SECONDS: '60' }, clock);
+    await billing.grant('crash', { credits: 1, reason: 'test' }, meta);
+    for (let i = 0; i < 3; i++) await reserveFor(billing, 'crash').then((r) => billing.capture(r, 1, meta));
+    const held = await reserveFor(billing, 'crash');
+    expect(held.charge).toBe('paid');
+    expect((await billing.status('crash')).paidCredits).toBe(0);
+    clock.advance(61_000);
+    await expect(billing.capture(held, PREMIUM, meta)).rejects.toMatchObject({ code: 'invalid_state' });
+    // Other tests' open reservations on this database expire too: count only at least ours.
+    expect(await billing.expireReservations()).toBeGreaterThanOrEqual(1);
+    expect(await billing.expireReservations()).toBe(0);
+    expect(await billing.status('crash')).toMatchObject({ paidCredits: 1, reservedCredits: 0 });
+  });
+
+  it('a month change restores Premium after a downgrade', async () => {
+    const clock = new FakeClock('2026-07-31T23:00:00Z');
+    const { billing, store } = billingOn(database, { BUDGET_MONTHLY_CAP_USD: '0.1', FREE_DAILY_QUOTA: '100' }, clock);
+    const first = await reserveFor(billing, 'monthly');
+    expect(first.tier).toBe('premium');
+    const second = await reserveFor(billing, 'monthly');
+    expect(second).toMatchObject({ tier: 'standard', downgraded: true });
+    expect((await billing.status('monthly')).tier).toBe('standard');
+    clock.set('2026-08-01T00:00:05Z');
+    await billing.evaluateBudget();
+    expect((await billing.status('monthly')).tier).toBe('premium');
+    const restored = (await store.readStream('budget-2026-08')).filter((e) => e.type === 'TierRestored');
+    expect(restored.map((e) => e.data.reason)).toEqual(['new_month']);
+    expect((await reserveFor(billing, 'monthly')).tier).toBe('premium');
+  });
+
+  it('raising the cap restores Premium', async () => {
+    const clock = new FakeClock('2026-09-15T10:00:00Z');
+    const { billing } = billingOn(database, { BUDGET_MONTHLY_CAP_USD: '0.1', FREE_DAILY_QUOTA: '100' }, clock);
+    await reserveFor(billing, 'raiser');
+    expect((await reserveFor(billing, 'raiser')).tier).toBe('standard');
+    const view = await billing.setBudgetCap(10_000_000, null, meta);
+    expect(view.tier).toBe('premium');
+    expect((await reserveFor(billing, 'raiser')).tier).toBe('premium');
+  });
+
+  it('the status at a past instant is the balance as it was then', async () => {
+    const clock = new FakeClock('2026-04-01T08:00:00Z');
+    const { billing } = billingOn(database, { RESERVATION_TIMEOUT_SECONDS: '7200' }, clock);
+    await billing.grant('history', { credits: 10, reason: 'purchase' }, meta); // 08:00 paid 10
+    clock.set('2026-04-01T09:00:00Z');
+    for (let i = 0; i < 3; i++) await reserveFor(billing, 'history').then((r) => billing.capture(r, 1, meta)); // free x3
+    clock.set('2026-04-01T10:00:00Z');
+    const paid = await reserveFor(billing, 'history'); // 10:00 paid 9, reserved 1
+    clock.set('2026-04-01T11:00:00Z');
+    await billing.capture(paid, PREMIUM, meta); // 11:00 paid 9, reserved 0
+    clock.set('2026-04-02T09:00:00Z');
+    await billing.grant('history', { credits: 5, reason: 'bonus' }, meta); // next day paid 14
+
+    const at = async (iso: string) => billing.status('history', new Date(iso));
+    expect(await at('2026-04-01T07:59:59Z')).toMatchObject({ paidCredits: 0, freeRemainingToday: 3 });
+    expect(await at('2026-04-01T08:30:00Z')).toMatchObject({ paidCredits: 10, freeRemainingToday: 3 });
+    expect(await at('2026-04-01T09:30:00Z')).toMatchObject({ paidCredits: 10, freeRemainingToday: 0 });
+    expect(await at('2026-04-01T10:30:00Z')).toMatchObject({ paidCredits: 9, reservedCredits: 1 });
+    expect(await at('2026-04-01T11:30:00Z')).toMatchObject({ paidCredits: 9, reservedCredits: 0 });
+    expect(await at('2026-04-02T08:00:00Z')).toMatchObject({ paidCredits: 9, freeRemainingToday: 3 });
+    expect(await at('2026-04-02T10:00:00Z')).toMatchObject({ paidCredits: 14 });
+  });
+});

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { BillingService } from './billing.service';
+import { BillingJobs } from './billing.jobs';
+import { CreditsController } from './credits/credits.controller';
+import { AdminBillingController } from './admin/admin-billing.controller';
+
+@Module({
+  controllers: [CreditsController, AdminBillingController],
+  providers: [BillingService, BillingJobs],
+  exports: [BillingService, BillingJobs],
+})
+export class BillingModule {}

@@ -1,0 +1,346 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig, type Tier } from '../config/app-config';
+import { Clock } from '../common/clock';
+import { IdGenerator } from '../common/ids';
+import type { Sql } from '../database/database';
+import { Database } from '../database/database';
+import { EventStore } from '../event-store/event-store';
+import { handleCommand, loadState, type SnapshotCodec } from '../event-store/command-handler';
+import type { EventMetadata } from '../event-store/event-types';
+import {
+  accountDecider,
+  accountStreamId,
+  creditStatus,
+  grantIdForExternalId,
+  type AccountCommand,
+  type AccountEvent,
+  type AccountState,
+  type ReservationKind,
+} from './domain/account';
+import {
+  budgetDecider,
+  budgetStreamId,
+  budgetView,
+  monthOf,
+  previousMonth,
+  type BudgetCommand,
+  type BudgetDefaults,
+  type BudgetEvent,
+  type BudgetState,
+  type BudgetView,
+} from './domain/budget';
+import { microsToDollars } from './domain/money';
+import { accountBalancesProjection } from './read-models/account-balances.projection';
+
+/** Both deciders keep plain-JSON state, so a snapshot is the state itself. */
+const accountSnapshot: SnapshotCodec<AccountState> = { version: 1, serialize: (s) => s, deserialize: (j) => j as AccountState };
+const budgetSnapshot: SnapshotCodec<BudgetState> = { version: 1, serialize: (s) => s, deserialize: (j) => j as BudgetState };
+
+export interface CreditStatusView {
+  readonly userId: string;
+  readonly freeRemainingToday: number;
+  readonly freeDailyQuota: number;
+  readonly paidCredits: number;
+  readonly reservedCredits: number;
+  readonly monthlySpend: number;
+  readonly monthlyCap: number;
+  readonly tier: Tier;
+  readonly quotaResetsAt: string;
+}
+
+export interface Reservation {
+  readonly reservationId: string;
+  readonly userId: string;
+  readonly month: string;
+  readonly charge: ReservationKind;
+  readonly credits: number;
+  /** The tier the budget allows for this request (Standard when Premium was downgraded). */
+  readonly tier: Tier;
+  readonly downgraded: boolean;
+  readonly priceMicros: number;
+}
+
+export interface ReserveRequest {
+  readonly userId: string;
+  readonly requestedTier: Tier;
+  readonly premiumPriceMicros: number;
+  readonly standardPriceMicros: number;
+  readonly generationId?: string;
+  readonly metadata: EventMetadata;
+}
+
+/**
+ * The money side of a generation, as the generate flow calls it: reserve before the provider,
+ * capture with the actual cost after, release on failure (TigerBeetle's pending/post/void).
+ * Budget and account change in one transaction, budget first, so a reservation is never half made
+ * and locks are always taken in the same order.
+ */
+@Injectable()
+export class BillingService implements OnModuleInit {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: EventStore,
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  private readonly monthsStarted = new Set<string>();
+  private readonly pendingMonths = new Set<string>();
+
+  onModuleInit(): void {
+    if (!this.store.inlineProjections().includes(accountBalancesProjection)) {
+      this.store.registerInline(accountBalancesProjection);
+    }
+  }
+
+  private get defaults(): BudgetDefaults {
+    return { defaultCapMicros: this.config.budgetMonthlyCapMicros, defaultHardCapMicros: this.config.budgetHardCapMicros ?? null };
+  }
+
+  async reserve(request: ReserveRequest): Promise<Reservation> {
+    const now = this.clock.now();
+    const month = monthOf(now);
+    const reservationId = this.ids.prefixed('res');
+    const result = await this.database.transaction(async (tx) => {
+      await this.ensureMonthStarted(tx, month, now, request.metadata);
+      const budget = await this.onBudget(tx, month, {
+        type: 'ReserveBudget',
+        data: {
+          ...this.defaults,
+          reservationId,
+          requestedTier: request.requestedTier,
+          premiumPriceMicros: request.premiumPriceMicros,
+          standardPriceMicros: request.standardPriceMicros,
+          now,
+        },
+      }, request.metadata);
+      const reserved = budget.newEvents.find((e) => e.type === 'BudgetReserved');
+      if (reserved?.type !== 'BudgetReserved') throw new Error('the budget decided no reservation');
+      const tier = reserved.data.tier;
+      const account = await this.onAccount(tx, request.userId, {
+        type: 'ReserveCredits',
+        data: {
+          reservationId,
+          tier,
+          creditsPerTier: tier === 'premium' ? this.config.creditsPerPremium : this.config.creditsPerStandard,
+          freeDailyQuota: this.config.freeDailyQuota,
+          timeoutSeconds: this.config.reservationTimeoutSeconds,
+          priceMicros: reserved.data.priceMicros,
+          generationId: request.generationId,
+          now,
+        },
+      }, request.metadata);
+      const credited = account.newEvents.find((e) => e.type === 'CreditsReserved');
+      if (credited?.type !== 'CreditsReserved') throw new Error('the account decided no reservation');
+      return {
+        reservationId,
+        userId: request.userId,
+        month,
+        charge: credited.data.kind,
+        credits: credited.data.credits,
+        tier,
+        downgraded: request.requestedTier === 'premium' && tier === 'standard',
+        priceMicros: reserved.data.priceMicros,
+      } satisfies Reservation;
+    });
+    this.rememberStartedMonths();
+    this.store.notifyAppended();
+    return result;
+  }
+
+  /** Settles a reservation with what the provider actually cost. */
+  async capture(reservation: Pick<Reservation, 'reservationId' | 'userId' | 'month'>, costMicros: number, metadata: EventMetadata, tx?: Sql): Promise<void> {
+    const now = this.clock.now();
+    const work = async (sql: Sql) => {
+      await this.onBudget(sql, reservation.month, { type: 'SettleBudget', data: { reservationId: reservation.reservationId, costMicros, now } }, metadata);
+      await this.onAccount(sql, reservation.userId, { type: 'CaptureReservation', data: { reservationId: reservation.reservationId, costMicros, now } }, metadata);
+    };
+    if (tx) return work(tx);
+    await this.database.transaction(work);
+    this.store.notifyAppended();
+  }
+
+  async release(reservation: Pick<Reservation, 'reservationId' | 'userId' | 'month'>, metadata: EventMetadata, tx?: Sql): Promise<void> {
+    const now = this.clock.now();
+    const work = async (sql: Sql) => {
+      await this.onBudget(sql, reservation.month, { type: 'ReleaseBudget', data: { reservationId: reservation.reservationId, now } }, metadata);
+      await this.onAccount(sql, reservation.userId, { type: 'ReleaseReservation', data: { reservationId: reservation.reservationId, reason: 'failed', now } }, metadata);
+    };
+    if (tx) return work(tx);
+    await this.database.transaction(work);
+    this.store.notifyAppended();
+  }
+
+  async grant(
+    userId: string,
+    grant: { credits: number; reason: string; externalId?: string },
+    metadata: EventMetadata,
+  ): Promise<{ grantId: string; paidCredits: number }> {
+    const grantId = this.ids.prefixed('grant');
+    const result = await handleCommand(
+      this.store,
+      accountStreamId(userId),
+      accountDecider,
+      { type: 'GrantCredits', data: { grantId, ...grant, now: this.clock.now() } } as AccountCommand,
+      { metadata: { ...metadata, userId }, snapshot: accountSnapshot, lockStream: true },
+    );
+    const effectiveId = grant.externalId ? (grantIdForExternalId(result.state, grant.externalId) ?? grantId) : grantId;
+    return { grantId: effectiveId, paidCredits: result.state.availableCredits };
+  }
+
+  /** Releases every reservation whose timeout has passed (the expiry job). Returns how many. */
+  async expireReservations(limit = 500): Promise<number> {
+    const now = this.clock.now();
+    const due = await this.database.query<{ reservation_id: string; user_id: string; day: string }>(
+      'SELECT reservation_id, user_id, day FROM open_reservations WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2',
+      [now.toISOString(), limit],
+    );
+    const monthOfReservation = new Map(due.map((row) => [row.reservation_id, row.day.slice(0, 7)]));
+    let released = 0;
+    for (const userId of new Set(due.map((row) => row.user_id))) {
+      const metadata: EventMetadata = { actor: 'job:expire-reservations', userId };
+      await this.database.transaction(async (tx) => {
+        const account = await this.onAccount(tx, userId, { type: 'ExpireReservations', data: { now } }, metadata);
+        for (const event of account.newEvents) {
+          if (event.type !== 'ReservationReleased') continue;
+          released += 1;
+          const month = monthOfReservation.get(event.data.reservationId) ?? monthOf(now);
+          await this.onBudget(tx, month, { type: 'ReleaseBudget', data: { reservationId: event.data.reservationId, now } }, metadata);
+        }
+      });
+    }
+    if (released > 0) this.store.notifyAppended();
+    return released;
+  }
+
+  /** Re-evaluates this month's budget: a new month or room under the cap restores Premium. */
+  async evaluateBudget(): Promise<BudgetView> {
+    const now = this.clock.now();
+    const month = monthOf(now);
+    const metadata: EventMetadata = { actor: 'job:evaluate-budget' };
+    const state = await this.database.transaction(async (tx) => {
+      await this.ensureMonthStarted(tx, month, now, metadata);
+      return (await this.onBudget(tx, month, { type: 'EvaluateBudget', data: { ...this.defaults, now } }, metadata)).state;
+    });
+    this.store.notifyAppended();
+    return budgetView(state, this.defaults);
+  }
+
+  async recordDailyQuotaReset(): Promise<boolean> {
+    const day = this.clock.now().toISOString().slice(0, 10);
+    try {
+      await this.store.append(`quota-reset-${day}`, [{ type: 'DailyQuotaReset', data: { day } }], {
+        expectedVersion: 'no_stream',
+        metadata: { actor: 'job:daily-quota-reset' },
+      });
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'concurrency_conflict') return false;
+      throw error;
+    }
+  }
+
+  async setBudgetCap(capMicros: number, hardCapMicros: number | null, metadata: EventMetadata): Promise<BudgetView> {
+    const now = this.clock.now();
+    const month = monthOf(now);
+    const state = await this.database.transaction(async (tx) => {
+      await this.ensureMonthStarted(tx, month, now, metadata);
+      return (await this.onBudget(tx, month, { type: 'SetBudgetCap', data: { capMicros, hardCapMicros, now } }, metadata)).state;
+    });
+    this.store.notifyAppended();
+    return budgetView(state, this.defaults);
+  }
+
+  async budget(at?: Date): Promise<{ month: string; view: BudgetView }> {
+    const when = at ?? this.clock.now();
+    const month = monthOf(when);
+    const streamId = budgetStreamId(month);
+    const state = at
+      ? foldUntil(await this.store.readStream(streamId, { until: at }), budgetDecider)
+      : (await loadState(this.store, this.database, streamId, budgetDecider, budgetSnapshot)).state;
+    return { month, view: budgetView(state, this.defaults) };
+  }
+
+  /** `GET /v1/credits` (API.md); with `at`, as it was then, from the events. */
+  async status(userId: string, at?: Date): Promise<CreditStatusView> {
+    const now = at ?? this.clock.now();
+    let account: { freeRemainingToday: number; paidCredits: number; reservedCredits: number; quotaResetsAt: string };
+    if (at) {
+      const state = foldUntil(await this.store.readStream(accountStreamId(userId), { until: at }), accountDecider);
+      account = creditStatus(state, at, this.config.freeDailyQuota);
+    } else {
+      account = await this.balanceFromReadModel(userId, now);
+    }
+    const { view } = await this.budget(at);
+    return {
+      userId,
+      freeRemainingToday: account.freeRemainingToday,
+      freeDailyQuota: this.config.freeDailyQuota,
+      paidCredits: account.paidCredits,
+      reservedCredits: account.reservedCredits,
+      monthlySpend: microsToDollars(view.spendMicros),
+      monthlyCap: microsToDollars(view.capMicros),
+      tier: view.tier,
+      quotaResetsAt: account.quotaResetsAt,
+    };
+  }
+
+  private async balanceFromReadModel(userId: string, now: Date) {
+    const [row] = await this.database.query<{ paid_available: number; paid_reserved: number; free_day: string | null; free_used: number }>(
+      'SELECT paid_available, paid_reserved, free_day, free_used FROM account_balances WHERE user_id = $1',
+      [userId],
+    );
+    const today = now.toISOString().slice(0, 10);
+    const usedToday = row && row.free_day === today ? Number(row.free_used) : 0;
+    return {
+      freeRemainingToday: Math.max(0, this.config.freeDailyQuota - usedToday),
+      paidCredits: Number(row?.paid_available ?? 0),
+      reservedCredits: Number(row?.paid_reserved ?? 0),
+      quotaResetsAt: nextMidnight(now),
+    };
+  }
+
+  /** The first command of a month records whether last month's downgrade is carried over or ends. */
+  private async ensureMonthStarted(tx: Sql, month: string, now: Date, metadata: EventMetadata): Promise<void> {
+    if (this.monthsStarted.has(month)) return;
+    const previous = await loadState(this.store, tx, budgetStreamId(previousMonth(month)), budgetDecider, budgetSnapshot);
+    if (previous.version > 0) {
+      await this.onBudget(tx, month, { type: 'RecordNewMonth', data: { previousMonthTier: previous.state.premium.tier, now } }, metadata);
+    }
+    // Remembered only after this transaction commits (a rollback would otherwise hide the month).
+    this.pendingMonths.add(month);
+  }
+
+  private rememberStartedMonths(): void {
+    for (const month of this.pendingMonths) this.monthsStarted.add(month);
+    this.pendingMonths.clear();
+  }
+
+  private onAccount(tx: Sql, userId: string, command: AccountCommand, metadata: EventMetadata) {
+    return handleCommand<AccountState, AccountCommand, AccountEvent>(this.store, accountStreamId(userId), accountDecider, command, {
+      tx,
+      metadata: { ...metadata, userId },
+      snapshot: accountSnapshot,
+      lockStream: true,
+    });
+  }
+
+  private onBudget(tx: Sql, month: string, command: BudgetCommand, metadata: EventMetadata) {
+    return handleCommand<BudgetState, BudgetCommand, BudgetEvent>(this.store, budgetStreamId(month), budgetDecider, command, {
+      tx,
+      metadata,
+      snapshot: budgetSnapshot,
+      lockStream: true,
+    });
+  }
+}
+
+function foldUntil<S, E>(events: ReadonlyArray<{ type: string; data: unknown }>, decider: { evolve(s: S, e: E): S; initialState(): S }): S {
+  return events.reduce((state, event) => decider.evolve(state, { type: event.type, data: event.data } as E), decider.initialState());
+}
+
+function nextMidnight(now: Date): string {
+  const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+  return next.toISOString();
+}
