@@ -25,6 +25,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 512 },
     trustProxy: false,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const header = request.headers['x-request-id'];
