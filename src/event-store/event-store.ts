@@ -12,12 +12,22 @@ import {
   type RecordedEvent,
 } from './event-types';
 import { UpcasterRegistry } from './upcasters';
+import { GroupCommitter, insertAppends, RECORDED_COLUMNS, type GroupCommitOptions, type PendingAppend } from './group-commit';
 
 /** Rows written in the append's own transaction (read-your-writes models, STYLE.md rule 7). */
 export interface InlineProjection {
   readonly name: string;
   readonly eventTypes: readonly string[];
   apply(tx: Sql, events: readonly RecordedEvent[]): Promise<void>;
+}
+
+export interface ReadAllOptions {
+  readonly after?: Checkpoint;
+  readonly limit?: number;
+  readonly upTo?: Checkpoint;
+  readonly types?: readonly string[];
+  readonly sql?: Sql;
+  readonly allCommitted?: boolean;
 }
 
 export interface AppendOptions {
@@ -27,23 +37,25 @@ export interface AppendOptions {
   readonly tx?: Sql;
 }
 
-const COLUMNS = `global_position, transaction_id::text AS transaction_id, stream_id, stream_position, type,
-  schema_version, data, metadata, recorded_at`;
-
 /**
  * The append-only store (DESIGN.md "Event store"). One statement per append: the expected version
  * is checked in the same INSERT that writes every event of the command, and the unique
  * `(stream_id, stream_position)` turns a lost race into a ConcurrencyError rather than a gap.
+ * Appends that need no transaction of their own share commits with concurrent ones (group commit).
  */
 export class EventStore {
   private readonly inline: InlineProjection[] = [];
-  private readonly appendListeners: Array<() => void> = [];
+  private readonly appendListeners = new Set<() => void>();
+  private readonly groupCommit: GroupCommitter;
 
   constructor(
     readonly database: Database,
     private readonly clock: Clock,
     readonly upcasters: UpcasterRegistry = new UpcasterRegistry(),
-  ) {}
+    groupCommit: GroupCommitOptions = {},
+  ) {
+    this.groupCommit = new GroupCommitter(database, groupCommit);
+  }
 
   registerInline(projection: InlineProjection): void {
     this.inline.push(projection);
@@ -53,24 +65,46 @@ export class EventStore {
     return this.inline;
   }
 
-  /** Called after every committed append (used to wake async projections in this process). */
-  onAppended(listener: () => void): void {
-    this.appendListeners.push(listener);
+  /**
+   * Called after every committed append (used to wake async projections in this process).
+   * Returns a function that removes the listener.
+   */
+  onAppended(listener: () => void): () => void {
+    const own = () => listener();
+    this.appendListeners.add(own);
+    return () => {
+      this.appendListeners.delete(own);
+    };
   }
 
   async append(streamId: string, events: readonly DomainEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const projections = this.inline.filter((p) => events.some((e) => p.eventTypes.includes(e.type)));
-    let result: AppendResult;
+    const expected = options.expectedVersion ?? 'any';
+    const pending: PendingAppend = {
+      streamId,
+      expectedVersion: expected === 'any' ? null : expected === 'no_stream' ? 0 : expected,
+      recordedAt: this.clock.now().toISOString(),
+      events: events.map((event) => ({
+        type: event.type,
+        schemaVersion: this.upcasters.currentVersion(event.type),
+        data: event.data,
+        metadata: options.metadata ?? {},
+      })),
+    };
+    let recorded: RecordedEvent[];
     if (options.tx) {
-      result = await this.appendOn(options.tx, streamId, events, options, projections);
+      recorded = await this.appendOn(options.tx, pending, expected, projections);
     } else if (projections.length === 0) {
-      result = await this.appendOn(this.database, streamId, events, options, projections);
+      recorded = this.toAppended(await this.catchConflict(this.groupCommit.append(pending), pending, expected), pending, expected);
     } else {
-      result = await this.database.transaction((tx) => this.appendOn(tx, streamId, events, options, projections));
+      recorded = await this.database.transaction((tx) => this.appendOn(tx, pending, expected, projections));
     }
     if (!options.tx) this.notifyAppended();
-    return result;
+    return {
+      nextExpectedVersion: recorded[recorded.length - 1].streamPosition,
+      globalPositions: recorded.map((e) => e.globalPosition),
+    };
   }
 
   /** For callers that appended inside their own transaction: call after it committed. */
@@ -80,45 +114,32 @@ export class EventStore {
 
   private async appendOn(
     sql: Sql,
-    streamId: string,
-    events: readonly DomainEvent[],
-    options: AppendOptions,
+    pending: PendingAppend,
+    expected: ExpectedVersion,
     projections: readonly InlineProjection[],
-  ): Promise<AppendResult> {
-    const expected = options.expectedVersion ?? 'any';
-    const expectedNumber = expected === 'any' ? null : expected === 'no_stream' ? 0 : expected;
-    const payload = events.map((event) => ({
-      type: event.type,
-      schemaVersion: this.upcasters.currentVersion(event.type),
-      data: event.data,
-      metadata: options.metadata ?? {},
-    }));
-    let rows: Array<Record<string, any>>;
-    try {
-      rows = await sql.query(
-        `INSERT INTO events (stream_id, stream_position, type, schema_version, data, metadata, recorded_at)
-         SELECT $1, current.version + e.ord, e.value->>'type', (e.value->>'schemaVersion')::int,
-                e.value->'data', e.value->'metadata', $3::timestamptz
-           FROM (SELECT coalesce(max(stream_position), 0) AS version FROM events WHERE stream_id = $1) current,
-                jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(value, ord)
-          WHERE $4::int IS NULL OR current.version = $4::int
-         RETURNING ${COLUMNS}`,
-        [streamId, JSON.stringify(payload), this.clock.now().toISOString(), expectedNumber],
-      );
-    } catch (error) {
-      if (sqlState(error) === '23505') throw new ConcurrencyError(streamId, expected);
-      throw error;
-    }
-    if (rows.length === 0) throw new ConcurrencyError(streamId, expected);
-    const recorded = rows.map((row) => this.toRecorded(row));
+  ): Promise<RecordedEvent[]> {
+    const rows = await this.catchConflict(insertAppends(sql, [pending]).then(([written]) => written), pending, expected);
+    const recorded = this.toAppended(rows, pending, expected);
     for (const projection of projections) {
       const relevant = recorded.filter((e) => projection.eventTypes.includes(e.type));
       if (relevant.length > 0) await projection.apply(sql, relevant);
     }
-    return {
-      nextExpectedVersion: recorded[recorded.length - 1].streamPosition,
-      globalPositions: recorded.map((e) => e.globalPosition),
-    };
+    return recorded;
+  }
+
+  private async catchConflict<T>(write: Promise<T>, pending: PendingAppend, expected: ExpectedVersion): Promise<T> {
+    try {
+      return await write;
+    } catch (error) {
+      if (sqlState(error) === '23505') throw new ConcurrencyError(pending.streamId, expected);
+      throw error;
+    }
+  }
+
+  /** No rows back means the stream was not at the expected version. */
+  private toAppended(rows: Array<Record<string, any>>, pending: PendingAppend, expected: ExpectedVersion): RecordedEvent[] {
+    if (rows.length === 0) throw new ConcurrencyError(pending.streamId, expected);
+    return rows.map((row) => this.toRecorded(row));
   }
 
   async readStream<E extends DomainEvent = DomainEvent>(
@@ -126,7 +147,7 @@ export class EventStore {
     options: { from?: number; sql?: Sql; until?: Date } = {},
   ): Promise<RecordedEvent<E>[]> {
     const rows = await (options.sql ?? this.database).query(
-      `SELECT ${COLUMNS} FROM events
+      `SELECT ${RECORDED_COLUMNS} FROM events
         WHERE stream_id = $1 AND stream_position >= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3::timestamptz)
         ORDER BY stream_position`,
       [streamId, options.from ?? 1, options.until?.toISOString() ?? null],
@@ -139,16 +160,18 @@ export class EventStore {
    * oldest one still running are returned, ordered by (transaction id, global position): an event
    * whose transaction commits late cannot be skipped by a reader that already moved past a later
    * position (Emmett's fix for out-of-order commits).
+   *
+   * `allCommitted` drops that horizon and returns every committed row. It is only safe for a caller
+   * that holds a lock keeping out every writer of what it builds (an inline projection's tables,
+   * locked while a rebuild catches up); anyone else could skip an event that commits later.
    */
-  async readAll(
-    options: { after?: Checkpoint; limit?: number; upTo?: Checkpoint; types?: readonly string[]; sql?: Sql } = {},
-  ): Promise<RecordedEvent[]> {
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const after = options.after ?? START;
     const upTo = options.upTo;
     const rows = await (options.sql ?? this.database).query(
-      `SELECT ${COLUMNS} FROM events
+      `SELECT ${RECORDED_COLUMNS} FROM events
         WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($7::boolean OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))
           AND ($4::text IS NULL OR (transaction_id, global_position) <= ($4::text::xid8, $5::bigint))
           AND ($6::text[] IS NULL OR type = ANY($6::text[]))
         ORDER BY transaction_id, global_position
@@ -160,6 +183,7 @@ export class EventStore {
         upTo?.transactionId ?? null,
         upTo?.globalPosition ?? 0,
         options.types ? [...options.types] : null,
+        options.allCommitted === true,
       ],
     );
     return rows.map((row) => this.toRecorded(row));
