@@ -5,6 +5,7 @@ import { AuthGuard } from './common/http/auth';
 import { HealthModule } from './health/health.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { BillingModule } from './billing/billing.module';
+import { GenerationModule } from './generation/generation.module';
 
 export interface AppOptions extends CoreOptions {
   /** Run the scheduled jobs (tests call them directly instead). */
@@ -21,6 +22,7 @@ export class AppModule {
         ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
         HealthModule,
         BillingModule,
+        GenerationModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
     };

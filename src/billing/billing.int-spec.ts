@@ -15,8 +15,12 @@ function reserveFor(billing: ReturnType<typeof billingOn>['billing'], userId: st
 
 async function settle<T>(promises: Promise<T>[]) {
   const results = await Promise.allSettled(promises);
-  const ok = results.filter((r): r is PromiseFulfilledResult<T> => r.status === 'fulfilled').map((r) => r.value);
-  const codes = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as DomainError).code ?? String(r.reason));
+  const ok: T[] = [];
+  const codes: string[] = [];
+  for (const result of results) {
+    if (result.status === 'fulfilled') ok.push(result.value);
+    else codes.push((result.reason as DomainError).code ?? String(result.reason));
+  }
   return { ok, codes };
 }
 
@@ -136,7 +140,7 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
     await billing.evaluateBudget();
     expect((await billing.status('monthly')).tier).toBe('premium');
     const restored = (await store.readStream('budget-2026-08')).filter((e) => e.type === 'TierRestored');
-    expect(restored.map((e) => e.data.reason)).toEqual(['new_month']);
+    expect(restored.map((e) => (e.data as { reason: string }).reason)).toEqual(['new_month']);
     expect((await reserveFor(billing, 'monthly')).tier).toBe('premium');
   });
 

@@ -161,6 +161,15 @@ export class BillingService implements OnModuleInit {
     this.store.notifyAppended();
   }
 
+  /**
+   * The provider was paid for a reservation that expired meanwhile: the user keeps the image free
+   * (their reservation was already released), but the month's spend still records the cost.
+   */
+  async settleLateCost(reservation: Pick<Reservation, 'reservationId' | 'month'>, costMicros: number, metadata: EventMetadata, tx: Sql): Promise<void> {
+    const now = this.clock.now();
+    await this.onBudget(tx, reservation.month, { type: 'SettleBudget', data: { reservationId: reservation.reservationId, costMicros, now } }, metadata);
+  }
+
   async release(reservation: Pick<Reservation, 'reservationId' | 'userId' | 'month'>, metadata: EventMetadata, tx?: Sql): Promise<void> {
     const now = this.clock.now();
     const work = async (sql: Sql) => {

@@ -6,6 +6,8 @@ import { Database } from '../database/database';
 import { ALL_MIGRATIONS } from '../database/migrations';
 import { EventStore } from '../event-store/event-store';
 import { join } from 'node:path';
+import { RESILIENCE_OPTIONS } from '../providers/provider-router';
+import type { ResilienceOptions } from '../providers/resilience';
 
 export interface CoreOptions {
   readonly config: AppConfig;
@@ -13,6 +15,8 @@ export interface CoreOptions {
   readonly ids?: IdGenerator;
   /** An already open database (tests share one across apps); otherwise opened from config. */
   readonly database?: Database;
+  /** Provider timeouts, retries and breaker (tests shorten them). */
+  readonly providerResilience?: Partial<ResilienceOptions>;
 }
 
 export const CORE_OPTIONS = Symbol('CORE_OPTIONS');
@@ -35,6 +39,7 @@ export class CoreModule implements OnApplicationShutdown {
       providers: [
         { provide: CORE_OPTIONS, useValue: options },
         { provide: APP_CONFIG, useValue: options.config },
+        { provide: RESILIENCE_OPTIONS, useValue: options.providerResilience ?? {} },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
         { provide: IdGenerator, useValue: options.ids ?? new RandomIdGenerator() },
         {
@@ -51,7 +56,7 @@ export class CoreModule implements OnApplicationShutdown {
           useFactory: (database: Database, clock: Clock) => new EventStore(database, clock),
         },
       ],
-      exports: [APP_CONFIG, Clock, IdGenerator, Database, EventStore],
+      exports: [APP_CONFIG, RESILIENCE_OPTIONS, Clock, IdGenerator, Database, EventStore],
     };
   }
 

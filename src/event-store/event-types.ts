@@ -1,7 +1,7 @@
 import { DomainError } from '../common/domain-error';
 
 /** An event as a decider produces it: plain readonly data tagged with its type. */
-export interface DomainEvent<Type extends string = string, Data = Record<string, unknown>> {
+export interface DomainEvent<Type extends string = string, Data = unknown> {
   readonly type: Type;
   readonly data: Data;
 }

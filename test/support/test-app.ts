@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type AppConfig } from '../../src/config/app-config';
 import { createRootLogger } from '../../src/common/logging';
-import { createApp } from '../../src/bootstrap';
+import { createApp, type CreateAppOptions } from '../../src/bootstrap';
 import { Database } from '../../src/database/database';
 import { ALL_MIGRATIONS } from '../../src/database/migrations';
 import type { Clock } from '../../src/common/clock';
@@ -39,6 +39,7 @@ export interface TestAppOptions {
   readonly embedded?: boolean;
   /** Run the cron jobs (off by default: tests call the jobs directly). */
   readonly schedule?: boolean;
+  readonly providerResilience?: CreateAppOptions['providerResilience'];
 }
 
 /** A fresh database: PostgreSQL when the run has one, otherwise an in-memory PGlite. */
@@ -80,6 +81,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     clock: options.clock,
     database,
     schedule: options.schedule ?? false,
+    providerResilience: options.providerResilience ?? { baseDelayMs: 20, maxDelayMs: 200, attemptTimeoutMs: 5000, halfOpenAfterMs: 1000 },
     logger: createRootLogger(config.logLevel, sink),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,0 +1,303 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig, type Tier } from '../../config/app-config';
+import { Clock } from '../../common/clock';
+import { IdGenerator } from '../../common/ids';
+import { DomainError } from '../../common/domain-error';
+import { Database } from '../../database/database';
+import { EventStore } from '../../event-store/event-store';
+import type { EventMetadata } from '../../event-store/event-types';
+import { BillingService, type Reservation } from '../../billing/billing.service';
+import { ProviderRouter, type RoutedGeneration } from '../../providers/provider-router';
+import type { AspectRatio, GenerateParams, ImageQuality } from '../../providers/image-provider';
+import { MediaStorage } from '../../media/storage/media-storage';
+import { cacheKey } from '../domain/prompt';
+import { generationStreamId, type GenerationEvent, type ImageRef, type RequestedImage } from '../domain/generation-events';
+import { generationsProjection } from '../read-models/generations.projection';
+import { toGenerationView, type GenerationRow } from '../generation-view';
+import type { GenerateImageBody } from './generate-image.dto';
+import { SingleFlight } from './single-flight';
+import { IdempotencyStore } from './idempotency';
+import { RateLimiter } from './rate-limiter';
+
+export interface GenerateImageCommand {
+  readonly userId: string;
+  readonly body: GenerateImageBody;
+  readonly idempotencyKey?: string;
+  readonly requestId: string;
+}
+
+export interface GenerateImageResult {
+  readonly statusCode: number;
+  readonly body: unknown;
+}
+
+interface Request {
+  readonly params: Omit<GenerateParams, 'signal'>;
+  readonly requestedTier: Tier;
+  readonly userId: string;
+  readonly metadata: EventMetadata;
+}
+
+interface CacheEntry {
+  cache_key: string;
+  generation_id: string;
+  provider: string;
+  model: string;
+  tier: Tier;
+  cost_micros: number | string;
+  image: ImageRef;
+}
+
+/**
+ * `POST /v1/generations`: rate limit -> idempotency -> cache -> single-flight -> reserve ->
+ * provider -> media -> capture + GenerationSucceeded in one transaction. Every failure after the
+ * reservation releases it and records GenerationFailed, so a failed request charges nothing.
+ */
+@Injectable()
+export class GenerateImageHandler {
+  private readonly logger = new Logger('generation');
+  private readonly singleFlight: SingleFlight;
+  private readonly idempotency: IdempotencyStore;
+  private readonly rateLimiter: RateLimiter;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: EventStore,
+    private readonly database: Database,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    private readonly billing: BillingService,
+    private readonly router: ProviderRouter,
+    private readonly media: MediaStorage,
+  ) {
+    const timeoutMs = config.reservationTimeoutSeconds * 1000;
+    this.singleFlight = new SingleFlight(database, clock, ids.uuid(), timeoutMs);
+    this.idempotency = new IdempotencyStore(database, clock, timeoutMs);
+    this.rateLimiter = new RateLimiter(database, clock, config.rateLimitPerMinute);
+    if (!store.inlineProjections().includes(generationsProjection)) store.registerInline(generationsProjection);
+  }
+
+  get idempotencyStore(): IdempotencyStore {
+    return this.idempotency;
+  }
+
+  get rateLimits(): RateLimiter {
+    return this.rateLimiter;
+  }
+
+  async execute(command: GenerateImageCommand): Promise<GenerateImageResult> {
+    await this.rateLimiter.hit(`generate:${command.userId}`);
+    if (!command.idempotencyKey) return this.run(command);
+    const outcome = await this.idempotency.begin(command.userId, command.idempotencyKey, IdempotencyStore.requestHash(command.body));
+    if (outcome.kind === 'replay') return { statusCode: outcome.statusCode, body: outcome.response };
+    try {
+      const result = await this.run(command);
+      await outcome.complete(result.statusCode, result.body);
+      return result;
+    } catch (error) {
+      await outcome.abandon().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async run(command: GenerateImageCommand): Promise<GenerateImageResult> {
+    const { body, userId } = command;
+    const request: Request = {
+      userId,
+      requestedTier: body.tier ?? this.config.defaultTier,
+      params: {
+        prompt: body.prompt,
+        aspectRatio: (body.aspectRatio ?? '1:1') as AspectRatio,
+        style: body.style ?? null,
+        quality: (body.quality ?? 'standard') as ImageQuality,
+      },
+      metadata: { userId, actor: `user:${userId}`, requestId: command.requestId },
+    };
+    const candidates = await this.candidateTiers(request.requestedTier);
+    const keys = candidates.map((tier) => this.keyFor(tier, request.params));
+    const hit = await this.lookup(keys);
+    if (hit) return this.serveFromCache(request, hit, keys[0]);
+
+    const deadline = Date.now() + this.config.reservationTimeoutSeconds * 1000;
+    const flight = await this.singleFlight.join(keys[0], async () => (await this.lookup(keys)) !== undefined, deadline);
+    if (flight.role === 'follower') {
+      const shared = await this.lookup(keys);
+      if (shared) return this.serveFromCache(request, shared, keys[0]);
+      return this.generate(request);
+    }
+    try {
+      const raced = await this.lookup(keys);
+      if (raced) return await this.serveFromCache(request, raced, keys[0]);
+      return await this.generate(request);
+    } finally {
+      await flight.finish();
+    }
+  }
+
+  /** Tiers whose cached images may serve this request, preferred first. */
+  private async candidateTiers(requested: Tier): Promise<Tier[]> {
+    if (requested === 'standard') return ['standard'];
+    const { view } = await this.billing.budget();
+    return view.tier === 'premium' ? ['premium'] : ['standard'];
+  }
+
+  private keyFor(tier: Tier, params: Request['params'], model = this.router.route(tier).model): string {
+    const size = this.router.route(tier).size(params);
+    return cacheKey({ prompt: params.prompt, aspectRatio: params.aspectRatio, style: params.style, size: `${size.width}x${size.height}`, quality: params.quality, model });
+  }
+
+  private async lookup(keys: readonly string[]): Promise<CacheEntry | undefined> {
+    const rows = await this.database.query<CacheEntry>('SELECT * FROM prompt_cache WHERE cache_key = ANY($1::text[])', [keys]);
+    return keys.map((key) => rows.find((row) => row.cache_key === key)).find(Boolean);
+  }
+
+  private async serveFromCache(request: Request, entry: CacheEntry, requestedKey: string): Promise<GenerateImageResult> {
+    const generationId = this.ids.prefixed('gen');
+    const event: GenerationEvent = {
+      type: 'CacheHit',
+      data: {
+        ...this.requested(request, generationId, entry.cache_key ?? requestedKey),
+        sourceGenerationId: entry.generation_id,
+        tier: entry.tier,
+        downgraded: entry.tier !== request.requestedTier,
+        provider: entry.provider,
+        model: entry.model,
+        image: entry.image,
+        savedMicros: Number(entry.cost_micros),
+        servedAt: this.clock.now().toISOString(),
+      },
+    };
+    await this.store.append(generationStreamId(generationId), [event], { expectedVersion: 'no_stream', metadata: { ...request.metadata, correlationId: generationId } });
+    return this.respond(request.userId, generationId);
+  }
+
+  private async generate(request: Request): Promise<GenerateImageResult> {
+    const generationId = this.ids.prefixed('gen');
+    const metadata = { ...request.metadata, correlationId: generationId };
+    const reservation = await this.billing.reserve({
+      userId: request.userId,
+      requestedTier: request.requestedTier,
+      premiumPriceMicros: this.router.priceFor('premium', request.params),
+      standardPriceMicros: this.router.priceFor('standard', request.params),
+      generationId,
+      metadata,
+    });
+    const streamId = generationStreamId(generationId);
+    const plannedKey = this.keyFor(reservation.tier, request.params);
+    await this.store.append(
+      streamId,
+      [
+        {
+          type: 'GenerationRequested',
+          data: {
+            ...this.requested(request, generationId, plannedKey),
+            tier: reservation.tier,
+            downgraded: reservation.downgraded,
+            reservationId: reservation.reservationId,
+            charge: reservation.charge,
+            reservedPriceMicros: reservation.priceMicros,
+            requestedAt: this.clock.now().toISOString(),
+          },
+        } satisfies GenerationEvent,
+      ],
+      { expectedVersion: 'no_stream', metadata },
+    );
+
+    let routed: RoutedGeneration;
+    let image: ImageRef;
+    try {
+      routed = await this.router.generate(reservation.tier, request.params);
+      image = await this.storeImage(generationId, routed);
+    } catch (error) {
+      await this.fail(reservation, streamId, generationId, error, metadata);
+      throw error instanceof DomainError ? error : new DomainError('provider_failed', 'The image could not be generated');
+    }
+
+    const finalKey = routed.tier === reservation.tier ? plannedKey : this.keyFor(routed.tier, request.params, routed.model);
+    const succeeded = (charge: 'free' | 'paid' | 'none'): GenerationEvent => ({
+      type: 'GenerationSucceeded',
+      data: {
+        generationId,
+        userId: request.userId,
+        provider: routed.provider,
+        model: routed.model,
+        tier: routed.tier,
+        fellBack: routed.fellBack,
+        cacheKey: finalKey,
+        image,
+        costMicros: routed.costMicros,
+        charge,
+        providerRequestId: routed.image.providerRequestId,
+        completedAt: this.clock.now().toISOString(),
+      },
+    });
+    try {
+      await this.database.transaction(async (tx) => {
+        await this.billing.capture(reservation, routed.costMicros, metadata, tx);
+        await this.store.append(streamId, [succeeded(reservation.charge)], { expectedVersion: 1, metadata, tx });
+      });
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.code !== 'invalid_state') throw error;
+      // The reservation timed out while the provider worked: the image is the user's, free, and
+      // the provider's bill still counts against the month.
+      await this.database.transaction(async (tx) => {
+        await this.billing.settleLateCost(reservation, routed.costMicros, metadata, tx);
+        await this.store.append(streamId, [succeeded('none')], { expectedVersion: 1, metadata, tx });
+      });
+    }
+    this.store.notifyAppended();
+    return this.respond(request.userId, generationId);
+  }
+
+  private async storeImage(generationId: string, routed: RoutedGeneration): Promise<ImageRef> {
+    const extension = routed.image.mimeType === 'image/jpeg' ? 'jpg' : routed.image.mimeType === 'image/webp' ? 'webp' : 'png';
+    try {
+      const stored = await this.media.put(`generations/${generationId}.${extension}`, routed.image.bytes, routed.image.mimeType);
+      return { url: stored.url, width: routed.image.width, height: routed.image.height, mimeType: routed.image.mimeType, publicId: stored.publicId };
+    } catch (error) {
+      this.logger.error({ generationId, message: (error as Error).message }, 'media storage failed');
+      throw new DomainError('provider_failed', 'The image was generated but could not be stored; nothing was charged');
+    }
+  }
+
+  private async fail(reservation: Reservation, streamId: string, generationId: string, error: unknown, metadata: EventMetadata): Promise<void> {
+    const code = error instanceof DomainError ? error.code : 'provider_failed';
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      await this.database.transaction(async (tx) => {
+        await this.billing.release(reservation, metadata, tx).catch((releaseError: unknown) => {
+          // Already expired and released by the job: nothing is held any more.
+          if (!(releaseError instanceof DomainError) || releaseError.code !== 'invalid_state') throw releaseError;
+        });
+        await this.store.append(
+          streamId,
+          [{ type: 'GenerationFailed', data: { generationId, userId: reservation.userId, code, message, provider: null, failedAt: this.clock.now().toISOString() } }],
+          { expectedVersion: 1, metadata, tx },
+        );
+      });
+      this.store.notifyAppended();
+    } catch (releaseError) {
+      // The reservation times out and the job releases it: the user is made whole either way.
+      this.logger.error({ generationId, message: (releaseError as Error).message }, 'releasing a failed generation failed');
+    }
+  }
+
+  private requested(request: Request, generationId: string, key: string): RequestedImage {
+    return {
+      generationId,
+      userId: request.userId,
+      prompt: request.params.prompt,
+      aspectRatio: request.params.aspectRatio,
+      style: request.params.style,
+      quality: request.params.quality,
+      requestedTier: request.requestedTier,
+      cacheKey: key,
+    };
+  }
+
+  private async respond(userId: string, generationId: string): Promise<GenerateImageResult> {
+    const [row] = await this.database.query<GenerationRow>('SELECT * FROM generations WHERE id = $1', [generationId]);
+    const credits = await this.billing.status(userId);
+    return { statusCode: 201, body: { ...toGenerationView(row), credits } };
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { BillingModule } from '../billing/billing.module';
+import { ProvidersModule } from '../providers/providers.module';
+import { MediaModule } from '../media/media.module';
+import { GenerateImageController } from './generate-image/generate-image.controller';
+import { GenerateImageHandler } from './generate-image/generate-image.handler';
+import { GetGenerationsController } from './get-generations/get-generations.controller';
+
+@Module({
+  imports: [BillingModule, ProvidersModule, MediaModule],
+  controllers: [GenerateImageController, GetGenerationsController],
+  providers: [GenerateImageHandler],
+  exports: [GenerateImageHandler],
+})
+export class GenerationModule {}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MediaController } from './media.controller';
+import { CloudinaryStorage } from './storage/cloudinary.storage';
+import { LocalDiskStorage } from './storage/local-disk.storage';
+import { MediaStorage } from './storage/media-storage';
+
+@Module({
+  controllers: [MediaController],
+  providers: [
+    {
+      provide: MediaStorage,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): MediaStorage =>
+        config.cloudinaryUrl === undefined
+          ? new LocalDiskStorage(config.dataDir, config.publicBaseUrl)
+          : new CloudinaryStorage(config.cloudinaryUrl),
+    },
+  ],
+  exports: [MediaStorage],
+})
+export class MediaModule {}

@@ -1,0 +1,111 @@
+import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import type { ImageGenerateParamsNonStreaming } from 'openai/resources/images';
+import type { OpenAIImageModel } from '../config/app-config';
+import { downloadImage, inspectImage } from './image-bytes';
+import type { GenerateParams, GeneratedImage, ImageProvider, ImageSize, PriceParams } from './image-provider';
+import { openAIImageSize, sizeLabel } from './image-sizes';
+import { gptImageQuality, openAIPriceMicros } from './pricing';
+import { ProviderCallError, failureKindForStatus, parseRetryAfter, redact } from './provider-error';
+
+export interface OpenAIProviderOptions {
+  readonly apiKey: string;
+  /** Must include `/v1` (the SDK appends `/images/generations`). */
+  readonly baseUrl: string | undefined;
+  readonly model: OpenAIImageModel;
+  readonly timeoutMs: number;
+}
+
+/** The only values DALL-E 3 accepts for `style`. */
+const DALL_E_STYLES = new Set(['vivid', 'natural']);
+
+export class OpenAIImageProvider implements ImageProvider {
+  readonly name = 'openai' as const;
+  readonly model: OpenAIImageModel;
+  private readonly client: OpenAI;
+  private readonly apiKey: string;
+
+  constructor(options: OpenAIProviderOptions) {
+    this.model = options.model;
+    this.apiKey = options.apiKey;
+    // Retries belong to our resilience layer, which also sees the breaker; the SDK's would multiply them.
+    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0, timeout: options.timeoutMs });
+  }
+
+  size(params: PriceParams): ImageSize {
+    return openAIImageSize(this.model, params.aspectRatio);
+  }
+
+  price(params: PriceParams): number {
+    return openAIPriceMicros(this.model, params.quality, this.size(params));
+  }
+
+  async generate(params: GenerateParams): Promise<GeneratedImage> {
+    let reply: { data: OpenAI.ImagesResponse; request_id: string | null };
+    try {
+      reply = await this.client.images.generate(this.request(params), { signal: params.signal }).withResponse();
+    } catch (error) {
+      throw this.toProviderError(error);
+    }
+    const image = reply.data.data?.[0];
+    const bytes =
+      image?.b64_json ? Buffer.from(image.b64_json, 'base64')
+      : image?.url ? await downloadImage(image.url, params.signal, this.name, [this.apiKey])
+      : undefined;
+    if (bytes === undefined || bytes.length === 0) {
+      throw new ProviderCallError(this.name, 'transient', 'openai answered without an image');
+    }
+    const facts = await inspectImage(bytes, this.name);
+    return {
+      bytes,
+      ...facts,
+      model: this.model,
+      provider: this.name,
+      providerRequestId: reply.request_id ?? `openai-${reply.data.created}`,
+    };
+  }
+
+  /**
+   * DALL-E 3 takes `style` only as vivid|natural; any other style of ours, and every style for
+   * gpt-image-1 (which has no such parameter), is appended to the prompt as ", style: X" so it
+   * still shapes the image.
+   */
+  private request(params: GenerateParams): ImageGenerateParamsNonStreaming {
+    const size = sizeLabel(this.size(params)) as ImageGenerateParamsNonStreaming['size'];
+    const nativeStyle = this.model === 'dall-e-3' && params.style !== null && DALL_E_STYLES.has(params.style);
+    const prompt = params.style === null || nativeStyle ? params.prompt : `${params.prompt}, style: ${params.style}`;
+    if (this.model === 'gpt-image-1') {
+      return { model: this.model, prompt, n: 1, size, quality: gptImageQuality(params.quality), output_format: 'png' };
+    }
+    return {
+      model: this.model,
+      prompt,
+      n: 1,
+      size,
+      quality: params.quality,
+      // A URL would expire within the hour; the bytes are ours to keep.
+      response_format: 'b64_json',
+      ...(nativeStyle ? { style: params.style as 'vivid' | 'natural' } : {}),
+    };
+  }
+
+  private toProviderError(error: unknown): unknown {
+    if (error instanceof APIUserAbortError) return error;
+    if (error instanceof APIConnectionError) {
+      const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      return new ProviderCallError(this.name, 'transient', redact(`${error.message}${cause}`, [this.apiKey]));
+    }
+    if (error instanceof APIError && error.status !== undefined) {
+      const headers = error.headers;
+      const retryAfterMs = headers?.get('retry-after-ms');
+      return new ProviderCallError(
+        this.name,
+        failureKindForStatus(error.status),
+        redact(error.message, [this.apiKey]),
+        error.status,
+        retryAfterMs && /^\d+$/.test(retryAfterMs) ? Number(retryAfterMs) : parseRetryAfter(headers?.get('retry-after'), Date.now()),
+      );
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new ProviderCallError(this.name, 'transient', redact(`openai call failed: ${message}`, [this.apiKey]));
+  }
+}
