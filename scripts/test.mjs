@@ -7,6 +7,17 @@ const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const reliability = args.includes('--reliability');
 const passThrough = args.filter((a) => a !== '--reliability');
+// The process-level suites start the compiled service, and a type error must fail the run.
+const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('The build failed (tsc -p tsconfig.build.json): fix the type errors above.');
+  process.exit(build.status ?? 1);
+}
+const typecheck = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
+if (typecheck.status !== 0) {
+  console.error('The tests do not type-check (tsc -p tsconfig.json --noEmit).');
+  process.exit(typecheck.status ?? 1);
+}
 const jest = require.resolve('jest/bin/jest');
 const jestArgs = reliability
   ? ['--runInBand', '--testPathIgnorePatterns', '/node_modules/', '--roots', '<rootDir>/test/reliability', ...passThrough]
