@@ -43,6 +43,10 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       return reply.status(415).header('Content-Type', 'application/problem+json').send(body);
     }
   });
+  // A POST without a body is an empty object, so validation names the missing fields.
+  fastify.addHook('preValidation', async (request: FastifyRequest) => {
+    if (request.body === undefined && ['POST', 'PUT', 'PATCH'].includes(request.method)) request.body = {};
+  });
   fastify.addHook('onResponse', async (request: FastifyRequest & { userId?: string }, reply: FastifyReply) => {
     request.log.info(
       {

@@ -5,11 +5,13 @@ import { MediaModule } from '../media/media.module';
 import { GenerateImageController } from './generate-image/generate-image.controller';
 import { GenerateImageHandler } from './generate-image/generate-image.handler';
 import { GetGenerationsController } from './get-generations/get-generations.controller';
+import { SelectImageController } from './select-image/select-image.controller';
+import { SelectImageHandler } from './select-image/select-image.handler';
 
 @Module({
   imports: [BillingModule, ProvidersModule, MediaModule],
-  controllers: [GenerateImageController, GetGenerationsController],
-  providers: [GenerateImageHandler],
+  controllers: [GenerateImageController, GetGenerationsController, SelectImageController],
+  providers: [GenerateImageHandler, SelectImageHandler],
   exports: [GenerateImageHandler],
 })
 export class GenerationModule {}

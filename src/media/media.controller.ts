@@ -1,3 +1,4 @@
+import { Public } from '../common/http/auth';
 import { Controller, Get, Param, Res, StreamableFile } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -10,6 +11,7 @@ import { MediaStorage } from './storage/media-storage';
  * OpenAPI document: these are file URLs handed out in API responses, not API operations.
  */
 @ApiExcludeController()
+@Public()
 @Controller('media')
 export class MediaController {
   constructor(private readonly storage: MediaStorage) {}
