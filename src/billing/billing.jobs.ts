@@ -1,7 +1,10 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Cron, SchedulerRegistry } from '@nestjs/schedule';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Database, type DedicatedSession } from '../database/database';
-import { BillingService } from './billing.service';
+import { BillingService, type ExpiredReservation } from './billing.service';
+
+export type ExpiryListener = (expired: readonly ExpiredReservation[]) => Promise<void>;
 
 /**
  * Scheduled jobs (STYLE.md rule 12): thin, named, idempotent, run once across replicas through a
@@ -9,25 +12,41 @@ import { BillingService } from './billing.service';
  * from the clock's UTC day, and an expired reservation cannot be captured even before its release.
  */
 @Injectable()
-export class BillingJobs implements OnApplicationShutdown {
+export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('jobs');
   private session: Promise<DedicatedSession> | undefined;
+  private readonly expiryListeners: ExpiryListener[] = [];
 
   constructor(
     private readonly billing: BillingService,
     private readonly database: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly scheduler?: SchedulerRegistry,
   ) {}
+
+  /** Other modules react to expired reservations (the generation module marks them failed). */
+  onExpired(listener: ExpiryListener): void {
+    this.expiryListeners.push(listener);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.scheduler) return;
+    const timer = setInterval(() => void this.budgetAndExpiry(), this.config.jobIntervalSeconds * 1000);
+    this.scheduler.addInterval('budget-and-expiry', timer);
+  }
 
   @Cron('0 0 0 * * *', { name: 'daily-quota-reset', timeZone: 'UTC' })
   async dailyQuotaReset(): Promise<void> {
     await this.once('daily-quota-reset', () => this.billing.recordDailyQuotaReset());
   }
 
-  @Cron(CronExpression.EVERY_MINUTE, { name: 'budget-and-expiry', timeZone: 'UTC' })
-  async everyMinute(): Promise<void> {
-    await this.once('budget-and-expiry', async () => {
+  /** Every JOB_INTERVAL_SECONDS (a minute by default). */
+  async budgetAndExpiry(): Promise<ExpiredReservation[] | undefined> {
+    return this.once('budget-and-expiry', async () => {
       await this.billing.evaluateBudget();
-      return this.billing.expireReservations();
+      const expired = await this.billing.expireReservations();
+      for (const listener of this.expiryListeners) await listener(expired);
+      return expired;
     });
   }
 
@@ -51,7 +70,7 @@ export class BillingJobs implements OnApplicationShutdown {
     }
     try {
       const result = await work();
-      this.logger.log({ job, result }, 'job ran');
+      this.logger.log({ job, result: Array.isArray(result) ? result.length : result }, 'job ran');
       return result;
     } catch (error) {
       this.logger.error({ job, message: (error as Error).message }, 'job failed');

@@ -60,6 +60,12 @@ export interface Reservation {
   readonly priceMicros: number;
 }
 
+export interface ExpiredReservation {
+  readonly reservationId: string;
+  readonly userId: string;
+  readonly generationId: string | null;
+}
+
 export interface ReserveRequest {
   readonly userId: string;
   readonly requestedTier: Tier;
@@ -198,28 +204,29 @@ export class BillingService implements OnModuleInit {
     return { grantId: effectiveId, paidCredits: result.state.availableCredits };
   }
 
-  /** Releases every reservation whose timeout has passed (the expiry job). Returns how many. */
-  async expireReservations(limit = 500): Promise<number> {
+  /** Releases every reservation whose timeout has passed (the expiry job). Returns what it released. */
+  async expireReservations(limit = 500): Promise<ExpiredReservation[]> {
     const now = this.clock.now();
-    const due = await this.database.query<{ reservation_id: string; user_id: string; day: string }>(
-      'SELECT reservation_id, user_id, day FROM open_reservations WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2',
+    const due = await this.database.query<{ reservation_id: string; user_id: string; day: string; generation_id: string | null }>(
+      'SELECT reservation_id, user_id, day, generation_id FROM open_reservations WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2',
       [now.toISOString(), limit],
     );
     const monthOfReservation = new Map(due.map((row) => [row.reservation_id, row.day.slice(0, 7)]));
-    let released = 0;
+    const released: ExpiredReservation[] = [];
+    const generationOf = new Map(due.map((row) => [row.reservation_id, row.generation_id]));
     for (const userId of new Set(due.map((row) => row.user_id))) {
       const metadata: EventMetadata = { actor: 'job:expire-reservations', userId };
       await this.database.transaction(async (tx) => {
         const account = await this.onAccount(tx, userId, { type: 'ExpireReservations', data: { now } }, metadata);
         for (const event of account.newEvents) {
           if (event.type !== 'ReservationReleased') continue;
-          released += 1;
+          released.push({ reservationId: event.data.reservationId, userId, generationId: generationOf.get(event.data.reservationId) ?? null });
           const month = monthOfReservation.get(event.data.reservationId) ?? monthOf(now);
           await this.onBudget(tx, month, { type: 'ReleaseBudget', data: { reservationId: event.data.reservationId, now } }, metadata);
         }
       });
     }
-    if (released > 0) this.store.notifyAppended();
+    if (released.length > 0) this.store.notifyAppended();
     return released;
   }
 

@@ -24,6 +24,7 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   readonly redisUrl: string | undefined;
   readonly printMaxPixels: number;
+  readonly jobIntervalSeconds: number;
 }
 
 export type Tier = 'premium' | 'standard';
@@ -187,6 +188,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     printMaxPixels: integer(env, 'PRINT_MAX_PIXELS', 600_000_000, 1, 2_000_000_000),
+    jobIntervalSeconds: integer(env, 'JOB_INTERVAL_SECONDS', 60, 1, 3600),
   };
 }
 
