@@ -5,6 +5,7 @@ import { IdGenerator } from '../common/ids';
 import type { Sql } from '../database/database';
 import { Database } from '../database/database';
 import { EventStore } from '../event-store/event-store';
+import { registerInlineOnce } from '../event-store/projection';
 import { handleCommand, loadState, type SnapshotCodec } from '../event-store/command-handler';
 import type { EventMetadata } from '../event-store/event-types';
 import {
@@ -95,9 +96,7 @@ export class BillingService implements OnModuleInit {
   private readonly pendingMonths = new Set<string>();
 
   onModuleInit(): void {
-    if (!this.store.inlineProjections().includes(accountBalancesProjection)) {
-      this.store.registerInline(accountBalancesProjection);
-    }
+    registerInlineOnce(this.store, accountBalancesProjection);
   }
 
   private get defaults(): BudgetDefaults {

@@ -5,6 +5,7 @@ import { IdGenerator } from '../../common/ids';
 import { DomainError } from '../../common/domain-error';
 import { Database } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
+import { registerInlineOnce } from '../../event-store/projection';
 import type { EventMetadata } from '../../event-store/event-types';
 import { BillingService, type Reservation } from '../../billing/billing.service';
 import { ProviderRouter, type RoutedGeneration } from '../../providers/provider-router';
@@ -74,7 +75,7 @@ export class GenerateImageHandler {
     this.singleFlight = new SingleFlight(database, clock, ids.uuid(), timeoutMs);
     this.idempotency = new IdempotencyStore(database, clock, timeoutMs);
     this.rateLimiter = new RateLimiter(database, clock, config.rateLimitPerMinute);
-    if (!store.inlineProjections().includes(generationsProjection)) store.registerInline(generationsProjection);
+    registerInlineOnce(store, generationsProjection);
   }
 
   get idempotencyStore(): IdempotencyStore {

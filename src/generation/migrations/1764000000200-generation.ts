@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { generationsTable, promptCacheTable } from '../read-models/generations.projection';
 
 /**
  * Generation read models (the list and detail calls, the prompt cache) and the coordination rows
@@ -8,43 +9,9 @@ export class Generation1764000000200 implements MigrationInterface {
   name = 'Generation1764000000200';
 
   async up(runner: QueryRunner): Promise<void> {
-    await runner.query(`
-      CREATE TABLE generations (
-        id text PRIMARY KEY,
-        user_id text NOT NULL,
-        status text NOT NULL,
-        cached boolean NOT NULL,
-        prompt text NOT NULL,
-        aspect_ratio text NOT NULL,
-        style text,
-        quality text NOT NULL,
-        requested_tier text NOT NULL,
-        tier text NOT NULL,
-        downgraded boolean NOT NULL,
-        provider text,
-        model text,
-        cache_key text NOT NULL,
-        charge text NOT NULL,
-        cost_micros bigint NOT NULL DEFAULT 0,
-        saved_micros bigint NOT NULL DEFAULT 0,
-        image jsonb,
-        source_generation_id text,
-        error jsonb,
-        created_at timestamptz NOT NULL,
-        completed_at timestamptz
-      )`);
+    await runner.query(generationsTable.createSql(generationsTable.name));
     await runner.query('CREATE INDEX generations_by_user ON generations (user_id, created_at DESC, id DESC)');
-    await runner.query(`
-      CREATE TABLE prompt_cache (
-        cache_key text PRIMARY KEY,
-        generation_id text NOT NULL,
-        provider text NOT NULL,
-        model text NOT NULL,
-        tier text NOT NULL,
-        cost_micros bigint NOT NULL,
-        image jsonb NOT NULL,
-        created_at timestamptz NOT NULL
-      )`);
+    await runner.query(promptCacheTable.createSql(promptCacheTable.name));
     await runner.query(`
       CREATE TABLE generation_inflight (
         cache_key text PRIMARY KEY,

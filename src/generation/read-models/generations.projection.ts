@@ -1,6 +1,6 @@
 import type { Sql } from '../../database/database';
-import type { InlineProjection } from '../../event-store/event-store';
 import type { RecordedEvent } from '../../event-store/event-types';
+import type { Projection, ProjectionTable, TableNames } from '../../event-store/projection';
 import type { GenerationEvent } from '../domain/generation-events';
 
 /**
@@ -8,20 +8,68 @@ import type { GenerationEvent } from '../domain/generation-events';
  * the generate flow answers from them right after appending, and a cache entry must exist the
  * moment a success is committed (single-flight waiters read it next).
  */
-export const generationsProjection: InlineProjection = {
+export const generationsTable: ProjectionTable = {
   name: 'generations',
+  keyColumns: ['id'],
+  createSql: (table) => `
+    CREATE TABLE ${table} (
+      id text PRIMARY KEY,
+      user_id text NOT NULL,
+      status text NOT NULL,
+      cached boolean NOT NULL,
+      prompt text NOT NULL,
+      aspect_ratio text NOT NULL,
+      style text,
+      quality text NOT NULL,
+      requested_tier text NOT NULL,
+      tier text NOT NULL,
+      downgraded boolean NOT NULL,
+      provider text,
+      model text,
+      cache_key text NOT NULL,
+      charge text NOT NULL,
+      cost_micros bigint NOT NULL DEFAULT 0,
+      saved_micros bigint NOT NULL DEFAULT 0,
+      image jsonb,
+      source_generation_id text,
+      error jsonb,
+      created_at timestamptz NOT NULL,
+      completed_at timestamptz
+    )`,
+};
+
+export const promptCacheTable: ProjectionTable = {
+  name: 'prompt_cache',
+  keyColumns: ['cache_key'],
+  createSql: (table) => `
+    CREATE TABLE ${table} (
+      cache_key text PRIMARY KEY,
+      generation_id text NOT NULL,
+      provider text NOT NULL,
+      model text NOT NULL,
+      tier text NOT NULL,
+      cost_micros bigint NOT NULL,
+      image jsonb NOT NULL,
+      created_at timestamptz NOT NULL
+    )`,
+};
+
+export const generationsProjection: Projection = {
+  name: 'generations',
+  kind: 'inline',
   eventTypes: ['GenerationRequested', 'GenerationSucceeded', 'GenerationFailed', 'CacheHit'],
-  async apply(tx: Sql, events: readonly RecordedEvent[]): Promise<void> {
-    for (const event of events) await applyOne(tx, event as unknown as GenerationEvent);
+  tables: [generationsTable, promptCacheTable],
+  async apply(tx: Sql, events: readonly RecordedEvent[], tables: TableNames): Promise<void> {
+    for (const event of events) await applyOne(tx, tables, event as unknown as GenerationEvent);
   },
 };
 
-async function applyOne(tx: Sql, event: GenerationEvent): Promise<void> {
+async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise<void> {
   switch (event.type) {
     case 'GenerationRequested': {
       const d = event.data;
       await tx.query(
-        `INSERT INTO generations (id, user_id, status, cached, prompt, aspect_ratio, style, quality, requested_tier, tier,
+        `INSERT INTO ${t.generations} (id, user_id, status, cached, prompt, aspect_ratio, style, quality, requested_tier, tier,
                                   downgraded, cache_key, charge, created_at)
          VALUES ($1, $2, 'pending', false, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
         [d.generationId, d.userId, d.prompt, d.aspectRatio, d.style, d.quality, d.requestedTier, d.tier, d.downgraded, d.cacheKey, d.charge, d.requestedAt],
@@ -31,13 +79,13 @@ async function applyOne(tx: Sql, event: GenerationEvent): Promise<void> {
     case 'GenerationSucceeded': {
       const d = event.data;
       await tx.query(
-        `UPDATE generations SET status = 'succeeded', provider = $2, model = $3, tier = $4, image = $5::jsonb,
+        `UPDATE ${t.generations} SET status = 'succeeded', provider = $2, model = $3, tier = $4, image = $5::jsonb,
                 cost_micros = $6, charge = $7, completed_at = $8, cache_key = $9
           WHERE id = $1`,
         [d.generationId, d.provider, d.model, d.tier, JSON.stringify(d.image), d.costMicros, d.charge, d.completedAt, d.cacheKey],
       );
       await tx.query(
-        `INSERT INTO prompt_cache (cache_key, generation_id, provider, model, tier, cost_micros, image, created_at)
+        `INSERT INTO ${t.prompt_cache} (cache_key, generation_id, provider, model, tier, cost_micros, image, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) ON CONFLICT (cache_key) DO NOTHING`,
         [d.cacheKey, d.generationId, d.provider, d.model, d.tier, d.costMicros, JSON.stringify(d.image), d.completedAt],
       );
@@ -46,7 +94,7 @@ async function applyOne(tx: Sql, event: GenerationEvent): Promise<void> {
     case 'GenerationFailed': {
       const d = event.data;
       await tx.query(
-        `UPDATE generations SET status = 'failed', charge = 'none', error = $2::jsonb, provider = coalesce($3, provider), completed_at = $4
+        `UPDATE ${t.generations} SET status = 'failed', charge = 'none', error = $2::jsonb, provider = coalesce($3, provider), completed_at = $4
           WHERE id = $1`,
         [d.generationId, JSON.stringify({ code: d.code, message: d.message }), d.provider, d.failedAt],
       );
@@ -55,7 +103,7 @@ async function applyOne(tx: Sql, event: GenerationEvent): Promise<void> {
     case 'CacheHit': {
       const d = event.data;
       await tx.query(
-        `INSERT INTO generations (id, user_id, status, cached, prompt, aspect_ratio, style, quality, requested_tier, tier,
+        `INSERT INTO ${t.generations} (id, user_id, status, cached, prompt, aspect_ratio, style, quality, requested_tier, tier,
                                   downgraded, provider, model, cache_key, charge, cost_micros, saved_micros, image,
                                   source_generation_id, created_at, completed_at)
          VALUES ($1, $2, 'succeeded', true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'none', 0, $13, $14::jsonb, $15, $16, $16)`,

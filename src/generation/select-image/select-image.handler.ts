@@ -4,6 +4,7 @@ import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 import { Database } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
+import { registerInlineOnce } from '../../event-store/projection';
 import { MediaStorage } from '../../media/storage/media-storage';
 import { planPrint, producePrintAssets, type PrintPlan } from '../../media/print';
 import { generationStreamId } from '../domain/generation-events';
@@ -31,7 +32,7 @@ export class SelectImageHandler {
     private readonly clock: Clock,
     private readonly media: MediaStorage,
   ) {
-    if (!store.inlineProjections().includes(selectionsProjection)) store.registerInline(selectionsProjection);
+    registerInlineOnce(store, selectionsProjection);
   }
 
   async execute(userId: string, generationId: string, size: { widthInches?: number; heightInches?: number }, requestId: string) {
