@@ -156,27 +156,29 @@ describe('print rendering', () => {
   });
 
   describe('the event loop', () => {
-    it('keeps ticking while a print renders', async () => {
+    // Timer lag also grows when a loaded machine simply does not schedule this thread, so the
+    // render is judged by the share of time the loop ran JS (near 1 if the work were on it), and
+    // lag bounds are set well apart from both a free loop and a blocked one.
+    it('stays free while a print renders', async () => {
       const plan = planPrint({ ...PROVIDER_SIZE, widthInches: 32, heightInches: 16, maxPixels: MAX_PIXELS });
 
-      const { ticks, maxLagMs } = await whileTicking(() =>
-        producePrintAssets(providerImage, plan, { title: 'lag', createdAt: CREATED_AT }),
-      );
+      const loop = await whileTicking(() => producePrintAssets(providerImage, plan, { title: 'lag', createdAt: CREATED_AT }));
 
-      expect(ticks).toBeGreaterThan(0);
-      expect(maxLagMs).toBeLessThan(200);
+      expect(loop.ticks).toBeGreaterThan(0);
+      expect(loop.utilisation).toBeLessThan(0.5);
+      expect(loop.maxLagMs).toBeLessThan(500);
     });
 
     it('keeps ticking while the PDF wraps a print-sized JPEG', async () => {
-      // pdf-lib reads only the JPEG header, so padding stands in for a 240 x 120 in print's data.
+      // pdf-lib reads only the JPEG header, so padding stands in for a 240 x 120 in print's data;
+      // copied in one go it blocks the loop for 0.7-0.9 s on a 2-core machine.
       const header = await renderPrintImage(await noisePng(64, 64), planOf(150, 150));
       const jpeg = Buffer.concat([header, Buffer.alloc(128 * 1024 * 1024)]);
-
       const meta = { title: 'lag', createdAt: CREATED_AT };
 
-      const { maxLagMs } = await whileTicking(() => renderPrintPdf(jpeg, planOf(150, 150), meta));
+      const loop = await whileTicking(() => renderPrintPdf(jpeg, planOf(150, 150), meta));
 
-      expect(maxLagMs).toBeLessThan(200);
+      expect(loop.maxLagMs).toBeLessThan(300);
     });
   });
 });
@@ -254,8 +256,11 @@ function pageContent(pdf: PDFDocument): string {
     .join('\n');
 }
 
-/** Runs work while a 10 ms timer records how late it fires: the longest the loop was blocked. */
-async function whileTicking<T>(work: () => Promise<T>): Promise<{ ticks: number; maxLagMs: number }> {
+/**
+ * Runs work while a 10 ms timer records how late it fires (the longest the loop was held up)
+ * and the event loop's utilisation over the same time.
+ */
+async function whileTicking(work: () => Promise<unknown>): Promise<{ ticks: number; maxLagMs: number; utilisation: number }> {
   const periodMs = 10;
   let ticks = 0;
   let maxLagMs = 0;
@@ -266,11 +271,12 @@ async function whileTicking<T>(work: () => Promise<T>): Promise<{ ticks: number;
     last = now;
     ticks++;
   }, periodMs);
+  const loopBefore = performance.eventLoopUtilization();
   try {
     await work();
     maxLagMs = Math.max(maxLagMs, performance.now() - last - periodMs);
   } finally {
     clearInterval(timer);
   }
-  return { ticks, maxLagMs };
+  return { ticks, maxLagMs, utilisation: performance.eventLoopUtilization(loopBefore).utilization };
 }

@@ -48,10 +48,10 @@ function ownArrayBuffer(bytes: Buffer): Uint8Array {
 
 const STREAM_START = Buffer.from('\nstream\n', 'latin1');
 const STREAM_END = Buffer.from('\nendstream', 'latin1');
-const FILL_SLICE_BYTES = 4 * 1024 * 1024;
+const FILL_SLICE_BYTES = 1024 * 1024;
 
 /**
- * The JPEG is the whole weight of the PDF (140 MB for 240 x 120 in), and pdf-lib 1.17 copies
+ * The JPEG is the whole weight of the PDF (90-140 MB for 240 x 120 in), and pdf-lib 1.17 copies
  * stream contents synchronously, one byte at a time: about a second of blocked event loop. This
  * stream leaves a hole for its contents when pdf-lib serialises the document, and fills it
  * afterwards in slices, yielding between them; the bytes are the same as pdf-lib's own.
