@@ -6,6 +6,7 @@ import { HealthModule } from './health/health.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { BillingModule } from './billing/billing.module';
 import { GenerationModule } from './generation/generation.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 
 export interface AppOptions extends CoreOptions {
   /** Run the scheduled jobs (tests call them directly instead). */
@@ -23,6 +24,7 @@ export class AppModule {
         HealthModule,
         BillingModule,
         GenerationModule,
+        AnalyticsModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
     };

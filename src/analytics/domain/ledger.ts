@@ -1,0 +1,78 @@
+import { accountDecider, type AccountEvent, type AccountState } from '../../billing/domain/account';
+import { microsToDollars } from '../../billing/domain/money';
+import type { RecordedEvent } from '../../event-store/event-types';
+
+/** One line of a user's ledger: an account event and the balance it left. */
+export interface LedgerLine {
+  readonly at: string;
+  readonly event: string;
+  /** Change to the paid credits the user can spend; 0 when only a hold or a free unit moved. */
+  readonly change: number;
+  /** Paid credits available after the event. */
+  readonly available: number;
+  /** Paid credits held by open reservations after the event. */
+  readonly held: number;
+  readonly requestId: string | null;
+  readonly detail: string;
+}
+
+export interface Ledger {
+  readonly lines: readonly LedgerLine[];
+  readonly state: AccountState;
+}
+
+/**
+ * Folds the account stream with the account's own `evolve`, so the balance after each line is the
+ * balance the service itself computes from the same events.
+ */
+export function ledgerOf(events: ReadonlyArray<RecordedEvent>): Ledger {
+  let state = accountDecider.initialState();
+  const lines: LedgerLine[] = [];
+  for (const recorded of events) {
+    const event = { type: recorded.type, data: recorded.data } as AccountEvent;
+    const before = state.availableCredits;
+    state = accountDecider.evolve(state, event);
+    lines.push({
+      at: recorded.recordedAt.toISOString(),
+      event: event.type,
+      change: state.availableCredits - before,
+      available: state.availableCredits,
+      held: state.reservedCredits,
+      requestId: typeof recorded.metadata.requestId === 'string' ? recorded.metadata.requestId : null,
+      detail: describe(event),
+    });
+  }
+  return { lines, state };
+}
+
+function describe(event: AccountEvent): string {
+  switch (event.type) {
+    case 'CreditsGranted': {
+      const { credits, reason, externalId } = event.data;
+      return `granted ${credits} credit${credits === 1 ? '' : 's'}: ${reason}${externalId ? ` (${externalId})` : ''}`;
+    }
+    case 'CreditsReserved': {
+      const { kind, credits, tier, generationId } = event.data;
+      const what = kind === 'free' ? 'a free unit' : `${credits} credit${credits === 1 ? '' : 's'}`;
+      return `held ${what} for ${tier}${generationId ? ` ${generationId}` : ''}`;
+    }
+    case 'QuotaConsumed':
+      return `free unit ${event.data.usedToday} of ${event.data.day}`;
+    case 'ReservationCaptured': {
+      const { kind, credits, costMicros } = event.data;
+      const what = kind === 'free' ? 'free unit' : `${credits} credit${credits === 1 ? '' : 's'}`;
+      return `charged ${what}; provider cost $${microsToDollars(costMicros)}`;
+    }
+    case 'ReservationReleased': {
+      const { kind, credits, reason } = event.data;
+      const what = kind === 'free' ? 'free unit' : `${credits} credit${credits === 1 ? '' : 's'}`;
+      return `returned ${what} (${reason})`;
+    }
+    case 'DailyQuotaReset':
+      return `free quota of ${event.data.day} starts`;
+    default: {
+      const unreachable: never = event;
+      throw new Error(`Unhandled account event ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+import type { Projection } from '../../event-store/projection';
+import { budgetProjection } from './budget.projection';
+import { usageProjection } from './usage.projection';
+
+export const ANALYTICS_PROJECTIONS: readonly Projection[] = [usageProjection, budgetProjection];

@@ -1,0 +1,21 @@
+import type { Projection } from './event-store/projection';
+import { ANALYTICS_PROJECTIONS } from './analytics/projections';
+import { accountBalancesProjection } from './billing/read-models/account-balances.projection';
+import { generationsProjection } from './generation/read-models/generations.projection';
+import { selectionsProjection } from './generation/read-models/selections.projection';
+
+/**
+ * Every projection of the service, rebuilt in this order. Each module appends its own here (as
+ * migrations are listed in ALL_MIGRATIONS), so the service and the CLI see the same list without
+ * starting Nest.
+ */
+export const ALL_PROJECTIONS: readonly Projection[] = [
+  accountBalancesProjection,
+  generationsProjection,
+  selectionsProjection,
+  ...ANALYTICS_PROJECTIONS,
+];
+
+export function allProjections(): readonly Projection[] {
+  return ALL_PROJECTIONS;
+}
