@@ -166,7 +166,8 @@ describe('print rendering', () => {
 
       expect(loop.ticks).toBeGreaterThan(0);
       expect(loop.utilisation).toBeLessThan(0.5);
-      expect(loop.maxLagMs).toBeLessThan(500);
+      // Ratios, not milliseconds: a loaded machine stretches both the work and the lag.
+      expect(loop.maxLagMs).toBeLessThan(loop.durationMs / 2);
     });
 
     it('keeps ticking while the PDF wraps a print-sized JPEG', async () => {
@@ -178,7 +179,9 @@ describe('print rendering', () => {
 
       const loop = await whileTicking(() => renderPrintPdf(jpeg, planOf(150, 150), meta));
 
-      expect(loop.maxLagMs).toBeLessThan(300);
+      // Copied in one go, the longest stall is the whole copy; in slices, a small part of it.
+      expect(loop.ticks).toBeGreaterThan(3);
+      expect(loop.maxLagMs).toBeLessThan(loop.durationMs / 3);
     });
   });
 });
@@ -260,8 +263,11 @@ function pageContent(pdf: PDFDocument): string {
  * Runs work while a 10 ms timer records how late it fires (the longest the loop was held up)
  * and the event loop's utilisation over the same time.
  */
-async function whileTicking(work: () => Promise<unknown>): Promise<{ ticks: number; maxLagMs: number; utilisation: number }> {
+async function whileTicking(
+  work: () => Promise<unknown>,
+): Promise<{ ticks: number; maxLagMs: number; utilisation: number; durationMs: number }> {
   const periodMs = 10;
+  const started = performance.now();
   let ticks = 0;
   let maxLagMs = 0;
   let last = performance.now();
@@ -278,5 +284,10 @@ async function whileTicking(work: () => Promise<unknown>): Promise<{ ticks: numb
   } finally {
     clearInterval(timer);
   }
-  return { ticks, maxLagMs, utilisation: performance.eventLoopUtilization(loopBefore).utilization };
+  return {
+    ticks,
+    maxLagMs,
+    utilisation: performance.eventLoopUtilization(loopBefore).utilization,
+    durationMs: performance.now() - started,
+  };
 }
