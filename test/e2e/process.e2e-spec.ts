@@ -43,6 +43,9 @@ async function stop(running: Running): Promise<void> {
 }
 
 describe('the service as a process (built with npm run build)', () => {
+  // Start-up of the embedded database takes seconds, and much longer on a loaded machine.
+  jest.setTimeout(180_000);
+
   it('exits non-zero naming the variable when the configuration is bad', async () => {
     const running = run({ PORT: 'abc' });
     const code = await running.exited;
