@@ -12,7 +12,7 @@ import {
   type RecordedEvent,
 } from './event-types';
 import { UpcasterRegistry } from './upcasters';
-import { GroupCommitter, insertAppends, RECORDED_COLUMNS, type GroupCommitOptions, type PendingAppend } from './group-commit';
+import { GroupCommitter, insertAppends, RECORDED_COLUMNS, type AppendedRow, type GroupCommitOptions, type PendingAppend } from './group-commit';
 
 /** Rows written in the append's own transaction (read-your-writes models, STYLE.md rule 7). */
 export interface InlineProjection {
@@ -92,18 +92,21 @@ export class EventStore {
         metadata: options.metadata ?? {},
       })),
     };
-    let recorded: RecordedEvent[];
-    if (options.tx) {
-      recorded = await this.appendOn(options.tx, pending, expected, projections);
-    } else if (projections.length === 0) {
-      recorded = this.toAppended(await this.catchConflict(this.groupCommit.append(pending), pending, expected), pending, expected);
+    let written: AppendedRow[];
+    if (projections.length > 0) {
+      written = options.tx
+        ? await this.appendWithInline(options.tx, pending, expected, projections)
+        : await this.database.transaction((tx) => this.appendWithInline(tx, pending, expected, projections));
+    } else if (options.tx) {
+      written = await this.catchConflict(insertAppends(options.tx, [pending], 'positions'), pending, expected).then(([rows]) => rows);
     } else {
-      recorded = await this.database.transaction((tx) => this.appendOn(tx, pending, expected, projections));
+      written = await this.catchConflict(this.groupCommit.append(pending), pending, expected);
     }
+    if (written.length === 0) throw new ConcurrencyError(streamId, expected);
     if (!options.tx) this.notifyAppended();
     return {
-      nextExpectedVersion: recorded[recorded.length - 1].streamPosition,
-      globalPositions: recorded.map((e) => e.globalPosition),
+      nextExpectedVersion: Number(written[written.length - 1].stream_position),
+      globalPositions: written.map((row) => Number(row.global_position)),
     };
   }
 
@@ -112,19 +115,20 @@ export class EventStore {
     for (const listener of this.appendListeners) listener();
   }
 
-  private async appendOn(
+  /** Inline projections need the whole recorded events, so only this path reads them back. */
+  private async appendWithInline(
     sql: Sql,
     pending: PendingAppend,
     expected: ExpectedVersion,
     projections: readonly InlineProjection[],
-  ): Promise<RecordedEvent[]> {
-    const rows = await this.catchConflict(insertAppends(sql, [pending]).then(([written]) => written), pending, expected);
-    const recorded = this.toAppended(rows, pending, expected);
+  ): Promise<AppendedRow[]> {
+    const [rows] = await this.catchConflict(insertAppends(sql, [pending], 'events'), pending, expected);
+    const recorded = rows.map((row) => this.toRecorded(row));
     for (const projection of projections) {
       const relevant = recorded.filter((e) => projection.eventTypes.includes(e.type));
       if (relevant.length > 0) await projection.apply(sql, relevant);
     }
-    return recorded;
+    return rows;
   }
 
   private async catchConflict<T>(write: Promise<T>, pending: PendingAppend, expected: ExpectedVersion): Promise<T> {
@@ -134,12 +138,6 @@ export class EventStore {
       if (sqlState(error) === '23505') throw new ConcurrencyError(pending.streamId, expected);
       throw error;
     }
-  }
-
-  /** No rows back means the stream was not at the expected version. */
-  private toAppended(rows: Array<Record<string, any>>, pending: PendingAppend, expected: ExpectedVersion): RecordedEvent[] {
-    if (rows.length === 0) throw new ConcurrencyError(pending.streamId, expected);
-    return rows.map((row) => this.toRecorded(row));
   }
 
   async readStream<E extends DomainEvent = DomainEvent>(
@@ -174,7 +172,8 @@ export class EventStore {
           AND ($7::boolean OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))
           AND ($4::text IS NULL OR (transaction_id, global_position) <= ($4::text::xid8, $5::bigint))
           AND ($6::text[] IS NULL OR type = ANY($6::text[]))
-        ORDER BY transaction_id, global_position
+        -- qualified: the text output column of the same name would sort '999' after '1000'
+        ORDER BY events.transaction_id, global_position
         LIMIT $3`,
       [
         after.transactionId,
@@ -194,7 +193,7 @@ export class EventStore {
     const rows = await sql.query<{ transaction_id: string; global_position: number }>(
       `SELECT transaction_id::text AS transaction_id, global_position FROM events
         WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+        ORDER BY events.transaction_id DESC, global_position DESC LIMIT 1`,
     );
     const row = rows[0];
     return row ? { transactionId: row.transaction_id, globalPosition: Number(row.global_position) } : START;
@@ -211,7 +210,7 @@ export class EventStore {
       schemaVersion: version,
       data,
       metadata: row.metadata ?? {},
-      recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+      recordedAt: new Date(Number(row.recorded_at_ms)),
     };
   }
 }

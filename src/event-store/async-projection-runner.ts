@@ -1,0 +1,260 @@
+import type { DedicatedSession } from '../database/database';
+import type { EventStore } from './event-store';
+import { START, type Checkpoint } from './event-types';
+import { liveTables, type Projection, type TableNames } from './projection';
+import type { WakeSource } from './append-signals';
+import { comparePositions, readCheckpoint, writeCheckpoint } from './checkpoints';
+
+export interface AsyncRunnerOptions {
+  readonly batchSize?: number;
+  /** How often an idle leader looks for new events when no wake-up arrives. */
+  readonly pollIntervalMs?: number;
+  /** How often a standby replica tries to become the leader. */
+  readonly electionRetryMs?: number;
+  /** Wake-ups besides this process's own appends (NOTIFY from other replicas). */
+  readonly wake?: WakeSource;
+  readonly onError?: (error: unknown, projection: string) => void;
+}
+
+export type RunnerState = 'stopped' | 'standby' | 'leader';
+
+export interface RunnerStatus {
+  readonly projection: string;
+  readonly state: RunnerState;
+  /** The last batch failed; the runner keeps retrying with a growing pause. */
+  readonly failing: boolean;
+  readonly lastError?: string;
+}
+
+const MAX_FAILURE_PAUSE_MS = 30_000;
+
+/**
+ * Runs one async projection: one active runner across all replicas, elected with a session
+ * advisory lock (`projection:<name>`). The leader applies batches, each in ONE transaction that
+ * locks the checkpoint row FOR UPDATE, applies the events and moves the checkpoint, so even two
+ * runners that overlapped (a leader that lost its session mid-batch) cannot apply an event twice.
+ */
+export class AsyncProjectionRunner {
+  private readonly tables: TableNames;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly electionRetryMs: number;
+  private state: RunnerState = 'stopped';
+  private lastError: string | undefined;
+  private consecutiveFailures = 0;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private woken = false;
+  private endSleep: (() => void) | undefined;
+  private sleepEndsOnWake = false;
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(
+    private readonly store: EventStore,
+    readonly projection: Projection,
+    private readonly options: AsyncRunnerOptions = {},
+  ) {
+    if (projection.kind !== 'async') throw new Error(`Projection ${projection.name} is not async`);
+    this.tables = liveTables(projection);
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.electionRetryMs = options.electionRetryMs ?? 3000;
+  }
+
+  get lockKey(): string {
+    return `projection:${this.projection.name}`;
+  }
+
+  status(): RunnerStatus {
+    return {
+      projection: this.projection.name,
+      state: this.state,
+      failing: this.lastError !== undefined,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+    };
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.state = 'standby';
+    this.unsubscribe = [this.store.onAppended(() => this.wake())];
+    if (this.options.wake) this.unsubscribe.push(this.options.wake.subscribe(() => this.wake()));
+    this.loop = this.run();
+  }
+
+  /** Finishes the batch in progress, then gives up leadership. */
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    this.stopping = true;
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.unsubscribe = [];
+    this.endSleep?.();
+    await this.loop;
+    this.loop = undefined;
+    this.state = 'stopped';
+  }
+
+  /**
+   * How many events the shared checkpoint is behind the newest safely readable event, counted
+   * exactly up to `cap` (then `cap` is returned): the count walks the (transaction id, global
+   * position) index from the checkpoint, so it stays cheap however far behind a runner is.
+   * It counts every event, not only the projection's types; a runner that is caught up moves its
+   * checkpoint to the head, so an idle projection reads 0.
+   */
+  async lag(cap = 100_000): Promise<number> {
+    const [row] = await this.store.database.query<{ behind: number }>(
+      `SELECT count(*)::int AS behind FROM (
+         SELECT 1 FROM events
+          WHERE (transaction_id, global_position) > (
+                  coalesce((SELECT last_transaction_id FROM projection_checkpoints WHERE name = $1), '0'::xid8),
+                  coalesce((SELECT last_global_position FROM projection_checkpoints WHERE name = $1), 0))
+            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          LIMIT $2) behind`,
+      [this.projection.name, cap],
+    );
+    return Number(row.behind);
+  }
+
+  /**
+   * For tests and tools: resolves once the shared checkpoint (whichever replica leads) has passed
+   * every event committed when it was called. The horizon of running transactions is
+   * cluster-wide, so a transaction open in any database of the cluster can hold this back.
+   */
+  async waitUntilCaughtUp(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const [newest] = await this.store.database.query<{ transaction_id: string; global_position: number }>(
+      `SELECT transaction_id::text AS transaction_id, global_position FROM events
+        ORDER BY events.transaction_id DESC, global_position DESC LIMIT 1`,
+    );
+    if (!newest) return;
+    const target: Checkpoint = { transactionId: newest.transaction_id, globalPosition: Number(newest.global_position) };
+    for (;;) {
+      this.wake();
+      const reached = await readCheckpoint(this.store.database, this.projection.name, { lock: false });
+      if (comparePositions(reached, target) >= 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`Projection ${this.projection.name} did not catch up within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let session: DedicatedSession | undefined;
+      try {
+        session = await this.store.database.openSession();
+        await this.electAndLead(session);
+      } catch (error) {
+        this.failed(error);
+      } finally {
+        await session?.close();
+      }
+      if (!this.stopping) await this.sleep(this.electionRetryMs);
+    }
+  }
+
+  /** Returns when stopping or when the session broke (its lock is gone with it). */
+  private async electAndLead(session: DedicatedSession): Promise<void> {
+    let sessionLost = false;
+    void session.lost.then(() => {
+      sessionLost = true;
+      this.endSleep?.();
+    });
+    while (!this.stopping && !sessionLost) {
+      if (!(await session.tryAdvisoryLock(this.lockKey))) {
+        // A standby that reaches the database again is healthy, whatever failed before.
+        this.succeeded();
+        await this.sleep(this.electionRetryMs);
+        continue;
+      }
+      this.state = 'leader';
+      try {
+        await this.lead(() => sessionLost);
+      } finally {
+        this.state = 'standby';
+      }
+      if (!sessionLost) await session.unlock(this.lockKey);
+      return;
+    }
+  }
+
+  private async lead(sessionLost: () => boolean): Promise<void> {
+    while (!this.stopping && !sessionLost()) {
+      this.woken = false;
+      let more: boolean;
+      try {
+        more = await this.applyNextBatch();
+        this.succeeded();
+      } catch (error) {
+        this.failed(error);
+        await this.sleep(Math.min(MAX_FAILURE_PAUSE_MS, 250 * 2 ** Math.min(this.consecutiveFailures, 7)));
+        continue;
+      }
+      if (!more && !this.woken) await this.sleep(this.pollIntervalMs, { endsOnWake: true });
+    }
+  }
+
+  /** One batch in one transaction; true when a full batch was applied (there may be more). */
+  private applyNextBatch(): Promise<boolean> {
+    return this.store.database.transaction(async (tx) => {
+      const checkpoint = await readCheckpoint(tx, this.projection.name, { lock: true });
+      const head = await this.store.head(tx);
+      const events = await this.store.readAll({
+        after: checkpoint,
+        upTo: head,
+        limit: this.batchSize,
+        types: this.projection.eventTypes,
+        sql: tx,
+      });
+      if (events.length > 0) await this.projection.apply(tx, events, this.tables);
+      const full = events.length === this.batchSize;
+      // A partial batch holds every relevant event up to the head: skip the irrelevant ones too.
+      const reached: Checkpoint = full ? events[events.length - 1] : head;
+      if (!samePosition(reached, checkpoint) && !samePosition(reached, START)) {
+        await writeCheckpoint(tx, this.projection.name, reached);
+      }
+      return full;
+    });
+  }
+
+  private succeeded(): void {
+    this.consecutiveFailures = 0;
+    this.lastError = undefined;
+  }
+
+  private failed(error: unknown): void {
+    this.consecutiveFailures += 1;
+    this.lastError = error instanceof Error ? error.message : String(error);
+    this.options.onError?.(error, this.projection.name);
+  }
+
+  private wake(): void {
+    this.woken = true;
+    if (this.sleepEndsOnWake) this.endSleep?.();
+  }
+
+  /**
+   * Sleeps until the time is up or the runner stops. Only an idle leader is woken by appends: a
+   * standby or a failing runner keeps its pace whatever the write load.
+   */
+  private sleep(ms: number, options: { endsOnWake?: boolean } = {}): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.endSleep = undefined;
+        this.sleepEndsOnWake = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.endSleep = done;
+      this.sleepEndsOnWake = options.endsOnWake === true;
+    });
+  }
+}
+
+function samePosition(a: Checkpoint, b: Checkpoint): boolean {
+  return a.transactionId === b.transactionId && a.globalPosition === b.globalPosition;
+}

@@ -1,0 +1,173 @@
+import type { Sql } from '../database/database';
+import { sqlState } from '../database/database';
+
+/** One append as the insert statement takes it. */
+export interface PendingAppend {
+  readonly streamId: string;
+  /** null: any version; 0: the stream must not exist yet. */
+  readonly expectedVersion: number | null;
+  readonly recordedAt: string;
+  readonly events: ReadonlyArray<{ type: string; schemaVersion: number; data: unknown; metadata: unknown }>;
+}
+
+/**
+ * The columns of a recorded event. The time travels as epoch milliseconds: turning a number into a
+ * Date costs far less than the driver's parsing of timestamptz text, which dominated replays.
+ */
+export const RECORDED_COLUMNS = `global_position, transaction_id::text AS transaction_id, stream_id, stream_position, type,
+  schema_version, data, metadata, floor(extract(epoch FROM recorded_at) * 1000)::bigint AS recorded_at_ms`;
+
+/** What an append needs back: whole events only for inline projections, else just positions. */
+const RETURNING = {
+  events: RECORDED_COLUMNS,
+  positions: 'stream_id, stream_position, global_position',
+} as const;
+
+export type AppendedRow = Record<string, any> & { stream_id: string; stream_position: number; global_position: number };
+
+/**
+ * Appends to several streams in one statement. Each stream's version is read and checked in the
+ * same statement that writes its events; a stream whose expected version does not match simply
+ * gets no rows back. Two writers that both pass the check for the same stream collide on the
+ * unique (stream_id, stream_position) and one of them fails as a whole (23505).
+ */
+const insertStatement = (returning: keyof typeof RETURNING) => `
+  WITH input AS (
+    SELECT a.ord AS append_ord, a.value->>'streamId' AS stream_id, (a.value->>'expectedVersion')::int AS expected_version,
+           (a.value->>'recordedAt')::timestamptz AS recorded_at, a.value->'events' AS events
+      FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(value, ord)
+  ), current AS (
+    SELECT input.*, coalesce((SELECT max(e.stream_position) FROM events e WHERE e.stream_id = input.stream_id), 0) AS version
+      FROM input
+  )
+  INSERT INTO events (stream_id, stream_position, type, schema_version, data, metadata, recorded_at)
+  SELECT c.stream_id, c.version + e.ord, e.value->>'type', (e.value->>'schemaVersion')::int, e.value->'data',
+         e.value->'metadata', c.recorded_at
+    FROM current c, jsonb_array_elements(c.events) WITH ORDINALITY AS e(value, ord)
+   WHERE c.expected_version IS NULL OR c.version = c.expected_version
+   ORDER BY c.append_ord, e.ord
+  RETURNING ${RETURNING[returning]}`;
+const INSERT_RETURNING = { events: insertStatement('events'), positions: insertStatement('positions') };
+
+/** Inserts the appends (one per stream) and returns the rows written for each, in input order. */
+export async function insertAppends(
+  sql: Sql,
+  appends: readonly PendingAppend[],
+  returning: keyof typeof RETURNING,
+): Promise<AppendedRow[][]> {
+  const rows = await sql.query<AppendedRow>(INSERT_RETURNING[returning], [JSON.stringify(appends)]);
+  const byStream = new Map<string, AppendedRow[]>();
+  for (const row of rows) {
+    const list = byStream.get(row.stream_id) ?? [];
+    list.push(row);
+    byStream.set(row.stream_id, list);
+  }
+  return appends.map((append) => byStream.get(append.streamId) ?? []);
+}
+
+interface Waiting {
+  readonly append: PendingAppend;
+  resolve(rows: AppendedRow[]): void;
+  reject(error: unknown): void;
+}
+
+export interface GroupCommitOptions {
+  /** Groups written at the same time; each holds one pooled connection while it commits. */
+  readonly maxGroupsInFlight?: number;
+  readonly maxEventsPerGroup?: number;
+}
+
+/**
+ * Group commit for appends that need no transaction of their own (no caller transaction, no inline
+ * projection). Appends that arrive while earlier groups are committing are written together in one
+ * statement, so many concurrent appends share one commit (one WAL flush) instead of each paying
+ * for its own. Every caller is answered only after the statement that holds its events committed.
+ * An idle store writes an append at once: grouping adds no delay, only sharing.
+ */
+export class GroupCommitter {
+  private readonly queue: Waiting[] = [];
+  private readonly streamsInFlight = new Set<string>();
+  private groupsInFlight = 0;
+  private readonly maxGroupsInFlight: number;
+  private readonly maxEventsPerGroup: number;
+
+  constructor(
+    private readonly sql: Sql,
+    options: GroupCommitOptions = {},
+  ) {
+    this.maxGroupsInFlight = options.maxGroupsInFlight ?? 4;
+    this.maxEventsPerGroup = options.maxEventsPerGroup ?? 2000;
+  }
+
+  /** The rows written for this append; none when its expected version did not match. */
+  append(append: PendingAppend): Promise<AppendedRow[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ append, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.groupsInFlight < this.maxGroupsInFlight) {
+      const group = this.takeGroup();
+      if (group.length === 0) return;
+      this.groupsInFlight += 1;
+      for (const waiting of group) this.streamsInFlight.add(waiting.append.streamId);
+      void this.write(group).finally(() => {
+        this.groupsInFlight -= 1;
+        for (const waiting of group) this.streamsInFlight.delete(waiting.append.streamId);
+        this.pump();
+      });
+    }
+  }
+
+  /**
+   * The oldest appends, at most one per stream and none for a stream already being written: two
+   * appends to one stream in one statement (or in two concurrent ones) would collide on the
+   * stream position and fail each other's whole group.
+   */
+  private takeGroup(): Waiting[] {
+    const group: Waiting[] = [];
+    const streams = new Set<string>();
+    let events = 0;
+    for (let index = 0; index < this.queue.length; ) {
+      const waiting = this.queue[index];
+      const { streamId } = waiting.append;
+      const fits = group.length === 0 || events + waiting.append.events.length <= this.maxEventsPerGroup;
+      if (!fits) break;
+      if (streams.has(streamId) || this.streamsInFlight.has(streamId)) {
+        index += 1;
+        continue;
+      }
+      group.push(waiting);
+      streams.add(streamId);
+      events += waiting.append.events.length;
+      this.queue.splice(index, 1);
+    }
+    return group;
+  }
+
+  private async write(group: readonly Waiting[]): Promise<void> {
+    try {
+      const results = await insertAppends(this.sql, group.map((waiting) => waiting.append), 'positions');
+      group.forEach((waiting, index) => waiting.resolve(results[index]));
+    } catch (error) {
+      if (group.length > 1 && sqlState(error) === '23505') {
+        // Another process raced one of these streams and the whole statement failed, so nothing was
+        // written: each append is retried alone to find out which one lost.
+        await Promise.all(group.map((waiting) => this.writeAlone(waiting)));
+        return;
+      }
+      for (const waiting of group) waiting.reject(error);
+    }
+  }
+
+  private async writeAlone(waiting: Waiting): Promise<void> {
+    try {
+      const [rows] = await insertAppends(this.sql, [waiting.append], 'positions');
+      waiting.resolve(rows);
+    } catch (error) {
+      waiting.reject(error);
+    }
+  }
+}
