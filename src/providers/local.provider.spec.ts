@@ -60,17 +60,4 @@ describe('LocalImageProvider', () => {
     for (let i = 0; i < pa.length; i += 1) difference += Math.abs(pa[i]! - pb[i]!);
     expect(difference / pa.length).toBeGreaterThan(20);
   });
-
-  it('draws the largest size in a few milliseconds', async () => {
-    const large = { ...request, aspectRatio: '16:9' as const };
-    await premium.generate(large);
-    const times: number[] = [];
-    for (let i = 0; i < 9; i += 1) {
-      const started = performance.now();
-      await premium.generate({ ...large, prompt: `lighthouse ${i}` });
-      times.push(performance.now() - started);
-    }
-    // The fastest run: what drawing costs, without whatever else the machine is doing.
-    expect(Math.min(...times)).toBeLessThan(30);
-  });
 });
