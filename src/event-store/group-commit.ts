@@ -33,17 +33,18 @@ export type AppendedRow = Record<string, any> & { stream_id: string; stream_posi
  */
 const insertStatement = (returning: keyof typeof RETURNING) => `
   WITH input AS (
-    SELECT a.ord AS append_ord, a.value->>'streamId' AS stream_id, (a.value->>'expectedVersion')::int AS expected_version,
-           (a.value->>'recordedAt')::timestamptz AS recorded_at, a.value->'events' AS events
-      FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(value, ord)
+    SELECT a.append_ord, a."streamId" AS stream_id, a."expectedVersion" AS expected_version, a."recordedAt" AS recorded_at, a.events
+      FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS ("streamId" text, "expectedVersion" int, "recordedAt" timestamptz, events jsonb))
+           WITH ORDINALITY AS a("streamId", "expectedVersion", "recordedAt", events, append_ord)
   ), current AS (
     SELECT input.*, coalesce((SELECT max(e.stream_position) FROM events e WHERE e.stream_id = input.stream_id), 0) AS version
       FROM input
   )
   INSERT INTO events (stream_id, stream_position, type, schema_version, data, metadata, recorded_at)
-  SELECT c.stream_id, c.version + e.ord, e.value->>'type', (e.value->>'schemaVersion')::int, e.value->'data',
-         e.value->'metadata', c.recorded_at
-    FROM current c, jsonb_array_elements(c.events) WITH ORDINALITY AS e(value, ord)
+  SELECT c.stream_id, c.version + e.ord, e.type, e."schemaVersion", e.data, e.metadata, c.recorded_at
+    FROM current c,
+         ROWS FROM (jsonb_to_recordset(c.events) AS (type text, "schemaVersion" int, data jsonb, metadata jsonb))
+           WITH ORDINALITY AS e(type, "schemaVersion", data, metadata, ord)
    WHERE c.expected_version IS NULL OR c.version = c.expected_version
    ORDER BY c.append_ord, e.ord
   RETURNING ${RETURNING[returning]}`;
@@ -96,7 +97,7 @@ export class GroupCommitter {
     options: GroupCommitOptions = {},
   ) {
     this.maxGroupsInFlight = options.maxGroupsInFlight ?? 4;
-    this.maxEventsPerGroup = options.maxEventsPerGroup ?? 2000;
+    this.maxEventsPerGroup = options.maxEventsPerGroup ?? 1000;
   }
 
   /** The rows written for this append; none when its expected version did not match. */

@@ -1,5 +1,5 @@
 import type { EventStore } from './event-store';
-import { asInlineProjection, assertValidProjection, ensureLiveTables, type Projection } from './projection';
+import { assertValidProjection, ensureLiveTables, registerInlineOnce, type Projection } from './projection';
 import { rebuild, verify, type RebuildResult, type ReplayOptions, type VerifyOptions, type VerifyResult } from './replay';
 
 export class UnknownProjectionError extends Error {
@@ -32,9 +32,8 @@ export class ProjectionRegistry {
       }
       this.byName.set(projection.name, projection);
     }
-    const registered = new Set(store.inlineProjections().map((inline) => inline.name));
     for (const projection of this.all()) {
-      if (projection.kind === 'inline' && !registered.has(projection.name)) store.registerInline(asInlineProjection(projection));
+      if (projection.kind === 'inline') registerInlineOnce(store, projection);
     }
   }
 
