@@ -1,3 +1,4 @@
+import { HasAtMostDecimals } from '../../common/http/decimals';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { USER_ID_PATTERN } from '../../common/http/auth';
@@ -36,14 +37,16 @@ export class GrantCreditsBody {
 
 export class SetBudgetBody {
   @ApiProperty({ example: 150, description: 'Soft cap in USD: Premium is downgraded to Standard beyond it' })
-  @IsNumber({ maxDecimalPlaces: 6, allowNaN: false, allowInfinity: false })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostDecimals(6)
   @Min(0)
   @Max(1_000_000_000)
   capUsd!: number;
 
   @ApiPropertyOptional({ example: 200, nullable: true, description: 'Hard cap in USD: no paid provider call beyond it; null removes it' })
   @ValidateIf((_, value) => value !== null && value !== undefined)
-  @IsNumber({ maxDecimalPlaces: 6, allowNaN: false, allowInfinity: false })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @HasAtMostDecimals(6)
   @Min(0)
   @Max(1_000_000_000)
   hardCapUsd?: number | null;

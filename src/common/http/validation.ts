@@ -28,7 +28,7 @@ function flatten(errors: readonly ValidationError[], prefix = ''): FieldError[] 
     const field = prefix ? `${prefix}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({
       field,
-      message: message.replace(/^property (\S+) should not exist$/, 'is not allowed (unknown field)'),
+      message: message.replace(/^property (.*) should not exist$/, 'is not allowed (unknown field)'),
     }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
