@@ -240,10 +240,11 @@ export class GenerateImageHandler {
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== 'invalid_state') throw error;
       // The reservation timed out while the provider worked: the image is the user's, free, and
-      // the provider's bill still counts against the month.
+      // the provider's bill still counts against the month. The expiry job may already have closed
+      // the generation as failed; the late image still completes it.
       await this.database.transaction(async (tx) => {
         await this.billing.settleLateCost(reservation, routed.costMicros, metadata, tx);
-        await this.store.append(streamId, [succeeded('none')], { expectedVersion: 1, metadata, tx });
+        await this.store.append(streamId, [succeeded('none')], { expectedVersion: 'any', metadata, tx });
       });
     }
     this.store.notifyAppended();

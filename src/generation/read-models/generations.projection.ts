@@ -80,7 +80,7 @@ async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise
       const d = event.data;
       await tx.query(
         `UPDATE ${t.generations} SET status = 'succeeded', provider = $2, model = $3, tier = $4, image = $5::jsonb,
-                cost_micros = $6, charge = $7, completed_at = $8, cache_key = $9
+                cost_micros = $6, charge = $7, completed_at = $8, cache_key = $9, error = NULL
           WHERE id = $1`,
         [d.generationId, d.provider, d.model, d.tier, JSON.stringify(d.image), d.costMicros, d.charge, d.completedAt, d.cacheKey],
       );
