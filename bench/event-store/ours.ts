@@ -59,17 +59,21 @@ export function ourAppends(url: string, seconds: number, round: number): Promise
   });
 }
 
-/** Seeds `count` events in SQL, then rebuilds a simple projection over every event from zero. */
-export function ourReplay(url: string, count: number, batchSize: number, onProgress: (progress: ReplayProgress) => void): Promise<ReplayFigures> {
+/** Adds `count` events in SQL (see seed.ts) and refreshes the planner's statistics. */
+export async function seedOurEvents(url: string, count: number): Promise<void> {
+  const pool = new Pool({ connectionString: url, max: 2 });
+  try {
+    note(`seeding ${count.toLocaleString('en-US')} events in SQL`);
+    await seedEvents(pool, count);
+    await pool.query('VACUUM ANALYZE events');
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Rebuilds a simple projection over every event from zero, then verifies it. */
+export function ourRebuild(url: string, batchSize: number, onProgress: (progress: ReplayProgress) => void): Promise<ReplayFigures> {
   return withStore(url, async (store) => {
-    const pool = new Pool({ connectionString: url, max: 2 });
-    try {
-      note(`seeding ${count.toLocaleString('en-US')} events in SQL`);
-      await seedEvents(pool, count);
-      await pool.query('VACUUM ANALYZE events');
-    } finally {
-      await pool.end();
-    }
     const projection = streamCountProjection({ name: 'bench_stream_counts', table: 'bench_stream_counts' });
     const registry = new ProjectionRegistry(store, [projection]);
     await registry.ensureTables();

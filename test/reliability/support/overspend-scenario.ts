@@ -1,0 +1,93 @@
+import type { AllFakes } from '../../fakes';
+import { auditUsers, chargedGenerations } from './ledger-audit';
+import { spread, type Cluster } from './cluster';
+
+export const FREE_DAILY_QUOTA = 3;
+const REQUEST_TIMEOUT_MS = 240_000;
+
+export interface CreditsBurst {
+  readonly statuses: Record<number, number>;
+  readonly problems: string[];
+  readonly chargedPerUser: number[];
+  readonly balances: Array<Record<string, any>>;
+  readonly providerCalls: number;
+  readonly spendUsd: number;
+}
+
+/**
+ * `requests` generations with unique prompts, all in flight at once and spread over the
+ * replicas, from `users` users who each hold FREE_DAILY_QUOTA free units and `paidCredits`.
+ */
+export async function creditsBurst(cluster: Cluster, fakes: AllFakes, options: { label: string; users: number; paidCredits: number; requests: number }): Promise<CreditsBurst> {
+  const users = Array.from({ length: options.users }, (_, i) => `${options.label}-${i}`);
+  for (const user of users) await cluster.clients[0]!.grant(user, options.paidCredits);
+  const callsBefore = openAICalls(fakes);
+  const spendBefore = (await cluster.clients[0]!.budget()).spendUsd;
+  const replies = await spread(options.requests, cluster.clients, (client, i) =>
+    client.call('POST', '/v1/generations', { user: users[i % users.length], json: { prompt: `${options.label} prompt ${i}` }, timeoutMs: REQUEST_TIMEOUT_MS }),
+  );
+  const { ledgers, problems } = await auditUsers(cluster.clients[1 % cluster.clients.length]!, users, {
+    freeDailyQuota: FREE_DAILY_QUOTA,
+    expectAllSettled: true,
+    uniquePrompts: true,
+  });
+  return {
+    statuses: countStatuses(replies.map((reply) => reply.status)),
+    problems,
+    chargedPerUser: ledgers.map((ledger) => chargedGenerations(ledger).length),
+    balances: await Promise.all(users.map((user) => cluster.clients[0]!.credits(user))),
+    providerCalls: openAICalls(fakes) - callsBefore,
+    spendUsd: round((await cluster.clients[0]!.budget()).spendUsd - spendBefore),
+  };
+}
+
+export interface CapBurst {
+  readonly statuses: Record<number, number>;
+  readonly codes: Record<string, number>;
+  readonly problems: string[];
+  readonly capUsd: number;
+  readonly budget: Record<string, any>;
+  readonly chargedCostUsd: number;
+}
+
+/**
+ * The same burst against a month whose soft and hard caps leave `headroomUsd` above what is
+ * already spent; the users hold plenty of credits, so only the budget can refuse.
+ */
+export async function hardCapBurst(cluster: Cluster, options: { label: string; users: number; requests: number; headroomUsd: number }): Promise<CapBurst> {
+  const admin = cluster.clients[0]!;
+  const capUsd = round((await admin.budget()).spendUsd + options.headroomUsd);
+  const set = await admin.call('PUT', '/v1/admin/budget', { json: { capUsd, hardCapUsd: capUsd } });
+  if (set.status !== 200) throw new Error(`setting the caps failed: ${set.status} ${JSON.stringify(set.body)}`);
+  const users = Array.from({ length: options.users }, (_, i) => `${options.label}-${i}`);
+  for (const user of users) await admin.grant(user, 1000);
+  const replies = await spread(options.requests, cluster.clients, (client, i) =>
+    client.call('POST', '/v1/generations', { user: users[i % users.length], json: { prompt: `${options.label} prompt ${i}` }, timeoutMs: REQUEST_TIMEOUT_MS }),
+  );
+  const { problems } = await auditUsers(admin, users, { freeDailyQuota: FREE_DAILY_QUOTA, expectAllSettled: true, uniquePrompts: true });
+  const codes: Record<string, number> = {};
+  for (const reply of replies) if (reply.status !== 201) codes[reply.body?.code ?? `status ${reply.status}`] = (codes[reply.body?.code ?? `status ${reply.status}`] ?? 0) + 1;
+  return {
+    statuses: countStatuses(replies.map((reply) => reply.status)),
+    codes,
+    problems,
+    capUsd,
+    budget: await admin.budget(),
+    chargedCostUsd: round(replies.filter((reply) => reply.status === 201).reduce((sum, reply) => sum + reply.body.costUsd, 0)),
+  };
+}
+
+function openAICalls(fakes: AllFakes): number {
+  return fakes.openai.requests.filter((request) => request.path === '/v1/images/generations').length;
+}
+
+function countStatuses(statuses: readonly number[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
+
+/** Dollar amounts from the API are micro-dollar exact; sums of floats are rounded back to that. */
+function round(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
