@@ -33,6 +33,8 @@ import {
 import { microsToDollars } from './domain/money';
 import { accountBalancesProjection } from './read-models/account-balances.projection';
 
+const BUDGET_VIEW_TTL_MS = 1000;
+
 /** Both deciders keep plain-JSON state, so a snapshot is the state itself. */
 const accountSnapshot: SnapshotCodec<AccountState> = { version: 1, serialize: (s) => s, deserialize: (j) => j as AccountState };
 const budgetSnapshot: SnapshotCodec<BudgetState> = { version: 1, serialize: (s) => s, deserialize: (j) => j as BudgetState };
@@ -93,6 +95,8 @@ export class BillingService implements OnModuleInit {
   ) {}
 
   private readonly monthsStarted = new Set<string>();
+  private budgetCache: { month: string; view: BudgetView; expiresAt: number } | undefined;
+  private budgetVersion = 0;
   private readonly pendingMonths = new Set<string>();
 
   onModuleInit(): void {
@@ -150,6 +154,7 @@ export class BillingService implements OnModuleInit {
       } satisfies Reservation;
     });
     this.rememberStartedMonths();
+    this.budgetChanged();
     this.store.notifyAppended();
     return result;
   }
@@ -163,6 +168,7 @@ export class BillingService implements OnModuleInit {
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
+    this.budgetChanged();
     this.store.notifyAppended();
   }
 
@@ -183,6 +189,7 @@ export class BillingService implements OnModuleInit {
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
+    this.budgetChanged();
     this.store.notifyAppended();
   }
 
@@ -225,6 +232,7 @@ export class BillingService implements OnModuleInit {
         }
       });
     }
+    this.budgetChanged();
     if (released.length > 0) this.store.notifyAppended();
     return released;
   }
@@ -238,6 +246,7 @@ export class BillingService implements OnModuleInit {
       await this.ensureMonthStarted(tx, month, now, metadata);
       return (await this.onBudget(tx, month, { type: 'EvaluateBudget', data: { ...this.defaults, now } }, metadata)).state;
     });
+    this.budgetChanged();
     this.store.notifyAppended();
     return budgetView(state, this.defaults);
   }
@@ -263,18 +272,35 @@ export class BillingService implements OnModuleInit {
       await this.ensureMonthStarted(tx, month, now, metadata);
       return (await this.onBudget(tx, month, { type: 'SetBudgetCap', data: { capMicros, hardCapMicros, now } }, metadata)).state;
     });
+    this.budgetChanged();
     this.store.notifyAppended();
     return budgetView(state, this.defaults);
   }
 
+  /**
+   * The month's budget as shown to users and used to pick which cached image may serve a request.
+   * Reading it now is cached for a second per process (other replicas' changes show within that
+   * time); reservations never use it: they decide under the budget stream's lock.
+   */
   async budget(at?: Date): Promise<{ month: string; view: BudgetView }> {
     const when = at ?? this.clock.now();
     const month = monthOf(when);
     const streamId = budgetStreamId(month);
-    const state = at
-      ? foldUntil(await this.store.readStream(streamId, { until: at }), budgetDecider)
-      : (await loadState(this.store, this.database, streamId, budgetDecider, budgetSnapshot)).state;
-    return { month, view: budgetView(state, this.defaults) };
+    if (at) return { month, view: budgetView(foldUntil(await this.store.readStream(streamId, { until: at }), budgetDecider), this.defaults) };
+    const cached = this.budgetCache;
+    if (cached && cached.month === month && cached.expiresAt > Date.now()) return { month, view: cached.view };
+    const version = this.budgetVersion;
+    const { state } = await loadState(this.store, this.database, streamId, budgetDecider, budgetSnapshot);
+    const view = budgetView(state, this.defaults);
+    // A budget change of this process began or committed while reading: the view may predate it.
+    if (version === this.budgetVersion) this.budgetCache = { month, view, expiresAt: Date.now() + BUDGET_VIEW_TTL_MS };
+    return { month, view };
+  }
+
+  /** Call after committing a transaction that changed the budget through this service. */
+  budgetChanged(): void {
+    this.budgetVersion += 1;
+    this.budgetCache = undefined;
   }
 
   /** `GET /v1/credits` (API.md); with `at`, as it was then, from the events. */
@@ -342,6 +368,7 @@ export class BillingService implements OnModuleInit {
   }
 
   private onBudget(tx: Sql, month: string, command: BudgetCommand, metadata: EventMetadata) {
+    this.budgetChanged();
     return handleCommand<BudgetState, BudgetCommand, BudgetEvent>(this.store, budgetStreamId(month), budgetDecider, command, {
       tx,
       metadata,

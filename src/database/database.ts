@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { exclusivePGliteDriver } from './exclusive-pglite-pool';
 import { DataDirLock } from './data-dir-lock';
@@ -30,13 +30,22 @@ type Unlisten = () => Promise<void>;
  * TypeORM data source that owns the connections and runs the migrations.
  */
 export class Database implements Sql {
+  /**
+   * On PostgreSQL, queries and transactions use the data source's own pg pool directly: TypeORM
+   * owns the connections and the migrations, but its query-runner layer costs more per statement
+   * than the statement itself on the hot paths.
+   */
+  private readonly pool: Pool | undefined;
+
   private constructor(
     readonly kind: DatabaseKind,
     readonly dataSource: DataSource,
     private readonly url: string | undefined,
     private readonly pglite: import('@electric-sql/pglite').PGlite | undefined,
     private readonly lock: DataDirLock | undefined,
-  ) {}
+  ) {
+    this.pool = kind === 'postgres' ? ((dataSource.driver as unknown as { master: Pool }).master ?? undefined) : undefined;
+  }
 
   static async open(options: OpenDatabaseOptions): Promise<Database> {
     if (options.url) {
@@ -88,6 +97,7 @@ export class Database implements Sql {
   }
 
   async query<T = Record<string, any>>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    if (this.pool) return (await this.pool.query(text, [...params])).rows as T[];
     const runner = this.dataSource.createQueryRunner();
     try {
       return await runOn<T>(runner, text, params);
@@ -102,6 +112,7 @@ export class Database implements Sql {
    * would wait for this transaction to end).
    */
   async transaction<T>(work: (tx: Sql) => Promise<T>, isolation: IsolationLevel = 'READ COMMITTED'): Promise<T> {
+    if (this.pool) return pooledTransaction(await this.pool.connect(), work, isolation);
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction(isolation);
@@ -197,6 +208,35 @@ class EmbeddedSession implements DedicatedSession {
   }
   async unlock(): Promise<void> {}
   async close(): Promise<void> {}
+}
+
+async function pooledTransaction<T>(client: PoolClient, work: (tx: Sql) => Promise<T>, isolation: IsolationLevel): Promise<T> {
+  // A connection whose ROLLBACK or COMMIT failed is in an unknown state: it is destroyed, not reused.
+  let broken: Error | undefined;
+  // A connection that dies while checked out reports here; the query in flight fails on its own.
+  const onError = (error: Error) => (broken = error);
+  client.on('error', onError);
+  try {
+    let result: T;
+    try {
+      await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+      const tx: Sql = { query: async (text, params = []) => (await client.query(text, [...params])).rows };
+      result = await work(tx);
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    }
+    try {
+      await client.query('COMMIT');
+    } catch (error) {
+      broken = error as Error;
+      throw error;
+    }
+    return result;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(broken);
+  }
 }
 
 async function runOn<T>(runner: QueryRunner, text: string, params: readonly unknown[]): Promise<T[]> {

@@ -247,6 +247,7 @@ export class GenerateImageHandler {
         await this.store.append(streamId, [succeeded('none')], { expectedVersion: 'any', metadata, tx });
       });
     }
+    this.billing.budgetChanged();
     this.store.notifyAppended();
     return this.respond(request.userId, generationId);
   }
@@ -277,6 +278,7 @@ export class GenerateImageHandler {
           { expectedVersion: 1, metadata, tx },
         );
       });
+      this.billing.budgetChanged();
       this.store.notifyAppended();
     } catch (releaseError) {
       // The reservation times out and the job releases it: the user is made whole either way.
