@@ -19,8 +19,9 @@ if (typecheck.status !== 0) {
   process.exit(typecheck.status ?? 1);
 }
 const jest = require.resolve('jest/bin/jest');
+// Paths given on the command line come first: after `--roots` they would be read as more roots.
 const jestArgs = reliability
-  ? ['--runInBand', '--testPathIgnorePatterns', '/node_modules/', '--roots', '<rootDir>/test/reliability', ...passThrough]
+  ? [...passThrough, '--runInBand', '--testPathIgnorePatterns', '/node_modules/', '--roots', '<rootDir>/test/reliability']
   : passThrough;
 const result = spawnSync(process.execPath, [jest, ...jestArgs], {
   stdio: 'inherit',

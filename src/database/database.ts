@@ -88,8 +88,24 @@ export class Database implements Sql {
     }
   }
 
+  /**
+   * Applies pending migrations. Replicas starting together on a fresh PostgreSQL take turns behind
+   * a session advisory lock, so only the first creates the schema and the others find it done.
+   */
   async migrate(): Promise<void> {
-    await this.dataSource.runMigrations({ transaction: 'each' });
+    if (this.kind === 'pglite') {
+      await this.dataSource.runMigrations({ transaction: 'each' });
+      return;
+    }
+    const session = new Client({ connectionString: this.url, application_name: 'genledger-migrate' });
+    session.on('error', () => undefined);
+    await session.connect();
+    try {
+      await session.query(`SELECT pg_advisory_lock(hashtextextended('genledger:migrations', 0))`);
+      await this.dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await session.end().catch(() => undefined);
+    }
   }
 
   async hasPendingMigrations(): Promise<boolean> {

@@ -77,6 +77,7 @@ describe('credits and budget over HTTP', () => {
     expect(huge.body.code).toBe('payload_too_large');
     const devHeader = await t.request('/v1/credits', { user: 'bad id!' });
     expect(devHeader.status).toBe(400);
+    expect((await t.request('/v1/credits', { user: '..' })).status).toBe(400);
     expect(await countEvents()).toBe(before);
   });
 

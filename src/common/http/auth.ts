@@ -13,7 +13,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DomainError } from '../domain-error';
 
-export const USER_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+/** 1-128 characters of [A-Za-z0-9._:@-], not dots alone (URLs cannot name `.` or `..`). */
+export const USER_ID_PATTERN = /^(?!\.+$)[A-Za-z0-9._:@-]{1,128}$/;
 
 type Access = 'public' | 'user' | 'admin';
 const ACCESS = 'genledger:access';

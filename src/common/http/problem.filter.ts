@@ -25,11 +25,16 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (error instanceof HttpException && error.getStatus() === 503 && request.url.startsWith('/health')) {
+      // Readiness keeps Terminus's own report (API.md), with its 503.
+      void reply.status(503).send(error.getResponse());
+      return;
+    }
     const body = this.toProblem(error, request);
     if (body.status >= 500 && body.code === 'internal_error') {
       this.logger.error({ err: describe(error), requestId: request.id }, 'unhandled error');
     }
-    if (body.code === 'rate_limited' && typeof body.retryAfterSeconds === 'number') {
+    if ((body.code === 'rate_limited' || body.code === 'not_ready') && typeof body.retryAfterSeconds === 'number') {
       void reply.header('Retry-After', String(body.retryAfterSeconds));
     }
     void reply.status(body.status).header('Content-Type', 'application/problem+json').send(body);
@@ -46,6 +51,9 @@ export class ProblemFilter implements ExceptionFilter {
       const response = error.getResponse();
       const detail = typeof response === 'object' && response && 'message' in response ? String((response as { message: unknown }).message) : error.message;
       return { ...problem(code, code === 'not_found' ? `No route or resource at ${context.instance}` : detail), ...context };
+    }
+    if (isDatabaseUnavailable(error)) {
+      return { ...problem('not_ready', 'The database is unavailable; nothing was charged. Retry shortly.', { retryAfterSeconds: 5 }), ...context };
     }
     const fastifyError = error as { statusCode?: number; code?: string; message?: string };
     if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode < 500) {
@@ -69,6 +77,15 @@ function fastifyDetail(error: { code?: string; message?: string }): string {
         ? `The request body is not valid JSON: ${error.message ?? ''}`.trim()
         : (error.message ?? 'Bad request');
   }
+}
+
+/** Connection-level failures (refused, dropped, server shutting down): the request may be retried. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const candidate = error as { code?: unknown; message?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = String(candidate?.driverError?.code ?? candidate?.code ?? '');
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08')) return true;
+  const message = typeof candidate?.message === 'string' ? candidate.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/.test(message);
 }
 
 function describe(error: unknown): Record<string, unknown> {
