@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type Tier } from '../config/app-config';
 import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
 import { IdGenerator } from '../common/ids';
 import type { Sql } from '../database/database';
 import { Database } from '../database/database';
@@ -107,64 +108,96 @@ export class BillingService implements OnModuleInit {
     return { defaultCapMicros: this.config.budgetMonthlyCapMicros, defaultHardCapMicros: this.config.budgetHardCapMicros ?? null };
   }
 
+  /**
+   * Locks are always taken account first, then budget (here, in capture, release and expiry), so
+   * two commands never wait on each other; the month's budget lock, which every reservation
+   * shares, is held only for the budget's own step and the commit. The account step needs the
+   * tier, which the budget decides: it starts from the tier the budget currently shows, and in the
+   * rare case the budget decides otherwise (a downgrade in between), the reservation is made again
+   * with the decided tier.
+   */
   async reserve(request: ReserveRequest): Promise<Reservation> {
+    let tier: Tier = request.requestedTier === 'premium' ? (await this.budget()).view.tier : 'standard';
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.reserveAs(request, tier);
+      if (outcome.kind === 'reserved') return outcome.reservation;
+      if (attempt >= 3) throw new DomainError('concurrency_conflict', 'The budget tier kept changing during the reservation; retry');
+      tier = outcome.decidedTier;
+    }
+  }
+
+  private async reserveAs(
+    request: ReserveRequest,
+    tier: Tier,
+  ): Promise<{ kind: 'reserved'; reservation: Reservation } | { kind: 'tier_changed'; decidedTier: Tier }> {
     const now = this.clock.now();
     const month = monthOf(now);
     const reservationId = this.ids.prefixed('res');
-    const result = await this.database.transaction(async (tx) => {
-      await this.ensureMonthStarted(tx, month, now, request.metadata);
-      const budget = await this.onBudget(tx, month, {
-        type: 'ReserveBudget',
-        data: {
-          ...this.defaults,
+    const priceMicros = tier === 'premium' ? request.premiumPriceMicros : request.standardPriceMicros;
+    const tierChanged = new TierChanged();
+    try {
+      const reservation = await this.database.transaction(async (tx) => {
+        const account = await this.onAccount(tx, request.userId, {
+          type: 'ReserveCredits',
+          data: {
+            reservationId,
+            tier,
+            creditsPerTier: tier === 'premium' ? this.config.creditsPerPremium : this.config.creditsPerStandard,
+            freeDailyQuota: this.config.freeDailyQuota,
+            timeoutSeconds: this.config.reservationTimeoutSeconds,
+            priceMicros,
+            generationId: request.generationId,
+            now,
+          },
+        }, request.metadata);
+        const credited = account.newEvents.find((e) => e.type === 'CreditsReserved');
+        if (credited?.type !== 'CreditsReserved') throw new Error('the account decided no reservation');
+        await this.ensureMonthStarted(tx, month, now, request.metadata);
+        const budget = await this.onBudget(tx, month, {
+          type: 'ReserveBudget',
+          data: {
+            ...this.defaults,
+            reservationId,
+            requestedTier: request.requestedTier,
+            premiumPriceMicros: request.premiumPriceMicros,
+            standardPriceMicros: request.standardPriceMicros,
+            now,
+          },
+        }, request.metadata);
+        const reserved = budget.newEvents.find((e) => e.type === 'BudgetReserved');
+        if (reserved?.type !== 'BudgetReserved') throw new Error('the budget decided no reservation');
+        if (reserved.data.tier !== tier) {
+          tierChanged.decidedTier = reserved.data.tier;
+          throw tierChanged;
+        }
+        return {
           reservationId,
-          requestedTier: request.requestedTier,
-          premiumPriceMicros: request.premiumPriceMicros,
-          standardPriceMicros: request.standardPriceMicros,
-          now,
-        },
-      }, request.metadata);
-      const reserved = budget.newEvents.find((e) => e.type === 'BudgetReserved');
-      if (reserved?.type !== 'BudgetReserved') throw new Error('the budget decided no reservation');
-      const tier = reserved.data.tier;
-      const account = await this.onAccount(tx, request.userId, {
-        type: 'ReserveCredits',
-        data: {
-          reservationId,
+          userId: request.userId,
+          month,
+          charge: credited.data.kind,
+          credits: credited.data.credits,
           tier,
-          creditsPerTier: tier === 'premium' ? this.config.creditsPerPremium : this.config.creditsPerStandard,
-          freeDailyQuota: this.config.freeDailyQuota,
-          timeoutSeconds: this.config.reservationTimeoutSeconds,
-          priceMicros: reserved.data.priceMicros,
-          generationId: request.generationId,
-          now,
-        },
-      }, request.metadata);
-      const credited = account.newEvents.find((e) => e.type === 'CreditsReserved');
-      if (credited?.type !== 'CreditsReserved') throw new Error('the account decided no reservation');
-      return {
-        reservationId,
-        userId: request.userId,
-        month,
-        charge: credited.data.kind,
-        credits: credited.data.credits,
-        tier,
-        downgraded: request.requestedTier === 'premium' && tier === 'standard',
-        priceMicros: reserved.data.priceMicros,
-      } satisfies Reservation;
-    });
-    this.rememberStartedMonths();
-    this.budgetChanged();
-    this.store.notifyAppended();
-    return result;
+          downgraded: request.requestedTier === 'premium' && tier === 'standard',
+          priceMicros,
+        } satisfies Reservation;
+      });
+      this.rememberStartedMonths();
+      this.budgetChanged();
+      this.store.notifyAppended();
+      return { kind: 'reserved', reservation };
+    } catch (error) {
+      this.budgetChanged();
+      if (error === tierChanged) return { kind: 'tier_changed', decidedTier: tierChanged.decidedTier };
+      throw error;
+    }
   }
 
   /** Settles a reservation with what the provider actually cost. */
   async capture(reservation: Pick<Reservation, 'reservationId' | 'userId' | 'month'>, costMicros: number, metadata: EventMetadata, tx?: Sql): Promise<void> {
     const now = this.clock.now();
     const work = async (sql: Sql) => {
-      await this.onBudget(sql, reservation.month, { type: 'SettleBudget', data: { reservationId: reservation.reservationId, costMicros, now } }, metadata);
       await this.onAccount(sql, reservation.userId, { type: 'CaptureReservation', data: { reservationId: reservation.reservationId, costMicros, now } }, metadata);
+      await this.onBudget(sql, reservation.month, { type: 'SettleBudget', data: { reservationId: reservation.reservationId, costMicros, now } }, metadata);
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
@@ -184,8 +217,8 @@ export class BillingService implements OnModuleInit {
   async release(reservation: Pick<Reservation, 'reservationId' | 'userId' | 'month'>, metadata: EventMetadata, tx?: Sql): Promise<void> {
     const now = this.clock.now();
     const work = async (sql: Sql) => {
-      await this.onBudget(sql, reservation.month, { type: 'ReleaseBudget', data: { reservationId: reservation.reservationId, now } }, metadata);
       await this.onAccount(sql, reservation.userId, { type: 'ReleaseReservation', data: { reservationId: reservation.reservationId, reason: 'failed', now } }, metadata);
+      await this.onBudget(sql, reservation.month, { type: 'ReleaseBudget', data: { reservationId: reservation.reservationId, now } }, metadata);
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
@@ -282,13 +315,13 @@ export class BillingService implements OnModuleInit {
    * Reading it now is cached for a second per process (other replicas' changes show within that
    * time); reservations never use it: they decide under the budget stream's lock.
    */
-  async budget(at?: Date): Promise<{ month: string; view: BudgetView }> {
+  async budget(at?: Date, options: { fresh?: boolean } = {}): Promise<{ month: string; view: BudgetView }> {
     const when = at ?? this.clock.now();
     const month = monthOf(when);
     const streamId = budgetStreamId(month);
     if (at) return { month, view: budgetView(foldUntil(await this.store.readStream(streamId, { until: at }), budgetDecider), this.defaults) };
     const cached = this.budgetCache;
-    if (cached && cached.month === month && cached.expiresAt > Date.now()) return { month, view: cached.view };
+    if (!options.fresh && cached && cached.month === month && cached.expiresAt > Date.now()) return { month, view: cached.view };
     const version = this.budgetVersion;
     const { state } = await loadState(this.store, this.database, streamId, budgetDecider, budgetSnapshot);
     const view = budgetView(state, this.defaults);
@@ -376,6 +409,11 @@ export class BillingService implements OnModuleInit {
       lockStream: true,
     });
   }
+}
+
+/** Rolls back a reservation made with a tier the budget then did not allow. */
+class TierChanged extends Error {
+  decidedTier: Tier = 'standard';
 }
 
 function foldUntil<S, E>(events: ReadonlyArray<{ type: string; data: unknown }>, decider: { evolve(s: S, e: E): S; initialState(): S }): S {

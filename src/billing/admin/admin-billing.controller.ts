@@ -73,7 +73,8 @@ export class AdminBillingController {
   }
 
   private async budgetResponse() {
-    const { month, view } = await this.billing.budget();
+    // The operator's view is read fresh: other replicas' changes included.
+    const { month, view } = await this.billing.budget(undefined, { fresh: true });
     return {
       month,
       spendUsd: microsToDollars(view.spendMicros),
