@@ -27,6 +27,10 @@ export interface RunnerStatus {
 }
 
 const MAX_FAILURE_PAUSE_MS = 30_000;
+const HELD_BACK_RETRY_MS = 100;
+
+/** After a batch: a full one (read on), nothing left, or committed events above the horizon of running transactions. */
+type NextStep = 'more' | 'caught-up' | 'held-back';
 
 /**
  * Runs one async projection: one active runner across all replicas, elected with a session
@@ -183,21 +187,25 @@ export class AsyncProjectionRunner {
   private async lead(sessionLost: () => boolean): Promise<void> {
     while (!this.stopping && !sessionLost()) {
       this.woken = false;
-      let more: boolean;
+      let next: NextStep;
       try {
-        more = await this.applyNextBatch();
+        next = await this.applyNextBatch();
         this.succeeded();
       } catch (error) {
         this.failed(error);
         await this.sleep(Math.min(MAX_FAILURE_PAUSE_MS, 250 * 2 ** Math.min(this.consecutiveFailures, 7)));
         continue;
       }
-      if (!more && !this.woken) await this.sleep(this.pollIntervalMs, { endsOnWake: true });
+      if (next === 'more' || this.woken) continue;
+      // Events held back by a running transaction bring no wake-up when it ends: look again soon.
+      await this.sleep(next === 'held-back' ? Math.min(HELD_BACK_RETRY_MS, this.pollIntervalMs) : this.pollIntervalMs, {
+        endsOnWake: true,
+      });
     }
   }
 
-  /** One batch in one transaction; true when a full batch was applied (there may be more). */
-  private applyNextBatch(): Promise<boolean> {
+  /** One batch in one transaction, and what to do next. */
+  private applyNextBatch(): Promise<NextStep> {
     return this.store.database.transaction(async (tx) => {
       const checkpoint = await readCheckpoint(tx, this.projection.name, { lock: true });
       const head = await this.store.head(tx);
@@ -215,7 +223,12 @@ export class AsyncProjectionRunner {
       if (!samePosition(reached, checkpoint) && !samePosition(reached, START)) {
         await writeCheckpoint(tx, this.projection.name, reached);
       }
-      return full;
+      if (full) return 'more';
+      const [beyond] = await tx.query<{ held: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)) AS held`,
+        [head.transactionId, head.globalPosition],
+      );
+      return beyond.held ? 'held-back' : 'caught-up';
     });
   }
 
