@@ -79,3 +79,13 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
     await sleep(50);
   }
 }
+
+/** After the crash, expiry and retries: nobody lost credits, every retry made its image once. */
+export function expectWholeAfterCrash(outcome: CrashOutcome): void {
+  expect(outcome.problems).toEqual([]);
+  expect(outcome.lostReplies).toBeGreaterThan(0);
+  expect(outcome.expiredReleases).toBeGreaterThan(0);
+  expect(outcome.otherStatuses.every((status) => status === 201)).toBe(true);
+  expect(outcome.retryStatuses).toEqual(Array(outcome.lostReplies).fill(201));
+  expect(outcome.openReservations).toBe(0);
+}

@@ -91,3 +91,29 @@ function countStatuses(statuses: readonly number[]): Record<number, number> {
 function round(usd: number): number {
   return Math.round(usd * 1e6) / 1e6;
 }
+
+/** dall-e-3, 1024x1024, standard: what each generation of these bursts costs. */
+export const PREMIUM_PRICE_USD = 0.04;
+
+/** Exactly the users' credits were charged, no balance left negative or held, spend matches. */
+export function expectCreditsChargedExactly(burst: CreditsBurst, options: { users: number; paidCredits: number; requests: number }): void {
+  const perUser = FREE_DAILY_QUOTA + options.paidCredits;
+  const capacity = options.users * perUser;
+  expect(burst.problems).toEqual([]);
+  expect(burst.statuses).toEqual({ 201: capacity, 402: options.requests - capacity });
+  expect(burst.chargedPerUser).toEqual(Array(options.users).fill(perUser));
+  for (const balance of burst.balances) expect(balance).toMatchObject({ paidCredits: 0, reservedCredits: 0, freeRemainingToday: 0 });
+  expect(burst.providerCalls).toBe(capacity);
+  expect(burst.spendUsd).toBeCloseTo(capacity * PREMIUM_PRICE_USD, 6);
+}
+
+/** The hard cap refused the rest cleanly: spend never passed it and nothing stayed reserved. */
+export function expectHardCapHeld(burst: CapBurst, headroomUsd: number): void {
+  expect(burst.problems).toEqual([]);
+  expect(Object.keys(burst.statuses).sort()).toEqual(['201', '503']);
+  expect(Object.keys(burst.codes)).toEqual(['budget_exhausted']);
+  expect(burst.budget.spendUsd).toBeLessThanOrEqual(burst.capUsd);
+  expect(burst.budget.reservedUsd).toBe(0);
+  expect(burst.chargedCostUsd).toBeCloseTo(headroomUsd - (burst.capUsd - burst.budget.spendUsd), 6);
+  expect(burst.chargedCostUsd).toBeGreaterThan(headroomUsd - PREMIUM_PRICE_USD);
+}
