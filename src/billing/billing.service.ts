@@ -23,12 +23,14 @@ import {
   budgetDecider,
   budgetStreamId,
   budgetView,
+  decideReservation,
   monthOf,
   previousMonth,
   type BudgetCommand,
   type BudgetDefaults,
   type BudgetEvent,
   type BudgetState,
+  type BudgetTotals,
   type BudgetView,
 } from './domain/budget';
 import { microsToDollars } from './domain/money';
@@ -38,7 +40,7 @@ const BUDGET_VIEW_TTL_MS = 1000;
 
 /** Both deciders keep plain-JSON state, so a snapshot is the state itself. */
 const accountSnapshot: SnapshotCodec<AccountState> = { version: 1, serialize: (s) => s, deserialize: (j) => j as AccountState };
-const budgetSnapshot: SnapshotCodec<BudgetState> = { version: 1, serialize: (s) => s, deserialize: (j) => j as BudgetState };
+const budgetSnapshot: SnapshotCodec<BudgetState> = { version: 2, serialize: (s) => s, deserialize: (j) => j as BudgetState };
 
 export interface CreditStatusView {
   readonly userId: string;
@@ -79,11 +81,29 @@ export interface ReserveRequest {
   readonly metadata: EventMetadata;
 }
 
+/** A month's row of `budget_months` (the billing projection). */
+interface BudgetRow {
+  readonly spend_micros: string | number;
+  readonly reserved_micros: string | number;
+  readonly cap_micros: string | number | null;
+  readonly hard_cap_micros: string | number | null;
+  readonly tier: Tier;
+  readonly downgraded_at: string | null;
+  readonly downgrade_cap_micros: string | number | null;
+  readonly next_premium_price_micros: string | number | null;
+}
+
 /**
  * The money side of a generation, as the generate flow calls it: reserve before the provider,
  * capture with the actual cost after, release on failure (TigerBeetle's pending/post/void).
- * Budget and account change in one transaction, budget first, so a reservation is never half made
- * and locks are always taken in the same order.
+ * A reservation's account events and the month's budget row change in one transaction, so a
+ * reservation is never half made.
+ *
+ * Locks, always in this order: the account stream's advisory lock, then the month's budget row
+ * (taken by the projection's update, or first thing by every budget-stream command), then the
+ * budget stream's advisory lock. Reservations, captures and releases never touch the budget
+ * stream, except the one reservation that records a downgrade; so every cache miss shares only
+ * the row, held from its update to the commit.
  */
 @Injectable()
 export class BillingService implements OnModuleInit {
@@ -98,7 +118,6 @@ export class BillingService implements OnModuleInit {
   private readonly monthsStarted = new Set<string>();
   private budgetCache: { month: string; view: BudgetView; expiresAt: number } | undefined;
   private budgetVersion = 0;
-  private readonly pendingMonths = new Set<string>();
 
   onModuleInit(): void {
     registerInlineOnce(this.store, accountBalancesProjection);
@@ -109,14 +128,12 @@ export class BillingService implements OnModuleInit {
   }
 
   /**
-   * Locks are always taken account first, then budget (here, in capture, release and expiry), so
-   * two commands never wait on each other; the month's budget lock, which every reservation
-   * shares, is held only for the budget's own step and the commit. The account step needs the
-   * tier, which the budget decides: it starts from the tier the budget currently shows, and in the
-   * rare case the budget decides otherwise (a downgrade in between), the reservation is made again
-   * with the decided tier.
+   * The account step needs the tier, which the budget decides: it starts from the tier the budget
+   * currently shows, and in the rare case the budget decides otherwise (a downgrade in between),
+   * the reservation is rolled back and made again with the decided tier.
    */
   async reserve(request: ReserveRequest): Promise<Reservation> {
+    await this.ensureMonthStarted(monthOf(this.clock.now()), request.metadata);
     let tier: Tier = request.requestedTier === 'premium' ? (await this.budget()).view.tier : 'standard';
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.reserveAs(request, tier);
@@ -152,23 +169,26 @@ export class BillingService implements OnModuleInit {
         }, request.metadata);
         const credited = account.newEvents.find((e) => e.type === 'CreditsReserved');
         if (credited?.type !== 'CreditsReserved') throw new Error('the account decided no reservation');
-        await this.ensureMonthStarted(tx, month, now, request.metadata);
-        const budget = await this.onBudget(tx, month, {
-          type: 'ReserveBudget',
-          data: {
-            ...this.defaults,
-            reservationId,
-            requestedTier: request.requestedTier,
-            premiumPriceMicros: request.premiumPriceMicros,
-            standardPriceMicros: request.standardPriceMicros,
-            now,
-          },
-        }, request.metadata);
-        const reserved = budget.newEvents.find((e) => e.type === 'BudgetReserved');
-        if (reserved?.type !== 'BudgetReserved') throw new Error('the budget decided no reservation');
-        if (reserved.data.tier !== tier) {
-          tierChanged.decidedTier = reserved.data.tier;
+        // The projection has just added this price to the month's row, which this transaction now
+        // holds: the month as it was before this reservation is the row less its price.
+        const { state, totals } = fromBudgetRow(await this.budgetRow(tx, month));
+        const before: BudgetTotals = { spendMicros: totals.spendMicros, reservedMicros: totals.reservedMicros - priceMicros };
+        const decision = decideReservation(state, before, {
+          ...this.defaults,
+          requestedTier: request.requestedTier,
+          premiumPriceMicros: request.premiumPriceMicros,
+          standardPriceMicros: request.standardPriceMicros,
+          now,
+        });
+        if (decision.tier !== tier) {
+          tierChanged.decidedTier = decision.tier;
           throw tierChanged;
+        }
+        if (decision.downgrade) {
+          await this.onBudget(tx, month, () => ({
+            type: 'DowngradeTier',
+            data: { ...this.defaults, totals: before, premiumPriceMicros: request.premiumPriceMicros, now },
+          }), request.metadata);
         }
         return {
           reservationId,
@@ -181,7 +201,6 @@ export class BillingService implements OnModuleInit {
           priceMicros,
         } satisfies Reservation;
       });
-      this.rememberStartedMonths();
       this.budgetChanged();
       this.store.notifyAppended();
       return { kind: 'reserved', reservation };
@@ -197,7 +216,6 @@ export class BillingService implements OnModuleInit {
     const now = this.clock.now();
     const work = async (sql: Sql) => {
       await this.onAccount(sql, reservation.userId, { type: 'CaptureReservation', data: { reservationId: reservation.reservationId, costMicros, now } }, metadata);
-      await this.onBudget(sql, reservation.month, { type: 'SettleBudget', data: { reservationId: reservation.reservationId, costMicros, now } }, metadata);
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
@@ -211,14 +229,13 @@ export class BillingService implements OnModuleInit {
    */
   async settleLateCost(reservation: Pick<Reservation, 'reservationId' | 'month'>, costMicros: number, metadata: EventMetadata, tx: Sql): Promise<void> {
     const now = this.clock.now();
-    await this.onBudget(tx, reservation.month, { type: 'SettleBudget', data: { reservationId: reservation.reservationId, costMicros, now } }, metadata);
+    await this.onBudget(tx, reservation.month, () => ({ type: 'SettleLateCost', data: { reservationId: reservation.reservationId, costMicros, now } }), metadata);
   }
 
   async release(reservation: Pick<Reservation, 'reservationId' | 'userId' | 'month'>, metadata: EventMetadata, tx?: Sql): Promise<void> {
     const now = this.clock.now();
     const work = async (sql: Sql) => {
       await this.onAccount(sql, reservation.userId, { type: 'ReleaseReservation', data: { reservationId: reservation.reservationId, reason: 'failed', now } }, metadata);
-      await this.onBudget(sql, reservation.month, { type: 'ReleaseBudget', data: { reservationId: reservation.reservationId, now } }, metadata);
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
@@ -250,7 +267,6 @@ export class BillingService implements OnModuleInit {
       'SELECT reservation_id, user_id, day, generation_id FROM open_reservations WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2',
       [now.toISOString(), limit],
     );
-    const monthOfReservation = new Map(due.map((row) => [row.reservation_id, row.day.slice(0, 7)]));
     const released: ExpiredReservation[] = [];
     const generationOf = new Map(due.map((row) => [row.reservation_id, row.generation_id]));
     for (const userId of new Set(due.map((row) => row.user_id))) {
@@ -260,8 +276,6 @@ export class BillingService implements OnModuleInit {
         for (const event of account.newEvents) {
           if (event.type !== 'ReservationReleased') continue;
           released.push({ reservationId: event.data.reservationId, userId, generationId: generationOf.get(event.data.reservationId) ?? null });
-          const month = monthOfReservation.get(event.data.reservationId) ?? monthOf(now);
-          await this.onBudget(tx, month, { type: 'ReleaseBudget', data: { reservationId: event.data.reservationId, now } }, metadata);
         }
       });
     }
@@ -275,13 +289,11 @@ export class BillingService implements OnModuleInit {
     const now = this.clock.now();
     const month = monthOf(now);
     const metadata: EventMetadata = { actor: 'job:evaluate-budget' };
-    const state = await this.database.transaction(async (tx) => {
-      await this.ensureMonthStarted(tx, month, now, metadata);
-      return (await this.onBudget(tx, month, { type: 'EvaluateBudget', data: { ...this.defaults, now } }, metadata)).state;
-    });
+    await this.ensureMonthStarted(month, metadata);
+    await this.database.transaction((tx) => this.onBudget(tx, month, (totals) => ({ type: 'EvaluateBudget', data: { ...this.defaults, totals, now } }), metadata));
     this.budgetChanged();
     this.store.notifyAppended();
-    return budgetView(state, this.defaults);
+    return (await this.budget(undefined, { fresh: true })).view;
   }
 
   async recordDailyQuotaReset(): Promise<boolean> {
@@ -301,30 +313,32 @@ export class BillingService implements OnModuleInit {
   async setBudgetCap(capMicros: number, hardCapMicros: number | null, metadata: EventMetadata): Promise<BudgetView> {
     const now = this.clock.now();
     const month = monthOf(now);
-    const state = await this.database.transaction(async (tx) => {
-      await this.ensureMonthStarted(tx, month, now, metadata);
-      return (await this.onBudget(tx, month, { type: 'SetBudgetCap', data: { capMicros, hardCapMicros, now } }, metadata)).state;
-    });
+    await this.ensureMonthStarted(month, metadata);
+    await this.database.transaction((tx) =>
+      this.onBudget(tx, month, (totals) => ({ type: 'SetBudgetCap', data: { capMicros, hardCapMicros, totals, now } }), metadata),
+    );
     this.budgetChanged();
     this.store.notifyAppended();
-    return budgetView(state, this.defaults);
+    return (await this.budget(undefined, { fresh: true })).view;
   }
 
   /**
    * The month's budget as shown to users and used to pick which cached image may serve a request.
    * Reading it now is cached for a second per process (other replicas' changes show within that
-   * time); reservations never use it: they decide under the budget stream's lock.
+   * time); reservations never use it: they decide under the month row's lock.
    */
   async budget(at?: Date, options: { fresh?: boolean } = {}): Promise<{ month: string; view: BudgetView }> {
     const when = at ?? this.clock.now();
     const month = monthOf(when);
-    const streamId = budgetStreamId(month);
-    if (at) return { month, view: budgetView(foldUntil(await this.store.readStream(streamId, { until: at }), budgetDecider), this.defaults) };
+    if (at) {
+      const state = foldUntil(await this.store.readStream(budgetStreamId(month), { until: at }), budgetDecider);
+      return { month, view: budgetView(state, await this.totalsAt(month, at), this.defaults) };
+    }
     const cached = this.budgetCache;
     if (!options.fresh && cached && cached.month === month && cached.expiresAt > Date.now()) return { month, view: cached.view };
     const version = this.budgetVersion;
-    const { state } = await loadState(this.store, this.database, streamId, budgetDecider, budgetSnapshot);
-    const view = budgetView(state, this.defaults);
+    const { state, totals } = fromBudgetRow(await this.budgetRow(this.database, month));
+    const view = budgetView(state, totals, this.defaults);
     // A budget change of this process began or committed while reading: the view may predate it.
     if (version === this.budgetVersion) this.budgetCache = { month, view, expiresAt: Date.now() + BUDGET_VIEW_TTL_MS };
     return { month, view };
@@ -375,20 +389,45 @@ export class BillingService implements OnModuleInit {
     };
   }
 
-  /** The first command of a month records whether last month's downgrade is carried over or ends. */
-  private async ensureMonthStarted(tx: Sql, month: string, now: Date, metadata: EventMetadata): Promise<void> {
+  /**
+   * The first budget command of a month (per process) records whether last month's downgrade is
+   * carried over or ends; in its own transaction, before the reservation that needs it.
+   */
+  private async ensureMonthStarted(month: string, metadata: EventMetadata): Promise<void> {
     if (this.monthsStarted.has(month)) return;
-    const previous = await loadState(this.store, tx, budgetStreamId(previousMonth(month)), budgetDecider, budgetSnapshot);
-    if (previous.version > 0) {
-      await this.onBudget(tx, month, { type: 'RecordNewMonth', data: { previousMonthTier: previous.state.premium.tier, now } }, metadata);
-    }
-    // Remembered only after this transaction commits (a rollback would otherwise hide the month).
-    this.pendingMonths.add(month);
+    await this.database.transaction(async (tx) => {
+      const previous = await loadState(this.store, tx, budgetStreamId(previousMonth(month)), budgetDecider, budgetSnapshot);
+      if (previous.version === 0) return;
+      const now = this.clock.now();
+      await this.onBudget(tx, month, () => ({ type: 'RecordNewMonth', data: { previousMonthTier: previous.state.premium.tier, now } }), metadata);
+    });
+    this.budgetChanged();
+    this.monthsStarted.add(month);
   }
 
-  private rememberStartedMonths(): void {
-    for (const month of this.pendingMonths) this.monthsStarted.add(month);
-    this.pendingMonths.clear();
+  /** The month's row; with `lock` inside a transaction, locked until it ends. */
+  private async budgetRow(sql: Sql, month: string, lock = false): Promise<BudgetRow | undefined> {
+    const [row] = await sql.query<BudgetRow>(`SELECT * FROM budget_months WHERE month = $1${lock ? ' FOR UPDATE' : ''}`, [month]);
+    return row;
+  }
+
+  /** Spend and in-flight prices of a month as the events recorded them by `at` (audits). */
+  private async totalsAt(month: string, at: Date): Promise<BudgetTotals> {
+    const [row] = await this.database.query<{ spend: string; reserved: string }>(
+      `WITH reserved AS (
+         SELECT data->>'reservationId' AS id, (data->>'priceMicros')::bigint AS price FROM events
+          WHERE type = 'CreditsReserved' AND left(data->>'day', 7) = $1 AND recorded_at <= $2),
+       settled AS (
+         SELECT e.type, coalesce((e.data->>'costMicros')::bigint, 0) AS cost, r.price FROM events e
+           JOIN reserved r ON r.id = e.data->>'reservationId'
+          WHERE e.type IN ('ReservationCaptured', 'ReservationReleased') AND e.recorded_at <= $2)
+       SELECT (SELECT coalesce(sum(cost), 0) FROM settled WHERE type = 'ReservationCaptured')
+            + (SELECT coalesce(sum((data->>'costMicros')::bigint), 0) FROM events
+                WHERE stream_id = $3 AND type = 'LateCostSettled' AND recorded_at <= $2) AS spend,
+              (SELECT coalesce(sum(price), 0) FROM reserved) - (SELECT coalesce(sum(price), 0) FROM settled) AS reserved`,
+      [month, at.toISOString(), budgetStreamId(month)],
+    );
+    return { spendMicros: Number(row.spend), reservedMicros: Number(row.reserved) };
   }
 
   private onAccount(tx: Sql, userId: string, command: AccountCommand, metadata: EventMetadata) {
@@ -400,15 +439,40 @@ export class BillingService implements OnModuleInit {
     });
   }
 
-  private onBudget(tx: Sql, month: string, command: BudgetCommand, metadata: EventMetadata) {
+  /** A budget-stream command, given the month's totals read under the row's lock (taken first). */
+  private async onBudget(tx: Sql, month: string, command: (totals: BudgetTotals) => BudgetCommand, metadata: EventMetadata) {
     this.budgetChanged();
-    return handleCommand<BudgetState, BudgetCommand, BudgetEvent>(this.store, budgetStreamId(month), budgetDecider, command, {
+    const { totals } = fromBudgetRow(await this.budgetRow(tx, month, true));
+    return handleCommand<BudgetState, BudgetCommand, BudgetEvent>(this.store, budgetStreamId(month), budgetDecider, command(totals), {
       tx,
       metadata,
       snapshot: budgetSnapshot,
       lockStream: true,
     });
   }
+}
+
+/**
+ * The budget as its row shows it. Only the caps and the tier are read from `state` by the
+ * reservation decision and the views; the stream's own bookkeeping is left empty.
+ */
+function fromBudgetRow(row: BudgetRow | undefined): { state: BudgetState; totals: BudgetTotals } {
+  if (!row) return { state: budgetDecider.initialState(), totals: { spendMicros: 0, reservedMicros: 0 } };
+  const state: BudgetState = {
+    caps: row.cap_micros === null ? null : { capMicros: Number(row.cap_micros), hardCapMicros: row.hard_cap_micros === null ? null : Number(row.hard_cap_micros) },
+    premium:
+      row.tier === 'standard'
+        ? {
+            tier: 'standard',
+            downgradedAt: row.downgraded_at ?? '',
+            capMicros: Number(row.downgrade_cap_micros ?? 0),
+            nextPremiumPriceMicros: Number(row.next_premium_price_micros ?? 0),
+          }
+        : { tier: 'premium' },
+    recentlySettled: [],
+    newMonthRecorded: false,
+  };
+  return { state, totals: { spendMicros: Number(row.spend_micros), reservedMicros: Number(row.reserved_micros) } };
 }
 
 /** Rolls back a reservation made with a tier the budget then did not allow. */

@@ -2,20 +2,33 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DomainError } from '../../common/domain-error';
 import type { Tier } from '../../config/app-config';
-import { budgetDecider, budgetView, type BudgetCommand, type BudgetEvent, type BudgetState } from './budget';
+import {
+  budgetDecider,
+  budgetView,
+  decideReservation,
+  type BudgetCommand,
+  type BudgetEvent,
+  type BudgetState,
+  type BudgetTotals,
+  type ReservationDecision,
+  type ReservationRequest,
+} from './budget';
 
-// The budget's auditor: spend and in-flight prices kept as plain lists, and the tier rule
-// stated once more in its simplest form, run side by side with the decider.
+// The budget's auditor: provider costs and in-flight prices kept as plain lists, and the tier rule
+// stated once more in its simplest form, run side by side with the decider. Steps are applied one
+// at a time, as the service does under the month row's lock: the auditor's totals stand in for
+// the `budget_months` row.
 
 type Action =
   | { kind: 'reserve'; requestedTier: Tier; premiumPriceMicros: number; standardPriceMicros: number }
-  | { kind: 'settle'; pick: number; costShare: number }
-  | { kind: 'settleAgain'; pick: number }
+  | { kind: 'capture'; pick: number; costShare: number }
   | { kind: 'release'; pick: number }
+  | { kind: 'settleLate'; pick: number; costShare: number }
   | { kind: 'setCap'; capMicros: number; hardCapExtraMicros: number | null }
   | { kind: 'evaluate' };
 
-const DEFAULTS = { defaultCapMicros: 1_000_000, defaultHardCapMicros: 1_200_000 };
+const DEFAULTS = { defaultCapMicros: 500_000, defaultHardCapMicros: 650_000 };
+const START_MS = Date.parse('2026-11-01T00:00:00Z');
 
 const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   {
@@ -25,24 +38,23 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
       premiumPriceMicros: fc.integer({ min: 40_000, max: 120_000 }),
       standardPriceMicros: fc.integer({ min: 1_000, max: 5_000 }),
     }),
-    weight: 6,
+    weight: 4,
   },
   {
-    arbitrary: fc.record({
-      kind: fc.constant('settle' as const),
-      pick: fc.nat(),
-      costShare: fc.double({ min: 0, max: 1, noNaN: true }),
-    }),
+    arbitrary: fc.record({ kind: fc.constant('capture' as const), pick: fc.nat(), costShare: fc.double({ min: 0, max: 1, noNaN: true }) }),
     weight: 3,
   },
-  fc.record({ kind: fc.constant('settleAgain' as const), pick: fc.nat() }),
-  fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }),
+  { arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }), weight: 3 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('settleLate' as const), pick: fc.nat(), costShare: fc.double({ min: 0, max: 1, noNaN: true }) }),
+    weight: 2,
+  },
   fc.record({
     kind: fc.constant('setCap' as const),
-    capMicros: fc.integer({ min: 0, max: 2_000_000 }),
-    hardCapExtraMicros: fc.option(fc.integer({ min: 0, max: 500_000 }), { nil: null }),
+    capMicros: fc.integer({ min: 0, max: 1_000_000 }),
+    hardCapExtraMicros: fc.option(fc.integer({ min: 0, max: 300_000 }), { nil: null }),
   }),
-  fc.record({ kind: fc.constant('evaluate' as const) }),
+  { arbitrary: fc.record({ kind: fc.constant('evaluate' as const) }), weight: 2 },
 );
 
 function decideOrCode(command: BudgetCommand, state: BudgetState): readonly BudgetEvent[] | string {
@@ -54,94 +66,138 @@ function decideOrCode(command: BudgetCommand, state: BudgetState): readonly Budg
   }
 }
 
-function types(outcome: readonly BudgetEvent[] | string): readonly string[] | string {
-  return typeof outcome === 'string' ? outcome : outcome.map((event) => event.type);
+function reservationOrCode(state: BudgetState, totals: BudgetTotals, request: ReservationRequest): ReservationDecision | string {
+  try {
+    return decideReservation(state, totals, request);
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
 }
 
+const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
+
 describe('monthly budget against the auditor', () => {
-  it('never reserves past the hard cap and records each downgrade exactly once', () => {
+  it('never reserves past the hard cap, chooses the tier by the simple rule and records each downgrade once', () => {
     fc.assert(
       fc.property(fc.array(actionArbitrary, { minLength: 20, maxLength: 120 }), (actions) => {
-        const now = new Date('2026-11-24T12:00:00Z');
         const open = new Map<string, number>();
-        const settledIds: string[] = [];
-        let spend = 0;
+        const expired = new Map<string, number>();
+        const lateSettledIds = new Set<string>();
+        const costs: number[] = [];
+        const lateCosts: number[] = [];
         let cap = DEFAULTS.defaultCapMicros;
         let hardCap: number | null = DEFAULTS.defaultHardCapMicros;
-        let premiumPriceAtDowngrade: number | null = null;
+        let downgrade: { premiumPriceMicros: number; capMicros: number; at: string } | null = null;
+        let downgrades = 0;
         let state = budgetDecider.initialState();
         const log: BudgetEvent[] = [];
-        const reserved = () => [...open.values()].reduce((sum, price) => sum + price, 0);
+        const totals = (): BudgetTotals => ({ spendMicros: sum(costs), reservedMicros: sum(open.values()) });
+        const committed = () => sum(costs) + sum(open.values());
+        const record = (events: readonly BudgetEvent[]) => {
+          log.push(...events);
+          state = events.reduce(budgetDecider.evolve, state);
+        };
+        // node:assert rather than expect: these run thousands of times per property run.
+        const decideStream = (command: BudgetCommand, expected: readonly BudgetEvent[]) => {
+          const outcome = decideOrCode(command, state);
+          assert.deepEqual(outcome, expected);
+          record(expected);
+        };
 
         actions.forEach((action, step) => {
-          let command: BudgetCommand;
-          let expected: readonly string[] | string;
-          const committed = spend + reserved();
+          const now = new Date(START_MS + step * 60_000);
+          const at = now.toISOString();
 
           switch (action.kind) {
             case 'reserve': {
-              const reservationId = `r${step}`;
+              const before = totals();
               const { requestedTier, premiumPriceMicros, standardPriceMicros } = action;
-              command = {
-                type: 'ReserveBudget',
-                data: { reservationId, requestedTier, premiumPriceMicros, standardPriceMicros, ...DEFAULTS, now },
-              };
-              const downgradesNow = premiumPriceAtDowngrade === null && committed + action.premiumPriceMicros > cap;
-              const premiumServed = action.requestedTier === 'premium' && premiumPriceAtDowngrade === null && !downgradesNow;
-              const price = premiumServed ? action.premiumPriceMicros : action.standardPriceMicros;
-              if (hardCap !== null && committed + price > hardCap) {
-                expected = 'budget_exhausted';
-              } else {
-                expected = downgradesNow ? ['TierDowngraded', 'BudgetReserved'] : ['BudgetReserved'];
-                if (downgradesNow) premiumPriceAtDowngrade = action.premiumPriceMicros;
-                open.set(reservationId, price);
+              const downgradesNow = downgrade === null && committed() + premiumPriceMicros > cap;
+              const tier: Tier = requestedTier === 'premium' && downgrade === null && !downgradesNow ? 'premium' : 'standard';
+              const priceMicros = tier === 'premium' ? premiumPriceMicros : standardPriceMicros;
+              const decision = reservationOrCode(state, before, { requestedTier, premiumPriceMicros, standardPriceMicros, ...DEFAULTS, now });
+              if (hardCap !== null && committed() + priceMicros > hardCap) {
+                assert.equal(decision, 'budget_exhausted');
+                break;
               }
+              assert.ok(typeof decision !== 'string', `reservation refused with ${String(decision)}`);
+              const expectedDowngrade = downgradesNow
+                ? {
+                    type: 'TierDowngraded' as const,
+                    data: {
+                      reason: 'soft_cap_exceeded' as const,
+                      ...before,
+                      nextPremiumPriceMicros: premiumPriceMicros,
+                      capMicros: cap,
+                      at,
+                    },
+                  }
+                : null;
+              assert.deepEqual(decision, { tier, priceMicros, downgrade: expectedDowngrade });
+              if (decision.downgrade) {
+                // The service records it through the stream, with the same figures.
+                decideStream(
+                  { type: 'DowngradeTier', data: { ...DEFAULTS, totals: before, premiumPriceMicros, now } },
+                  [decision.downgrade],
+                );
+                downgrade = { premiumPriceMicros, capMicros: cap, at };
+                downgrades += 1;
+              }
+              open.set(`r${step}`, priceMicros);
+              if (hardCap !== null) assert.ok(committed() <= hardCap, 'a reservation passed the hard cap');
               break;
             }
-            case 'settle':
+            case 'capture':
             case 'release': {
               const ids = [...open.keys()];
               if (ids.length === 0) return;
               const reservationId = ids[action.pick % ids.length];
-              const price = open.get(reservationId) as number;
+              const priceMicros = open.get(reservationId) as number;
               open.delete(reservationId);
-              if (action.kind === 'settle') {
-                // Never above the reserved price, so only a reservation can raise spend + reserved.
-                const costMicros = Math.floor(price * action.costShare);
-                command = { type: 'SettleBudget', data: { reservationId, costMicros, now } };
-                spend += costMicros;
-                settledIds.push(reservationId);
-                expected = ['BudgetSettled'];
-              } else {
-                command = { type: 'ReleaseBudget', data: { reservationId, now } };
-                expected = ['BudgetReleased'];
-              }
+              // Captures and releases change only the month row; the budget stream is not involved.
+              if (action.kind === 'capture') costs.push(Math.floor(priceMicros * action.costShare));
+              else expired.set(reservationId, priceMicros);
               break;
             }
-            case 'settleAgain': {
-              if (settledIds.length === 0) return;
-              const reservationId = settledIds[action.pick % settledIds.length];
-              command = { type: 'SettleBudget', data: { reservationId, costMicros: 1_000, now } };
-              expected = [];
+            case 'settleLate': {
+              const ids = [...expired.keys()];
+              if (ids.length === 0) return;
+              const reservationId = ids[action.pick % ids.length];
+              const costMicros = Math.floor((expired.get(reservationId) as number) * action.costShare);
+              const first = !lateSettledIds.has(reservationId);
+              decideStream(
+                { type: 'SettleLateCost', data: { reservationId, costMicros, now } },
+                first ? [{ type: 'LateCostSettled', data: { reservationId, costMicros, at } }] : [],
+              );
+              if (first) {
+                lateSettledIds.add(reservationId);
+                costs.push(costMicros);
+                lateCosts.push(costMicros);
+              }
               break;
             }
             case 'setCap': {
               // The hard cap is never set below what is already committed, or no rule could hold it.
-              const hardCapMicros =
-                action.hardCapExtraMicros === null ? null : Math.max(action.capMicros + action.hardCapExtraMicros, committed);
-              command = { type: 'SetBudgetCap', data: { capMicros: action.capMicros, hardCapMicros, now } };
-              const restores = premiumPriceAtDowngrade !== null && committed + premiumPriceAtDowngrade <= action.capMicros;
-              expected = restores ? ['BudgetCapSet', 'TierRestored'] : ['BudgetCapSet'];
-              cap = action.capMicros;
+              const { capMicros, hardCapExtraMicros } = action;
+              const hardCapMicros = hardCapExtraMicros === null ? null : Math.max(capMicros + hardCapExtraMicros, committed());
+              const expected: BudgetEvent[] = [{ type: 'BudgetCapSet', data: { capMicros, hardCapMicros, setAt: at } }];
+              if (downgrade !== null && committed() + downgrade.premiumPriceMicros <= capMicros) {
+                expected.push({ type: 'TierRestored', data: { reason: capMicros > downgrade.capMicros ? 'cap_raised' : 'spend_below_cap', at } });
+                downgrade = null;
+              }
+              decideStream({ type: 'SetBudgetCap', data: { capMicros, hardCapMicros, totals: totals(), now } }, expected);
+              cap = capMicros;
               hardCap = hardCapMicros;
-              if (restores) premiumPriceAtDowngrade = null;
               break;
             }
             case 'evaluate': {
-              command = { type: 'EvaluateBudget', data: { ...DEFAULTS, now } };
-              const restores = premiumPriceAtDowngrade !== null && committed + premiumPriceAtDowngrade <= cap;
-              expected = restores ? ['TierRestored'] : [];
-              if (restores) premiumPriceAtDowngrade = null;
+              const restores = downgrade !== null && committed() + downgrade.premiumPriceMicros <= cap;
+              decideStream(
+                { type: 'EvaluateBudget', data: { ...DEFAULTS, totals: totals(), now } },
+                restores ? [{ type: 'TierRestored', data: { reason: 'spend_below_cap', at } }] : [],
+              );
+              if (restores) downgrade = null;
               break;
             }
             default: {
@@ -150,35 +206,24 @@ describe('monthly budget against the auditor', () => {
             }
           }
 
-          const outcome = decideOrCode(command, state);
-          // node:assert rather than expect: these run thousands of times per property run.
-          assert.deepEqual(types(outcome), expected);
-          if (typeof outcome !== 'string') {
-            log.push(...outcome);
-            state = outcome.reduce(budgetDecider.evolve, state);
-          }
-
-          const view = budgetView(state, DEFAULTS);
-          assert.deepEqual(view, {
-            spendMicros: spend,
-            reservedMicros: reserved(),
+          assert.deepEqual(budgetView(state, totals(), DEFAULTS), {
+            ...totals(),
             capMicros: cap,
             hardCapMicros: hardCap,
-            tier: premiumPriceAtDowngrade === null ? 'premium' : 'standard',
-            downgradedAt: premiumPriceAtDowngrade === null ? null : view.downgradedAt,
+            tier: downgrade === null ? 'premium' : 'standard',
+            downgradedAt: downgrade === null ? null : downgrade.at,
           });
-          if (view.hardCapMicros !== null) {
-            assert.ok(view.spendMicros + view.reservedMicros <= view.hardCapMicros, 'spend + reserved passed the hard cap');
-          }
+          // Reservations keep the month within the hard cap; only a provider bill for an expired
+          // reservation, which was paid whatever the cap, can take it past.
+          if (hardCap !== null) assert.ok(committed() <= hardCap + sum(lateCosts), 'spend + reserved passed the hard cap');
         });
 
-        const transitions = log
-          .filter((e) => e.type === 'TierDowngraded' || e.type === 'TierRestored')
-          .map((e) => e.type);
+        const transitions = log.filter((e) => e.type === 'TierDowngraded' || e.type === 'TierRestored').map((e) => e.type);
         transitions.forEach((type, index) => expect(type).toBe(index % 2 === 0 ? 'TierDowngraded' : 'TierRestored'));
+        expect(transitions.filter((type) => type === 'TierDowngraded')).toHaveLength(downgrades);
         expect(log.reduce(budgetDecider.evolve, budgetDecider.initialState())).toEqual(state);
       }),
-      { numRuns: 200 },
+      { numRuns: 500 },
     );
   });
 });

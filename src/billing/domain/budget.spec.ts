@@ -1,14 +1,19 @@
 import { decider } from '../../../test/support/given-when-then';
+import { DomainError } from '../../common/domain-error';
 import type { Tier } from '../../config/app-config';
 import {
   budgetDecider,
   budgetStreamId,
   budgetView,
+  decideReservation,
   monthOf,
   previousMonth,
   type BudgetEvent,
-  type ReserveBudget,
+  type BudgetState,
+  type BudgetTotals,
+  type ReservationRequest,
   type RestoreReason,
+  type TierDowngraded,
 } from './budget';
 
 const budget = decider(budgetDecider);
@@ -18,43 +23,24 @@ const STANDARD = 3_000;
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const AT = NOW.toISOString();
 
-function reserve(
-  reservationId: string,
-  requestedTier: Tier = 'premium',
-  overrides: Partial<ReserveBudget['data']> = {},
-): ReserveBudget {
-  return {
-    type: 'ReserveBudget',
-    data: {
-      reservationId,
-      requestedTier,
-      premiumPriceMicros: PREMIUM,
-      standardPriceMicros: STANDARD,
-      ...DEFAULTS,
-      now: NOW,
-      ...overrides,
-    },
-  };
+/** The month's figures before the command, as the `budget_months` row hands them in. */
+function totals(spendMicros: number, reservedMicros = 0): BudgetTotals {
+  return { spendMicros, reservedMicros };
+}
+
+function stateOf(events: readonly BudgetEvent[]): BudgetState {
+  return budget.given(events).state;
+}
+
+function request(requestedTier: Tier = 'premium', overrides: Partial<ReservationRequest> = {}): ReservationRequest {
+  return { requestedTier, premiumPriceMicros: PREMIUM, standardPriceMicros: STANDARD, ...DEFAULTS, now: NOW, ...overrides };
 }
 
 function capSet(capMicros: number, hardCapMicros: number | null = null): BudgetEvent {
   return { type: 'BudgetCapSet', data: { capMicros, hardCapMicros, setAt: AT } };
 }
 
-function reserved(reservationId: string, tier: Tier = 'premium'): BudgetEvent {
-  const priceMicros = tier === 'premium' ? PREMIUM : STANDARD;
-  return { type: 'BudgetReserved', data: { reservationId, tier, priceMicros, at: AT } };
-}
-
-function settled(reservationId: string, costMicros: number): BudgetEvent {
-  return { type: 'BudgetSettled', data: { reservationId, costMicros, at: AT } };
-}
-
-function releasedEvent(reservationId: string): BudgetEvent {
-  return { type: 'BudgetReleased', data: { reservationId, at: AT } };
-}
-
-function downgraded(spendMicros: number, reservedMicros: number, capMicros: number): BudgetEvent {
+function downgraded(spendMicros: number, reservedMicros: number, capMicros: number): TierDowngraded {
   return {
     type: 'TierDowngraded',
     data: { reason: 'soft_cap_exceeded', spendMicros, reservedMicros, nextPremiumPriceMicros: PREMIUM, capMicros, at: AT },
@@ -65,116 +51,140 @@ function restored(reason: RestoreReason): BudgetEvent {
   return { type: 'TierRestored', data: { reason, at: AT } };
 }
 
-/** A month whose settled spend is `spendMicros` (one settlement, for brevity). */
-function spent(spendMicros: number): BudgetEvent[] {
-  return [reserved('earlier'), settled('earlier', spendMicros)];
+function lateCostSettled(reservationId: string, costMicros = 75_000): BudgetEvent {
+  return { type: 'LateCostSettled', data: { reservationId, costMicros, at: AT } };
 }
 
-describe('ReserveBudget', () => {
-  it('serves the requested tier while the soft cap leaves room for it', () => {
-    budget.given([]).when(reserve('r1')).then([reserved('r1')]);
-    budget.given([]).when(reserve('r1', 'standard')).then([reserved('r1', 'standard')]);
-    budget.given([capSet(1_000_000), ...spent(920_000)]).when(reserve('r1')).then([reserved('r1')]);
+/** The DomainError a call throws; fails the test when it returns instead. */
+function refusalOf(call: () => unknown): DomainError {
+  try {
+    call();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DomainError);
+    return error as DomainError;
+  }
+  throw new Error('Expected a DomainError, but the call returned');
+}
+
+describe('decideReservation', () => {
+  it('serves the requested tier while the soft cap leaves room for Premium', () => {
+    const premium = { tier: 'premium', priceMicros: PREMIUM, downgrade: null };
+    expect(decideReservation(stateOf([]), totals(0), request())).toEqual(premium);
+    expect(decideReservation(stateOf([]), totals(0), request('standard'))).toEqual({ tier: 'standard', priceMicros: STANDARD, downgrade: null });
+    expect(decideReservation(stateOf([capSet(1_000_000)]), totals(600_000, 300_000), request())).toEqual(premium);
   });
 
-  it('downgrades Premium to Standard once spend, in-flight reservations and the price pass the soft cap', () => {
-    budget
-      .given([capSet(1_000_000), ...spent(900_000), reserved('r0')])
-      .when(reserve('r1'))
-      .then([downgraded(900_000, PREMIUM, 1_000_000), reserved('r1', 'standard')]);
+  it('serves Premium when its price fills the soft cap exactly, and downgrades one micro-dollar past it', () => {
+    const month = stateOf([capSet(1_000_000)]);
+    expect(decideReservation(month, totals(900_000, 20_000), request())).toEqual({ tier: 'premium', priceMicros: PREMIUM, downgrade: null });
+    expect(decideReservation(month, totals(900_000, 20_001), request())).toEqual({
+      tier: 'standard',
+      priceMicros: STANDARD,
+      downgrade: downgraded(900_000, 20_001, 1_000_000),
+    });
   });
 
-  it('does not record the downgrade again while it lasts', () => {
-    budget
-      .given([capSet(1_000_000), ...spent(990_000), downgraded(990_000, 0, 1_000_000), reserved('r1', 'standard')])
-      .when(reserve('r2'))
-      .then([reserved('r2', 'standard')]);
+  it('reports the downgrade even when the request that finds it asked for Standard', () => {
+    expect(decideReservation(stateOf([capSet(1_000_000)]), totals(990_000), request('standard'))).toEqual({
+      tier: 'standard',
+      priceMicros: STANDARD,
+      downgrade: downgraded(990_000, 0, 1_000_000),
+    });
   });
 
-  it('records the downgrade even when the request that finds it asked for Standard', () => {
-    budget
-      .given([capSet(1_000_000), ...spent(990_000)])
-      .when(reserve('r1', 'standard'))
-      .then([downgraded(990_000, 0, 1_000_000), reserved('r1', 'standard')]);
+  it('reports no downgrade while it lasts, and keeps Premium off until it is restored', () => {
+    const month = stateOf([capSet(1_000_000), downgraded(990_000, 0, 1_000_000)]);
+    const standard = { tier: 'standard', priceMicros: STANDARD, downgrade: null };
+    expect(decideReservation(month, totals(995_000), request())).toEqual(standard);
+    expect(decideReservation(month, totals(0), request())).toEqual(standard);
+    const restoredMonth = stateOf([capSet(1_000_000), downgraded(990_000, 0, 1_000_000), restored('spend_below_cap')]);
+    expect(decideReservation(restoredMonth, totals(0), request()).tier).toBe('premium');
   });
 
-  it('uses the configured cap until the month has its own', () => {
-    budget
-      .given([...spent(60_000)])
-      .when(reserve('r1', 'premium', { defaultCapMicros: 100_000 }))
-      .then([downgraded(60_000, 0, 100_000), reserved('r1', 'standard')]);
+  it('uses the configured caps until the month has its own', () => {
+    const small = { defaultCapMicros: 100_000, defaultHardCapMicros: 1_000_000 };
+    expect(decideReservation(stateOf([]), totals(60_000), request('premium', small))).toEqual({
+      tier: 'standard',
+      priceMicros: STANDARD,
+      downgrade: downgraded(60_000, 0, 100_000),
+    });
+    expect(refusalOf(() => decideReservation(stateOf([]), totals(998_000), request('standard', small))).code).toBe('budget_exhausted');
+    // The month's own caps, a missing hard cap included, replace the configured ones.
+    expect(decideReservation(stateOf([capSet(2_000_000)]), totals(999_000), request('premium', small)).tier).toBe('premium');
   });
 
   it('refuses with budget_exhausted when the hard cap leaves no room for the chosen tier', () => {
-    budget.given([capSet(1_000_000, 1_000_000), ...spent(998_000)]).when(reserve('r1')).thenThrows('budget_exhausted');
-    budget
-      .given([...spent(998_000)])
-      .when(reserve('r1', 'standard', { defaultCapMicros: 1_000_000, defaultHardCapMicros: 1_000_000 }))
-      .thenThrows('budget_exhausted');
+    const refusal = refusalOf(() => decideReservation(stateOf([capSet(1_000_000, 1_000_000)]), totals(990_000, 7_001), request()));
+    expect(refusal).toMatchObject({
+      code: 'budget_exhausted',
+      message: expect.stringMatching(/standard image/),
+      details: { hardCapMicros: 1_000_000, spendMicros: 990_000, reservedMicros: 7_001 },
+    });
   });
 
-  it('fills the hard cap exactly', () => {
-    budget
-      .given([capSet(1_000_000, 1_000_000), ...spent(997_000), downgraded(997_000, 0, 1_000_000)])
-      .when(reserve('r1'))
-      .then([reserved('r1', 'standard')]);
-  });
-
-  it('refuses a reservation id that is still open', () => {
-    budget.given([reserved('r1')]).when(reserve('r1')).thenThrows('invalid_state', /already exists/);
+  it('fills the hard cap exactly with the chosen tier', () => {
+    // Premium is refused by the soft cap, but the Standard image it becomes still fits.
+    expect(decideReservation(stateOf([capSet(1_000_000, 1_000_000)]), totals(990_000, 7_000), request())).toEqual({
+      tier: 'standard',
+      priceMicros: STANDARD,
+      downgrade: downgraded(990_000, 7_000, 1_000_000),
+    });
   });
 
   it.each([
     ['premiumPriceMicros', -1],
     ['standardPriceMicros', 0.5],
   ] as const)('refuses %s = %p', (field, value) => {
-    budget
-      .given([])
-      .when(reserve('r1', 'premium', { [field]: value }))
-      .thenThrows('validation_failed', new RegExp(field));
+    const refusal = refusalOf(() => decideReservation(stateOf([]), totals(0), request('premium', { [field]: value })));
+    expect(refusal.code).toBe('validation_failed');
+    expect(refusal.message).toMatch(field);
   });
 });
 
-describe('SettleBudget and ReleaseBudget', () => {
-  const settle = (reservationId: string, costMicros = 75_000) => ({
-    type: 'SettleBudget' as const,
-    data: { reservationId, costMicros, now: NOW },
-  });
-  const release = (reservationId: string) => ({ type: 'ReleaseBudget' as const, data: { reservationId, now: NOW } });
-
-  it('moves a settled reservation from reserved to spend at its actual cost', () => {
-    budget.given([reserved('r1')]).when(settle('r1')).then([settled('r1', 75_000)]);
-    const view = budgetView(budget.given([reserved('r1'), reserved('r2'), settled('r1', 75_000)]).state, DEFAULTS);
-    expect(view).toMatchObject({ spendMicros: 75_000, reservedMicros: PREMIUM });
+describe('DowngradeTier', () => {
+  const downgrade = (monthTotals: BudgetTotals, defaultCapMicros = 1_000_000) => ({
+    type: 'DowngradeTier' as const,
+    data: { defaultCapMicros, defaultHardCapMicros: null, totals: monthTotals, premiumPriceMicros: PREMIUM, now: NOW },
   });
 
-  it('has no second effect when settled twice', () => {
-    budget.given([reserved('r1'), settled('r1', 75_000)]).when(settle('r1')).then([]);
+  it('records why Premium stopped: the figures that made its next image pass the soft cap', () => {
+    budget.given([capSet(1_000_000)]).when(downgrade(totals(900_000, PREMIUM))).then([downgraded(900_000, PREMIUM, 1_000_000)]);
+    budget.given([]).when(downgrade(totals(60_000), 100_000)).then([downgraded(60_000, 0, 100_000)]);
   });
 
-  it('counts a cost settled after its reservation was released: the provider was paid', () => {
-    const given = [reserved('r1'), releasedEvent('r1')];
-    budget.given(given).when(settle('r1')).then([settled('r1', 75_000)]);
-    expect(budgetView(budget.given([...given, settled('r1', 75_000)]).state, DEFAULTS)).toMatchObject({
-      spendMicros: 75_000,
-      reservedMicros: 0,
-    });
+  it('records it on the transition only', () => {
+    const downgradedMonth = [capSet(1_000_000), downgraded(900_000, PREMIUM, 1_000_000)];
+    budget.given(downgradedMonth).when(downgrade(totals(950_000, PREMIUM))).then([]);
+    budget
+      .given([...downgradedMonth, restored('cap_raised')])
+      .when(downgrade(totals(950_000, PREMIUM)))
+      .then([downgraded(950_000, PREMIUM, 1_000_000)]);
   });
 
-  it('counts the spend of a settlement a month stream never reserved', () => {
-    budget.given([]).when(settle('elsewhere')).then([settled('elsewhere', 75_000)]);
+  it('records nothing while Premium still fits, up to filling the soft cap exactly', () => {
+    budget.given([capSet(1_000_000)]).when(downgrade(totals(900_000, 20_000))).then([]);
+  });
+});
+
+describe('SettleLateCost', () => {
+  const settleLate = (reservationId: string, costMicros = 75_000, now = NOW) => ({
+    type: 'SettleLateCost' as const,
+    data: { reservationId, costMicros, now },
   });
 
-  it('refuses a negative cost', () => {
-    budget.given([reserved('r1')]).when(settle('r1', -1)).thenThrows('validation_failed', /costMicros/);
+  it('records the cost of an expired reservation once per reservation id', () => {
+    budget.given([]).when(settleLate('r1')).then([lateCostSettled('r1')]);
+    budget.given([lateCostSettled('r1')]).when(settleLate('r1')).then([]);
+    budget.given([lateCostSettled('r1')]).when(settleLate('r2', 1_000)).then([lateCostSettled('r2', 1_000)]);
   });
 
-  it('releases an open reservation once, and ignores unknown or settled ones', () => {
-    budget.given([reserved('r1')]).when(release('r1')).then([releasedEvent('r1')]);
-    expect(budgetView(budget.given([reserved('r1'), releasedEvent('r1')]).state, DEFAULTS).reservedMicros).toBe(0);
-    budget.given([reserved('r1'), releasedEvent('r1')]).when(release('r1')).then([]);
-    budget.given([reserved('r1'), settled('r1', 75_000)]).when(release('r1')).then([]);
-    budget.given([]).when(release('unknown')).then([]);
+  it('still recognises a retry behind many later settlements', () => {
+    const later = Array.from({ length: 199 }, (_, index) => lateCostSettled(`later-${index}`));
+    budget.given([lateCostSettled('r1'), ...later]).when(settleLate('r1')).then([]);
+  });
+
+  it.each([-1, 0.5])('refuses a cost of %p', (costMicros) => {
+    budget.given([]).when(settleLate('r1', costMicros)).thenThrows('validation_failed', /costMicros/);
   });
 
   it('settles into the month of the reservation, even after the month has turned', () => {
@@ -182,56 +192,67 @@ describe('SettleBudget and ReleaseBudget', () => {
     const nextMonth = new Date('2026-12-01T00:00:30.000Z');
     expect(budgetStreamId(monthOf(lastSecond))).toBe('budget-2026-11');
     budget
-      .given([reserved('r1')])
-      .when({ type: 'SettleBudget', data: { reservationId: 'r1', costMicros: PREMIUM, now: nextMonth } })
-      .then([
-        { type: 'BudgetSettled', data: { reservationId: 'r1', costMicros: PREMIUM, at: nextMonth.toISOString() } },
-      ]);
+      .given([])
+      .when(settleLate('r1', PREMIUM, nextMonth))
+      .then([{ type: 'LateCostSettled', data: { reservationId: 'r1', costMicros: PREMIUM, at: nextMonth.toISOString() } }]);
   });
 });
 
 describe('EvaluateBudget', () => {
-  const evaluate = (defaultCapMicros = 1_000_000) => ({
+  const evaluate = (monthTotals: BudgetTotals, defaultCapMicros = 1_000_000) => ({
     type: 'EvaluateBudget' as const,
-    data: { defaultCapMicros, defaultHardCapMicros: null, now: NOW },
+    data: { defaultCapMicros, defaultHardCapMicros: null, totals: monthTotals, now: NOW },
   });
-  const downgradedMonth = [...spent(900_000), reserved('r1'), downgraded(900_000, PREMIUM, 1_000_000)];
+  const downgradedMonth = [downgraded(900_000, PREMIUM, 1_000_000)];
 
   it('does nothing while Premium is served or still does not fit', () => {
-    budget.given([]).when(evaluate()).then([]);
-    budget.given(downgradedMonth).when(evaluate()).then([]);
+    budget.given([]).when(evaluate(totals(0))).then([]);
+    budget.given([]).when(evaluate(totals(2_000_000))).then([]);
+    budget.given(downgradedMonth).when(evaluate(totals(900_000, PREMIUM))).then([]);
   });
 
-  it('restores Premium once in-flight reservations are gone and its price fits again', () => {
-    budget.given([...downgradedMonth, releasedEvent('r1')]).when(evaluate()).then([restored('spend_below_cap')]);
+  it('restores Premium once the price that caused the downgrade fits again, exactly included', () => {
+    budget.given(downgradedMonth).when(evaluate(totals(900_000))).then([restored('spend_below_cap')]);
+    budget.given(downgradedMonth).when(evaluate(totals(900_000, 20_000))).then([restored('spend_below_cap')]);
+    budget.given(downgradedMonth).when(evaluate(totals(900_000, 20_001))).then([]);
   });
 
   it('restores Premium when the configured cap was raised', () => {
-    budget.given(downgradedMonth).when(evaluate(2_000_000)).then([restored('spend_below_cap')]);
+    budget.given(downgradedMonth).when(evaluate(totals(900_000, PREMIUM), 2_000_000)).then([restored('spend_below_cap')]);
+  });
+
+  it('measures against the month cap over the configured one', () => {
+    const ownCap = [capSet(1_000_000), ...downgradedMonth];
+    budget.given(ownCap).when(evaluate(totals(900_000, PREMIUM), 2_000_000)).then([]);
+    budget.given(ownCap).when(evaluate(totals(900_000), 0)).then([restored('spend_below_cap')]);
   });
 });
 
 describe('SetBudgetCap', () => {
-  const setCap = (capMicros: number, hardCapMicros: number | null = null) => ({
+  const setCap = (capMicros: number, hardCapMicros: number | null = null, monthTotals = totals(0)) => ({
     type: 'SetBudgetCap' as const,
-    data: { capMicros, hardCapMicros, now: NOW },
+    data: { capMicros, hardCapMicros, totals: monthTotals, now: NOW },
   });
-  const downgradedMonth = [capSet(1_000_000), ...spent(950_000), downgraded(950_000, 0, 1_000_000)];
+  const downgradedMonth = [capSet(1_000_000), downgraded(950_000, 0, 1_000_000)];
 
   it('records the cap', () => {
     budget.given([]).when(setCap(150_000_000, 200_000_000)).then([capSet(150_000_000, 200_000_000)]);
   });
 
   it('restores Premium when a raised cap leaves room for it', () => {
-    budget.given(downgradedMonth).when(setCap(2_000_000)).then([capSet(2_000_000), restored('cap_raised')]);
-    budget.given(downgradedMonth).when(setCap(1_010_000)).then([capSet(1_010_000)]);
+    budget.given(downgradedMonth).when(setCap(2_000_000, null, totals(950_000))).then([capSet(2_000_000), restored('cap_raised')]);
+    budget.given(downgradedMonth).when(setCap(1_030_000, null, totals(950_000))).then([capSet(1_030_000), restored('cap_raised')]);
+    budget.given(downgradedMonth).when(setCap(1_029_999, null, totals(950_000))).then([capSet(1_029_999)]);
   });
 
   it('says spend_below_cap when Premium fits again without a higher cap', () => {
-    budget
-      .given([capSet(200_000), reserved('r1'), reserved('r2'), downgraded(0, 2 * PREMIUM, 200_000), releasedEvent('r1')])
-      .when(setCap(200_000))
-      .then([capSet(200_000), restored('spend_below_cap')]);
+    const month = [capSet(200_000), downgraded(0, 2 * PREMIUM, 200_000)];
+    budget.given(month).when(setCap(200_000, null, totals(0, PREMIUM))).then([capSet(200_000), restored('spend_below_cap')]);
+    budget.given(month).when(setCap(150_000, null, totals(0))).then([capSet(150_000), restored('spend_below_cap')]);
+  });
+
+  it('leaves the tier to the next reservation when a lower cap no longer fits Premium', () => {
+    budget.given([]).when(setCap(1_000, null, totals(990_000))).then([capSet(1_000)]);
   });
 
   it.each([
@@ -253,8 +274,8 @@ describe('a new month', () => {
     data: { reason: 'new_month', at: '2026-12-01T00:00:05.000Z' },
   };
 
-  it('starts with Premium, no spend and the configured caps', () => {
-    expect(budgetView(budget.given([]).state, DEFAULTS)).toEqual({
+  it('starts with Premium and the configured caps', () => {
+    expect(budgetView(stateOf([]), totals(0), DEFAULTS)).toEqual({
       spendMicros: 0,
       reservedMicros: 0,
       capMicros: 100_000_000,
@@ -284,15 +305,20 @@ describe('a new month', () => {
 });
 
 describe('budgetView', () => {
-  it('shows the month caps over the configured ones, and when Premium stopped', () => {
-    const state = budget.given([capSet(150_000_000, 200_000_000), downgraded(0, 0, 150_000_000)]).state;
-    expect(budgetView(state, DEFAULTS)).toEqual({
-      spendMicros: 0,
-      reservedMicros: 0,
+  it('shows the month totals, the month caps over the configured ones, and when Premium stopped', () => {
+    const state = stateOf([capSet(150_000_000, 200_000_000), downgraded(0, 0, 150_000_000)]);
+    expect(budgetView(state, totals(149_950_000, 160_000), DEFAULTS)).toEqual({
+      spendMicros: 149_950_000,
+      reservedMicros: 160_000,
       capMicros: 150_000_000,
       hardCapMicros: 200_000_000,
       tier: 'standard',
       downgradedAt: AT,
     });
+  });
+
+  it('shows Premium again once it is restored', () => {
+    const state = stateOf([downgraded(0, 0, 100_000_000), restored('cap_raised')]);
+    expect(budgetView(state, totals(5_000, 0), DEFAULTS)).toMatchObject({ spendMicros: 5_000, tier: 'premium', downgradedAt: null });
   });
 });

@@ -2,8 +2,9 @@ import { DomainError } from '../../common/domain-error';
 import type { Tier } from '../../config/app-config';
 import { assertWholeNumber } from './money';
 
-// The service's monthly provider budget (DESIGN.md): spend, in-flight reservations, soft and hard
-// caps, and whether Premium requests are downgraded. One stream per UTC month.
+// The service's monthly provider budget (DESIGN.md): soft and hard caps and whether Premium
+// requests are downgraded, one stream per UTC month. The month's spend and in-flight prices come
+// from the account events (see BudgetTotals).
 
 /** `YYYY-MM` of a date in UTC: the budget month a reservation belongs to. */
 export function monthOf(date: Date): string {
@@ -24,6 +25,14 @@ export type RestoreReason = 'cap_raised' | 'new_month' | 'spend_below_cap';
 /** Commands and events are plain readonly data tagged with the type string the store keeps. */
 type Message<Type extends string, Data> = Readonly<{ type: Type; data: Readonly<Data> }>;
 
+/**
+ * The month's money so far: settled provider cost and the prices of reservations in flight. Kept
+ * in the `budget_months` row, which the billing projection updates in the same transaction as the
+ * account events that reserve, capture and release (so reservations never queue on this stream);
+ * commands read it under that row's lock and hand it in.
+ */
+export type BudgetTotals = Readonly<{ spendMicros: number; reservedMicros: number }>;
+
 // ---- events -------------------------------------------------------------------------------
 
 export type BudgetCapSet = Message<'BudgetCapSet', { capMicros: number; hardCapMicros: number | null; setAt: string }>;
@@ -43,63 +52,43 @@ export type TierDowngraded = Message<
 
 export type TierRestored = Message<'TierRestored', { reason: RestoreReason; at: string }>;
 
-export type BudgetReserved = Message<
-  'BudgetReserved',
-  { reservationId: string; tier: Tier; priceMicros: number; at: string }
->;
+/**
+ * A provider bill for a reservation that had already expired (and been released): the user keeps
+ * the image free, the month still paid for it. Captured reservations count through the account's
+ * ReservationCaptured instead.
+ */
+export type LateCostSettled = Message<'LateCostSettled', { reservationId: string; costMicros: number; at: string }>;
 
-export type BudgetSettled = Message<'BudgetSettled', { reservationId: string; costMicros: number; at: string }>;
-
-export type BudgetReleased = Message<'BudgetReleased', { reservationId: string; at: string }>;
-
-export type BudgetEvent =
-  | BudgetCapSet
-  | TierDowngraded
-  | TierRestored
-  | BudgetReserved
-  | BudgetSettled
-  | BudgetReleased;
+export type BudgetEvent = BudgetCapSet | TierDowngraded | TierRestored | LateCostSettled;
 
 // ---- commands -----------------------------------------------------------------------------
 
 /** The configured caps, which apply until an admin sets the month's own (BudgetCapSet). */
 export type BudgetDefaults = Readonly<{ defaultCapMicros: number; defaultHardCapMicros: number | null }>;
 
-export type SetBudgetCap = Message<'SetBudgetCap', { capMicros: number; hardCapMicros: number | null; now: Date }>;
+export type SetBudgetCap = Message<'SetBudgetCap', { capMicros: number; hardCapMicros: number | null; totals: BudgetTotals; now: Date }>;
 
-export type ReserveBudget = Message<
-  'ReserveBudget',
-  BudgetDefaults & {
-    reservationId: string;
-    requestedTier: Tier;
-    premiumPriceMicros: number;
-    standardPriceMicros: number;
-    now: Date;
-  }
+/**
+ * Sent when a reservation finds that the next Premium image would pass the soft cap; `totals` are
+ * the month's figures before that reservation.
+ */
+export type DowngradeTier = Message<
+  'DowngradeTier',
+  BudgetDefaults & { totals: BudgetTotals; premiumPriceMicros: number; now: Date }
 >;
 
-export type SettleBudget = Message<'SettleBudget', { reservationId: string; costMicros: number; now: Date }>;
+export type SettleLateCost = Message<'SettleLateCost', { reservationId: string; costMicros: number; now: Date }>;
 
-export type ReleaseBudget = Message<'ReleaseBudget', { reservationId: string; now: Date }>;
-
-export type EvaluateBudget = Message<'EvaluateBudget', BudgetDefaults & { now: Date }>;
+export type EvaluateBudget = Message<'EvaluateBudget', BudgetDefaults & { totals: BudgetTotals; now: Date }>;
 
 /** Sent to a month's stream when it starts; `previousMonthTier` is the previous month's final tier. */
 export type RecordNewMonth = Message<'RecordNewMonth', { previousMonthTier: Tier; now: Date }>;
 
-export type BudgetCommand =
-  | SetBudgetCap
-  | ReserveBudget
-  | SettleBudget
-  | ReleaseBudget
-  | EvaluateBudget
-  | RecordNewMonth;
+export type BudgetCommand = SetBudgetCap | DowngradeTier | SettleLateCost | EvaluateBudget | RecordNewMonth;
 
 // ---- state --------------------------------------------------------------------------------
 
 export type BudgetCaps = Readonly<{ capMicros: number; hardCapMicros: number | null }>;
-
-export type OpenBudgetReservation = Readonly<{ reservationId: string; tier: Tier; priceMicros: number }>;
 
 export type PremiumStatus = Readonly<
   | { tier: 'premium' }
@@ -110,33 +99,16 @@ export type PremiumStatus = Readonly<
 export type BudgetState = Readonly<{
   /** Null until an admin sets the month's caps: the configured defaults apply. */
   caps: BudgetCaps | null;
-  /** Settled provider cost of the month. */
-  spendMicros: number;
-  /** Prices of reservations still in flight. */
-  reservedMicros: number;
   premium: PremiumStatus;
-  openReservations: readonly OpenBudgetReservation[];
-  /** The latest settled ids, so a repeated settle adds nothing. */
+  /** The latest late settlements, so a repeated one adds nothing. */
   recentlySettled: readonly string[];
   newMonthRecorded: boolean;
 }>;
 
-/**
- * A repeated settle is a retry seconds later. A settle that is neither open nor remembered is
- * still counted as spend: the provider was paid, and over-counting only errs toward the cap.
- */
 const SETTLEMENTS_REMEMBERED = 200;
 
 export function initialState(): BudgetState {
-  return {
-    caps: null,
-    spendMicros: 0,
-    reservedMicros: 0,
-    premium: { tier: 'premium' },
-    openReservations: [],
-    recentlySettled: [],
-    newMonthRecorded: false,
-  };
+  return { caps: null, premium: { tier: 'premium' }, recentlySettled: [], newMonthRecorded: false };
 }
 
 // ---- decide -------------------------------------------------------------------------------
@@ -145,22 +117,21 @@ export function decide(command: BudgetCommand, state: BudgetState): readonly Bud
   switch (command.type) {
     case 'SetBudgetCap':
       return setCap(command.data, state);
-    case 'ReserveBudget':
-      return reserve(command.data, state);
-    case 'SettleBudget': {
+    case 'DowngradeTier': {
+      const { totals, premiumPriceMicros, now } = command.data;
+      assertWholeNumber('premiumPriceMicros', premiumPriceMicros, 0);
+      const downgrade = downgradeFor(state, effectiveCaps(state, command.data), totals, premiumPriceMicros, now);
+      return downgrade ? [downgrade] : [];
+    }
+    case 'SettleLateCost': {
       const { reservationId, costMicros, now } = command.data;
       assertWholeNumber('costMicros', costMicros, 0);
-      if (!findOpen(state, reservationId) && state.recentlySettled.includes(reservationId)) return [];
-      return [{ type: 'BudgetSettled', data: { reservationId, costMicros, at: now.toISOString() } }];
-    }
-    case 'ReleaseBudget': {
-      const { reservationId, now } = command.data;
-      if (!findOpen(state, reservationId)) return [];
-      return [{ type: 'BudgetReleased', data: { reservationId, at: now.toISOString() } }];
+      if (state.recentlySettled.includes(reservationId)) return [];
+      return [{ type: 'LateCostSettled', data: { reservationId, costMicros, at: now.toISOString() } }];
     }
     case 'EvaluateBudget': {
       const { capMicros } = effectiveCaps(state, command.data);
-      if (!premiumFitsAgain(state, capMicros)) return [];
+      if (!premiumFitsAgain(state, command.data.totals, capMicros)) return [];
       return [{ type: 'TierRestored', data: { reason: 'spend_below_cap', at: command.data.now.toISOString() } }];
     }
     case 'RecordNewMonth': {
@@ -175,66 +146,79 @@ export function decide(command: BudgetCommand, state: BudgetState): readonly Bud
 }
 
 function setCap(command: SetBudgetCap['data'], state: BudgetState): readonly BudgetEvent[] {
-  const { capMicros, hardCapMicros, now } = command;
+  const { capMicros, hardCapMicros, totals, now } = command;
   assertWholeNumber('capMicros', capMicros, 0);
   if (hardCapMicros !== null) assertWholeNumber('hardCapMicros', hardCapMicros, capMicros);
   const events: BudgetEvent[] = [
     { type: 'BudgetCapSet', data: { capMicros, hardCapMicros, setAt: now.toISOString() } },
   ];
-  if (state.premium.tier === 'standard' && premiumFitsAgain(state, capMicros)) {
+  if (state.premium.tier === 'standard' && premiumFitsAgain(state, totals, capMicros)) {
     const reason = capMicros > state.premium.capMicros ? 'cap_raised' : 'spend_below_cap';
     events.push({ type: 'TierRestored', data: { reason, at: now.toISOString() } });
   }
   return events;
 }
 
+function downgradeFor(state: BudgetState, caps: BudgetCaps, totals: BudgetTotals, premiumPriceMicros: number, now: Date): TierDowngraded | null {
+  if (state.premium.tier !== 'premium') return null;
+  if (totals.spendMicros + totals.reservedMicros + premiumPriceMicros <= caps.capMicros) return null;
+  return {
+    type: 'TierDowngraded',
+    data: {
+      reason: 'soft_cap_exceeded',
+      spendMicros: totals.spendMicros,
+      reservedMicros: totals.reservedMicros,
+      nextPremiumPriceMicros: premiumPriceMicros,
+      capMicros: caps.capMicros,
+      at: now.toISOString(),
+    },
+  };
+}
+
+export type ReservationRequest = BudgetDefaults & {
+  requestedTier: Tier;
+  premiumPriceMicros: number;
+  standardPriceMicros: number;
+  now: Date;
+};
+
+export interface ReservationDecision {
+  readonly tier: Tier;
+  readonly priceMicros: number;
+  /** The downgrade this reservation records, on the transition only (one per month, serially). */
+  readonly downgrade: TierDowngraded | null;
+}
+
 /**
- * Chooses the tier the budget allows. The downgrade is recorded on the transition only, so
- * serial decisions per stream (expected-version appends) yield exactly one TierDowngraded; and
- * whichever tier was requested, so the budget's tier always says whether Premium still fits.
+ * The tier the budget allows for one more image, given the month's figures before it. Premium is
+ * served while spend, in-flight prices and its own price stay within the soft cap; the check runs
+ * whichever tier was requested, so the budget's tier always says whether Premium still fits. The
+ * hard cap refuses the chosen tier's price with budget_exhausted.
  */
-function reserve(command: ReserveBudget['data'], state: BudgetState): readonly BudgetEvent[] {
-  const { reservationId, requestedTier, premiumPriceMicros, standardPriceMicros, now } = command;
+export function decideReservation(state: BudgetState, totals: BudgetTotals, request: ReservationRequest): ReservationDecision {
+  const { requestedTier, premiumPriceMicros, standardPriceMicros, now } = request;
   assertWholeNumber('premiumPriceMicros', premiumPriceMicros, 0);
   assertWholeNumber('standardPriceMicros', standardPriceMicros, 0);
-  if (findOpen(state, reservationId)) {
-    throw new DomainError('invalid_state', `Budget reservation ${reservationId} already exists`, { reservationId });
-  }
-  const caps = effectiveCaps(state, command);
-  const committed = state.spendMicros + state.reservedMicros;
-  const events: BudgetEvent[] = [];
-  let premiumAllowed = state.premium.tier === 'premium';
-  if (premiumAllowed && committed + premiumPriceMicros > caps.capMicros) {
-    premiumAllowed = false;
-    events.push({
-      type: 'TierDowngraded',
-      data: {
-        reason: 'soft_cap_exceeded',
-        spendMicros: state.spendMicros,
-        reservedMicros: state.reservedMicros,
-        nextPremiumPriceMicros: premiumPriceMicros,
-        capMicros: caps.capMicros,
-        at: now.toISOString(),
-      },
-    });
-  }
+  const caps = effectiveCaps(state, request);
+  const downgrade = downgradeFor(state, caps, totals, premiumPriceMicros, now);
+  const premiumAllowed = state.premium.tier === 'premium' && downgrade === null;
   const tier: Tier = requestedTier === 'premium' && premiumAllowed ? 'premium' : 'standard';
   const priceMicros = tier === 'premium' ? premiumPriceMicros : standardPriceMicros;
+  const committed = totals.spendMicros + totals.reservedMicros;
   if (caps.hardCapMicros !== null && committed + priceMicros > caps.hardCapMicros) {
     throw new DomainError(
       'budget_exhausted',
       `The monthly hard cap of ${caps.hardCapMicros} micro-dollars leaves no room for another ${tier} image`,
-      { hardCapMicros: caps.hardCapMicros, spendMicros: state.spendMicros, reservedMicros: state.reservedMicros },
+      { hardCapMicros: caps.hardCapMicros, spendMicros: totals.spendMicros, reservedMicros: totals.reservedMicros },
     );
   }
-  events.push({ type: 'BudgetReserved', data: { reservationId, tier, priceMicros, at: now.toISOString() } });
-  return events;
+  return { tier, priceMicros, downgrade };
 }
 
 /** Measured with the Premium price that caused the downgrade, so no pricing is needed here. */
-function premiumFitsAgain(state: BudgetState, capMicros: number): boolean {
+function premiumFitsAgain(state: BudgetState, totals: BudgetTotals, capMicros: number): boolean {
   if (state.premium.tier === 'premium') return false;
-  return state.spendMicros + state.reservedMicros + state.premium.nextPremiumPriceMicros <= capMicros;
+  return totals.spendMicros + totals.reservedMicros + state.premium.nextPremiumPriceMicros <= capMicros;
 }
 
 // ---- evolve -------------------------------------------------------------------------------
@@ -253,37 +237,11 @@ export function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
         premium: { tier: 'premium' },
         newMonthRecorded: state.newMonthRecorded || event.data.reason === 'new_month',
       };
-    case 'BudgetReserved': {
-      const { reservationId, tier, priceMicros } = event.data;
-      return {
-        ...state,
-        reservedMicros: state.reservedMicros + priceMicros,
-        openReservations: [...state.openReservations, { reservationId, tier, priceMicros }],
-      };
-    }
-    case 'BudgetSettled': {
-      const { reservationId, costMicros } = event.data;
-      const open = findOpen(state, reservationId);
-      return {
-        ...withoutOpen(state, open),
-        spendMicros: state.spendMicros + costMicros,
-        recentlySettled: [...state.recentlySettled, reservationId].slice(-SETTLEMENTS_REMEMBERED),
-      };
-    }
-    case 'BudgetReleased':
-      return withoutOpen(state, findOpen(state, event.data.reservationId));
+    case 'LateCostSettled':
+      return { ...state, recentlySettled: [...state.recentlySettled, event.data.reservationId].slice(-SETTLEMENTS_REMEMBERED) };
     default:
       return unreachable(event);
   }
-}
-
-function withoutOpen(state: BudgetState, open: OpenBudgetReservation | undefined): BudgetState {
-  if (!open) return state;
-  return {
-    ...state,
-    reservedMicros: state.reservedMicros - open.priceMicros,
-    openReservations: state.openReservations.filter((other) => other.reservationId !== open.reservationId),
-  };
 }
 
 /** The aggregate as the command handler and the tests take it. */
@@ -293,10 +251,6 @@ export const budgetDecider = { decide, evolve, initialState };
 
 export function effectiveCaps(state: BudgetState, defaults: BudgetDefaults): BudgetCaps {
   return state.caps ?? { capMicros: defaults.defaultCapMicros, hardCapMicros: defaults.defaultHardCapMicros };
-}
-
-function findOpen(state: BudgetState, reservationId: string): OpenBudgetReservation | undefined {
-  return state.openReservations.find((open) => open.reservationId === reservationId);
 }
 
 export interface BudgetView {
@@ -309,11 +263,11 @@ export interface BudgetView {
   readonly downgradedAt: string | null;
 }
 
-export function budgetView(state: BudgetState, defaults: BudgetDefaults): BudgetView {
+export function budgetView(state: BudgetState, totals: BudgetTotals, defaults: BudgetDefaults): BudgetView {
   const caps = effectiveCaps(state, defaults);
   return {
-    spendMicros: state.spendMicros,
-    reservedMicros: state.reservedMicros,
+    spendMicros: totals.spendMicros,
+    reservedMicros: totals.reservedMicros,
     capMicros: caps.capMicros,
     hardCapMicros: caps.hardCapMicros,
     tier: state.premium.tier,
