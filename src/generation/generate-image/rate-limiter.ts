@@ -4,11 +4,23 @@ import { DomainError } from '../../common/domain-error';
 
 const WINDOW_MS = 60_000;
 
+interface PendingHit {
+  readonly subject: string;
+  readonly windowStart: number;
+  resolve(hits: number): void;
+  reject(error: unknown): void;
+}
+
 /**
- * Per-user fixed one-minute windows counted in PostgreSQL, so every replica shares them. One
- * statement per request: an upsert that returns the window's count.
+ * Per-user fixed one-minute windows counted in PostgreSQL, so every replica shares them. Hits
+ * that arrive while a count is being written are counted together in the next statement (as the
+ * event store groups appends): one upsert per batch, each hit given the count it would have had
+ * alone, so the limit stays exact while a burst costs the database one statement, not hundreds.
  */
 export class RateLimiter {
+  private queue: PendingHit[] = [];
+  private writing = false;
+
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
@@ -18,13 +30,11 @@ export class RateLimiter {
   async hit(subject: string): Promise<void> {
     const now = this.clock.now().getTime();
     const windowStart = now - (now % WINDOW_MS);
-    const [row] = await this.database.query<{ hits: number }>(
-      `INSERT INTO rate_limit_windows (subject, window_start, hits) VALUES ($1, $2, 1)
-       ON CONFLICT (subject, window_start) DO UPDATE SET hits = rate_limit_windows.hits + 1
-       RETURNING hits`,
-      [subject, new Date(windowStart).toISOString()],
-    );
-    if (Number(row.hits) > this.perMinute) {
+    const hits = await new Promise<number>((resolve, reject) => {
+      this.queue.push({ subject, windowStart, resolve, reject });
+      if (!this.writing) void this.writeBatches();
+    });
+    if (hits > this.perMinute) {
       const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + WINDOW_MS - now) / 1000));
       throw new DomainError('rate_limited', `More than ${this.perMinute} generation requests in a minute; retry in ${retryAfterSeconds} s`, {
         retryAfterSeconds,
@@ -35,4 +45,57 @@ export class RateLimiter {
   async purgeBefore(cutoff: Date): Promise<void> {
     await this.database.query('DELETE FROM rate_limit_windows WHERE window_start < $1', [cutoff.toISOString()]);
   }
+
+  private async writeBatches(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.write(batch);
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async write(batch: readonly PendingHit[]): Promise<void> {
+    const groups = new Map<string, PendingHit[]>();
+    for (const hit of batch) {
+      const key = `${hit.windowStart}\u0000${hit.subject}`;
+      groups.set(key, [...(groups.get(key) ?? []), hit]);
+    }
+    // Rows in one order in every process, so two replicas' batches never wait on each other crosswise.
+    const ordered = [...groups.values()].sort((a, b) => compare(a[0], b[0]));
+    try {
+      const rows = await this.database.query<{ subject: string; window_start: Date | string; hits: number | string }>(
+        `INSERT INTO rate_limit_windows (subject, window_start, hits)
+         SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int[])
+         ON CONFLICT (subject, window_start) DO UPDATE SET hits = rate_limit_windows.hits + excluded.hits
+         RETURNING subject, window_start, hits`,
+        [
+          ordered.map((hits) => hits[0].subject),
+          ordered.map((hits) => new Date(hits[0].windowStart).toISOString()),
+          ordered.map((hits) => hits.length),
+        ],
+      );
+      const totals = new Map(rows.map((row) => [`${new Date(row.window_start).getTime()}\u0000${row.subject}`, Number(row.hits)]));
+      for (const hits of ordered) {
+        const total = totals.get(`${hits[0].windowStart}\u0000${hits[0].subject}`);
+        if (total === undefined) {
+          hits.forEach((hit) => hit.reject(new Error('the rate-limit count was not returned')));
+          continue;
+        }
+        // In arrival order, as if each had been counted alone.
+        hits.forEach((hit, index) => hit.resolve(total - hits.length + 1 + index));
+      }
+    } catch (error) {
+      batch.forEach((hit) => hit.reject(error));
+    }
+  }
+}
+
+function compare(a: PendingHit, b: PendingHit): number {
+  if (a.windowStart !== b.windowStart) return a.windowStart - b.windowStart;
+  return a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0;
 }
