@@ -111,6 +111,42 @@ describe.each([
     );
     expect(commits).toBeLessThan(40);
   });
+
+  describe('appends that feed an inline projection', () => {
+    let tallying: EventStore;
+    beforeAll(async () => {
+      await database.query('CREATE TABLE inline_tally (stream_id text PRIMARY KEY, n integer NOT NULL CHECK (n >= 0))');
+      tallying = new EventStore(database, new FakeClock());
+      tallying.registerInline({
+        name: 'inline_tally',
+        eventTypes: ['Tallied'],
+        apply: async (tx, events) => {
+          for (const event of events) {
+            await tx.query('INSERT INTO inline_tally (stream_id, n) VALUES ($1, $2)', [event.streamId, (event.data as { n: number }).n]);
+          }
+        },
+      });
+    });
+    const tally = (streamId: string, n: number) => tallying.append(streamId, [{ type: 'Tallied', data: { n } }], { expectedVersion: 'no_stream' });
+
+    it('share commits too, the projection written in the same transaction', async () => {
+      await Promise.all(Array.from({ length: 30 }, (_, i) => tally(`inline-group-${i}`, i)));
+      const rows = await database.query<{ n: number }>(`SELECT n FROM inline_tally WHERE stream_id LIKE 'inline-group-%' ORDER BY n`);
+      expect(rows.map((row) => row.n)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      const [{ commits }] = await database.query<{ commits: number }>(
+        `SELECT count(DISTINCT transaction_id)::int AS commits FROM events WHERE stream_id LIKE 'inline-group-%'`,
+      );
+      expect(commits).toBeLessThan(30);
+    });
+
+    it('fail alone when the projection refuses one of a group', async () => {
+      const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => tally(`inline-refused-${i}`, i === 7 ? -1 : i)));
+      expect(results.map((result) => result.status)).toEqual(Array.from({ length: 30 }, (_, i) => (i === 7 ? 'rejected' : 'fulfilled')));
+      const rows = await database.query(`SELECT stream_id FROM inline_tally WHERE stream_id LIKE 'inline-refused-%'`);
+      expect(rows).toHaveLength(29);
+      expect(await tallying.readStream('inline-refused-7')).toEqual([]);
+    });
+  });
 });
 
 describe('event store order across transaction ids of different lengths', () => {

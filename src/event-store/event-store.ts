@@ -41,7 +41,8 @@ export interface AppendOptions {
  * The append-only store (DESIGN.md "Event store"). One statement per append: the expected version
  * is checked in the same INSERT that writes every event of the command, and the unique
  * `(stream_id, stream_position)` turns a lost race into a ConcurrencyError rather than a gap.
- * Appends that need no transaction of their own share commits with concurrent ones (group commit).
+ * Appends outside a caller's transaction share commits with concurrent ones (group commit), their
+ * inline projections applied in the same transaction.
  */
 export class EventStore {
   private readonly inline: InlineProjection[] = [];
@@ -54,7 +55,7 @@ export class EventStore {
     readonly upcasters: UpcasterRegistry = new UpcasterRegistry(),
     groupCommit: GroupCommitOptions = {},
   ) {
-    this.groupCommit = new GroupCommitter(database, groupCommit);
+    this.groupCommit = new GroupCommitter(database, (tx, rows) => this.applyInline(tx, rows.map((row) => this.toRecorded(row))), groupCommit);
   }
 
   registerInline(projection: InlineProjection): void {
@@ -93,14 +94,12 @@ export class EventStore {
       })),
     };
     let written: AppendedRow[];
-    if (projections.length > 0) {
-      written = options.tx
-        ? await this.appendWithInline(options.tx, pending, expected, projections)
-        : await this.database.transaction((tx) => this.appendWithInline(tx, pending, expected, projections));
-    } else if (options.tx) {
-      written = await this.catchConflict(insertAppends(options.tx, [pending], 'positions'), pending, expected).then(([rows]) => rows);
+    if (!options.tx) {
+      written = await this.catchConflict(this.groupCommit.append(pending, projections.length > 0), pending, expected);
+    } else if (projections.length > 0) {
+      written = await this.appendWithInline(options.tx, pending, expected, projections);
     } else {
-      written = await this.catchConflict(this.groupCommit.append(pending), pending, expected);
+      written = await this.catchConflict(insertAppends(options.tx, [pending], 'positions'), pending, expected).then(([rows]) => rows);
     }
     if (written.length === 0) throw new ConcurrencyError(streamId, expected);
     if (!options.tx) this.notifyAppended();
@@ -123,12 +122,15 @@ export class EventStore {
     projections: readonly InlineProjection[],
   ): Promise<AppendedRow[]> {
     const [rows] = await this.catchConflict(insertAppends(sql, [pending], 'events'), pending, expected);
-    const recorded = rows.map((row) => this.toRecorded(row));
+    await this.applyInline(sql, rows.map((row) => this.toRecorded(row)), projections);
+    return rows;
+  }
+
+  private async applyInline(sql: Sql, recorded: readonly RecordedEvent[], projections: readonly InlineProjection[] = this.inline): Promise<void> {
     for (const projection of projections) {
       const relevant = recorded.filter((e) => projection.eventTypes.includes(e.type));
       if (relevant.length > 0) await projection.apply(sql, relevant);
     }
-    return rows;
   }
 
   private async catchConflict<T>(write: Promise<T>, pending: PendingAppend, expected: ExpectedVersion): Promise<T> {

@@ -1,4 +1,4 @@
-import type { Sql } from '../database/database';
+import type { Database, Sql } from '../database/database';
 import { sqlState } from '../database/database';
 
 /** One append as the insert statement takes it. */
@@ -68,6 +68,8 @@ export async function insertAppends(
 
 interface Waiting {
   readonly append: PendingAppend;
+  /** Its events feed inline projections: the group is written in a transaction that applies them. */
+  readonly inline: boolean;
   resolve(rows: AppendedRow[]): void;
   reject(error: unknown): void;
 }
@@ -78,12 +80,16 @@ export interface GroupCommitOptions {
   readonly maxEventsPerGroup?: number;
 }
 
+/** Applies the inline projections to rows just written, in the writing transaction. */
+export type InlineApplier = (tx: Sql, rows: readonly AppendedRow[]) => Promise<void>;
+
 /**
- * Group commit for appends that need no transaction of their own (no caller transaction, no inline
- * projection). Appends that arrive while earlier groups are committing are written together in one
- * statement, so many concurrent appends share one commit (one WAL flush) instead of each paying
- * for its own. Every caller is answered only after the statement that holds its events committed.
- * An idle store writes an append at once: grouping adds no delay, only sharing.
+ * Group commit for appends that need no caller transaction. Appends that arrive while earlier
+ * groups are committing are written together in one statement, so many concurrent appends share
+ * one commit (one WAL flush) instead of each paying for its own; a group with events for inline
+ * projections is written in one transaction that also applies them to the whole group. Every
+ * caller is answered only after the group committed. An idle store writes an append at once:
+ * grouping adds no delay, only sharing.
  */
 export class GroupCommitter {
   private readonly queue: Waiting[] = [];
@@ -93,7 +99,8 @@ export class GroupCommitter {
   private readonly maxEventsPerGroup: number;
 
   constructor(
-    private readonly sql: Sql,
+    private readonly database: Database,
+    private readonly applyInline: InlineApplier,
     options: GroupCommitOptions = {},
   ) {
     this.maxGroupsInFlight = options.maxGroupsInFlight ?? 4;
@@ -101,9 +108,9 @@ export class GroupCommitter {
   }
 
   /** The rows written for this append; none when its expected version did not match. */
-  append(append: PendingAppend): Promise<AppendedRow[]> {
+  append(append: PendingAppend, inline = false): Promise<AppendedRow[]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ append, resolve, reject });
+      this.queue.push({ append, inline, resolve, reject });
       this.pump();
     });
   }
@@ -149,13 +156,15 @@ export class GroupCommitter {
   }
 
   private async write(group: readonly Waiting[]): Promise<void> {
+    const inline = group.some((waiting) => waiting.inline);
     try {
-      const results = await insertAppends(this.sql, group.map((waiting) => waiting.append), 'positions');
+      const results = await this.insert(group, inline);
       group.forEach((waiting, index) => waiting.resolve(results[index]));
     } catch (error) {
-      if (group.length > 1 && sqlState(error) === '23505') {
-        // Another process raced one of these streams and the whole statement failed, so nothing was
-        // written: each append is retried alone to find out which one lost.
+      // The database refused the group, so nothing of it was written: each append is retried alone
+      // to find out which one lost a race (23505) or which one an inline projection refused.
+      const refused = sqlState(error);
+      if (group.length > 1 && (refused === '23505' || (inline && refused !== undefined))) {
         await Promise.all(group.map((waiting) => this.writeAlone(waiting)));
         return;
       }
@@ -163,9 +172,19 @@ export class GroupCommitter {
     }
   }
 
+  private insert(group: readonly Waiting[], inline: boolean): Promise<AppendedRow[][]> {
+    const appends = group.map((waiting) => waiting.append);
+    if (!inline) return insertAppends(this.database, appends, 'positions');
+    return this.database.transaction(async (tx) => {
+      const results = await insertAppends(tx, appends, 'events');
+      await this.applyInline(tx, results.flat());
+      return results;
+    });
+  }
+
   private async writeAlone(waiting: Waiting): Promise<void> {
     try {
-      const [rows] = await insertAppends(this.sql, [waiting.append], 'positions');
+      const [rows] = await this.insert([waiting], waiting.inline);
       waiting.resolve(rows);
     } catch (error) {
       waiting.reject(error);
