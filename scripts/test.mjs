@@ -21,7 +21,7 @@ if (typecheck.status !== 0) {
 const jest = require.resolve('jest/bin/jest');
 // Paths given on the command line come first: after `--roots` they would be read as more roots.
 const jestArgs = reliability
-  ? [...passThrough, '--runInBand', '--testPathIgnorePatterns', '/node_modules/', '--roots', '<rootDir>/test/reliability']
+  ? [...passThrough, '--runInBand', '--testPathIgnorePatterns', '/node_modules/', '--roots', '<rootDir>/test/reliability/long']
   : passThrough;
 const result = spawnSync(process.execPath, [jest, ...jestArgs], {
   stdio: 'inherit',
