@@ -78,7 +78,7 @@ async function decideAndAppend<State, Command, Event extends DomainEvent>(
   if (options.lockStream) {
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [streamId]);
   }
-  const { state: loaded, version } = await loadState(store, tx, streamId, decider, options.snapshot);
+  const { state: loaded, version, snapshotVersion } = await loadState(store, tx, streamId, decider, options.snapshot);
   const newEvents = decider.decide(command, loaded);
   if (newEvents.length === 0) return { state: loaded, newEvents, version };
   const appended = await store.append(streamId, newEvents, {
@@ -87,9 +87,17 @@ async function decideAndAppend<State, Command, Event extends DomainEvent>(
     tx,
   });
   const state = newEvents.reduce(decider.evolve, loaded);
-  if (options.snapshot) await saveSnapshot(tx, streamId, appended.nextExpectedVersion, state, options.snapshot);
+  if (options.snapshot && appended.nextExpectedVersion - snapshotVersion >= SNAPSHOT_EVERY) {
+    await saveSnapshot(tx, streamId, appended.nextExpectedVersion, state, options.snapshot);
+  }
   return { state, newEvents, version: appended.nextExpectedVersion };
 }
+
+/**
+ * A snapshot is written once this many events have gathered after the last one: a command then
+ * folds at most this many, and most commands write nothing but their events.
+ */
+export const SNAPSHOT_EVERY = 16;
 
 /** The current state of a stream: the newest usable snapshot plus the events after it. */
 export async function loadState<State, Event extends DomainEvent>(
@@ -98,25 +106,26 @@ export async function loadState<State, Event extends DomainEvent>(
   streamId: string,
   decider: Pick<Decider<State, unknown, Event>, 'evolve' | 'initialState'>,
   snapshot?: SnapshotCodec<State>,
-): Promise<{ state: State; version: number }> {
+): Promise<{ state: State; version: number; snapshotVersion: number }> {
   let state = decider.initialState();
   let version = 0;
+  let events: RecordedEvent<Event>[];
   if (snapshot) {
-    const rows = await sql.query<{ stream_version: number; state: unknown }>(
-      'SELECT stream_version, state FROM stream_snapshots WHERE stream_id = $1 AND codec_version = $2',
-      [streamId, snapshot.version],
-    );
-    if (rows[0]) {
-      state = snapshot.deserialize(rows[0].state);
-      version = Number(rows[0].stream_version);
+    const read = await store.readStreamAfterSnapshot<Event>(streamId, snapshot.version, sql);
+    if (read.snapshot) {
+      state = snapshot.deserialize(read.snapshot.state);
+      version = read.snapshot.version;
     }
+    events = read.events;
+  } else {
+    events = await store.readStream<Event>(streamId, { sql });
   }
-  const events = (await store.readStream(streamId, { from: version + 1, sql })) as RecordedEvent<Event>[];
+  const snapshotVersion = version;
   for (const event of events) {
     state = decider.evolve(state, { type: event.type, data: event.data } as Event);
     version = event.streamPosition;
   }
-  return { state, version };
+  return { state, version, snapshotVersion };
 }
 
 async function saveSnapshot<State>(

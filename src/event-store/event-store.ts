@@ -142,6 +142,33 @@ export class EventStore {
     }
   }
 
+  /**
+   * A stream's newest snapshot of the given codec version and the events after it, in one
+   * statement (a command loads its state in one round trip).
+   */
+  async readStreamAfterSnapshot<E extends DomainEvent = DomainEvent>(
+    streamId: string,
+    codecVersion: number,
+    sql: Sql = this.database,
+  ): Promise<{ snapshot: { version: number; state: unknown } | null; events: RecordedEvent<E>[] }> {
+    const rows = await sql.query(
+      `SELECT s.stream_version AS snapshot_version,
+              CASE WHEN row_number() OVER (ORDER BY e.stream_position) = 1 THEN s.state END AS snapshot_state, e.*
+         FROM (SELECT 1) AS one
+         LEFT JOIN stream_snapshots s ON s.stream_id = $1 AND s.codec_version = $2
+         LEFT JOIN LATERAL (
+           SELECT ${RECORDED_COLUMNS} FROM events
+            WHERE stream_id = $1 AND stream_position > coalesce(s.stream_version, 0)
+            ORDER BY stream_position) e ON true
+        ORDER BY e.stream_position`,
+      [streamId, codecVersion],
+    );
+    const first = rows[0];
+    const snapshot = first && first.snapshot_version !== null ? { version: Number(first.snapshot_version), state: first.snapshot_state } : null;
+    const events = rows.filter((row) => row.global_position !== null).map((row) => this.toRecorded(row) as RecordedEvent<E>);
+    return { snapshot, events };
+  }
+
   async readStream<E extends DomainEvent = DomainEvent>(
     streamId: string,
     options: { from?: number; sql?: Sql; until?: Date } = {},

@@ -99,47 +99,49 @@ export const accountBalancesProjection: Projection = {
   },
 };
 
+/**
+ * One statement per event (data-modifying CTEs): a reservation's open row, its balance and its
+ * month's budget change together, and the month's row, which every reservation shares, is locked
+ * by the statement that the commit follows closely.
+ */
 async function applyOne(tx: Sql, t: TableNames, userId: string, event: AccountEvent): Promise<void> {
-  const balances = t.account_balances;
-  const open = t.open_reservations;
-  await tx.query(`INSERT INTO ${balances} (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, [userId]);
+  const { account_balances: balances, open_reservations: open, budget_months: budget } = t;
   switch (event.type) {
     case 'CreditsGranted':
       await tx.query(
-        `UPDATE ${balances} SET paid_available = paid_available + $2, paid_granted = paid_granted + $2 WHERE user_id = $1`,
+        `INSERT INTO ${balances} AS b (user_id, paid_available, paid_granted) VALUES ($1, $2, $2)
+         ON CONFLICT (user_id) DO UPDATE
+           SET paid_available = b.paid_available + excluded.paid_available, paid_granted = b.paid_granted + excluded.paid_granted`,
         [userId, event.data.credits],
       );
       return;
     case 'CreditsReserved':
       await reserve(tx, t, userId, event.data);
       return;
-    case 'ReservationCaptured': {
-      const [captured] = await tx.query<{ day: string; price_micros: string }>(
-        `DELETE FROM ${open} WHERE reservation_id = $1 RETURNING day, price_micros`,
-        [event.data.reservationId],
-      );
+    case 'ReservationCaptured':
       await tx.query(
-        `UPDATE ${balances} SET paid_reserved = paid_reserved - $2, paid_captured = paid_captured + $2 WHERE user_id = $1`,
-        [userId, event.data.credits],
+        `WITH settled AS (DELETE FROM ${open} WHERE reservation_id = $1 RETURNING day, price_micros),
+              balance AS (
+                UPDATE ${balances} SET paid_reserved = paid_reserved - $3, paid_captured = paid_captured + $3 WHERE user_id = $2)
+         UPDATE ${budget} AS m
+            SET spend_micros = m.spend_micros + $4, reserved_micros = m.reserved_micros - settled.price_micros
+           FROM settled WHERE m.month = left(settled.day, 7)`,
+        [event.data.reservationId, userId, event.data.credits, event.data.costMicros],
       );
-      if (captured) await addToBudget(tx, t.budget_months, captured.day.slice(0, 7), event.data.costMicros, -Number(captured.price_micros));
       return;
-    }
-    case 'ReservationReleased': {
-      const [released] = await tx.query<{ day: string; price_micros: string }>(
-        `DELETE FROM ${open} WHERE reservation_id = $1 RETURNING day, price_micros`,
-        [event.data.reservationId],
-      );
+    case 'ReservationReleased':
       await tx.query(
-        `UPDATE ${balances}
-            SET paid_reserved = paid_reserved - $2, paid_available = paid_available + $2,
-                free_used = CASE WHEN $3::text IS NOT NULL AND free_day = $3::text THEN free_used - 1 ELSE free_used END
-          WHERE user_id = $1`,
-        [userId, event.data.credits, event.data.kind === 'free' ? (released?.day ?? null) : null],
+        `WITH settled AS (DELETE FROM ${open} WHERE reservation_id = $1 RETURNING day, price_micros),
+              balance AS (
+                UPDATE ${balances}
+                   SET paid_reserved = paid_reserved - $3, paid_available = paid_available + $3,
+                       free_used = CASE WHEN $4 AND free_day = (SELECT day FROM settled) THEN free_used - 1 ELSE free_used END
+                 WHERE user_id = $2)
+         UPDATE ${budget} AS m SET reserved_micros = m.reserved_micros - settled.price_micros
+           FROM settled WHERE m.month = left(settled.day, 7)`,
+        [event.data.reservationId, userId, event.data.credits, event.data.kind === 'free'],
       );
-      if (released) await addToBudget(tx, t.budget_months, released.day.slice(0, 7), 0, -Number(released.price_micros));
       return;
-    }
     case 'QuotaConsumed':
     case 'DailyQuotaReset':
       return;
@@ -150,47 +152,35 @@ async function applyOne(tx: Sql, t: TableNames, userId: string, event: AccountEv
   }
 }
 
+/**
+ * A paid reservation takes credits from the balance; a free one counts a unit of its day (only the
+ * newest day is kept: older days can no longer be spent). Both hold their price in the month.
+ */
 async function reserve(tx: Sql, t: TableNames, userId: string, data: CreditsReserved['data']): Promise<void> {
-  const balances = t.account_balances;
+  const { account_balances: balances, open_reservations: open, budget_months: budget } = t;
+  const balance =
+    data.kind === 'paid'
+      ? `UPDATE ${balances} SET paid_available = paid_available - $4, paid_reserved = paid_reserved + $4 WHERE user_id = $2`
+      : `INSERT INTO ${balances} AS b (user_id, free_day, free_used) VALUES ($2, $5, 1)
+         ON CONFLICT (user_id) DO UPDATE
+           SET free_used = CASE WHEN b.free_day = $5 THEN b.free_used + 1 WHEN b.free_day > $5 THEN b.free_used ELSE 1 END,
+               free_day = GREATEST(coalesce(b.free_day, $5), $5)`;
   await tx.query(
-    `INSERT INTO ${t.open_reservations} (reservation_id, user_id, kind, credits, day, tier, price_micros, generation_id, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    `WITH opened AS (
+       INSERT INTO ${open} (reservation_id, user_id, kind, credits, day, tier, price_micros, generation_id, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)),
+          balance AS (${balance})
+     INSERT INTO ${budget} AS m (month, reserved_micros) VALUES (left($5, 7), $7)
+     ON CONFLICT (month) DO UPDATE SET reserved_micros = m.reserved_micros + excluded.reserved_micros`,
     [data.reservationId, userId, data.kind, data.credits, data.day, data.tier, data.priceMicros, data.generationId, data.expiresAt],
   );
-  if (data.kind === 'paid') {
-    await tx.query(
-      `UPDATE ${balances} SET paid_available = paid_available - $2, paid_reserved = paid_reserved + $2 WHERE user_id = $1`,
-      [userId, data.credits],
-    );
-  } else {
-    // Free units are counted for the newest day only: older days can no longer be spent.
-    await tx.query(
-      `UPDATE ${balances}
-          SET free_used = CASE WHEN free_day = $2 THEN free_used + 1 WHEN free_day > $2 THEN free_used ELSE 1 END,
-              free_day = GREATEST(coalesce(free_day, $2), $2)
-        WHERE user_id = $1`,
-      [userId, data.day],
-    );
-  }
-  // Last, so the month's row, which every reservation shares, is locked for as short as possible.
-  await addToBudget(tx, t.budget_months, data.day.slice(0, 7), 0, data.priceMicros);
 }
 
-async function addToBudget(tx: Sql, table: string, month: string, spendMicros: number, reservedMicros: number): Promise<void> {
-  if (reservedMicros < 0) {
-    // Settling a reservation: its month's row exists (an inserted row would fail the CHECK first).
-    await tx.query(
-      `UPDATE ${table} SET spend_micros = spend_micros + $2, reserved_micros = reserved_micros + $3 WHERE month = $1`,
-      [month, spendMicros, reservedMicros],
-    );
-    return;
-  }
+async function addToBudget(tx: Sql, table: string, month: string, spendMicros: number): Promise<void> {
   await tx.query(
-    `INSERT INTO ${table} (month, spend_micros, reserved_micros) VALUES ($1, $2, $3)
-     ON CONFLICT (month) DO UPDATE
-       SET spend_micros = ${table}.spend_micros + excluded.spend_micros,
-           reserved_micros = ${table}.reserved_micros + excluded.reserved_micros`,
-    [month, spendMicros, reservedMicros],
+    `INSERT INTO ${table} AS m (month, spend_micros) VALUES ($1, $2)
+     ON CONFLICT (month) DO UPDATE SET spend_micros = m.spend_micros + excluded.spend_micros`,
+    [month, spendMicros],
   );
 }
 
@@ -221,7 +211,7 @@ async function applyBudget(tx: Sql, table: string, month: string, event: BudgetE
       );
       return;
     case 'LateCostSettled':
-      await addToBudget(tx, table, month, event.data.costMicros, 0);
+      await addToBudget(tx, table, month, event.data.costMicros);
       return;
     default: {
       const unreachable: never = event;
