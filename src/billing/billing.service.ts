@@ -34,7 +34,7 @@ import {
   type BudgetView,
 } from './domain/budget';
 import { microsToDollars } from './domain/money';
-import { accountBalancesProjection } from './read-models/account-balances.projection';
+import { accountBalancesProjection, type BudgetMonthRow as BudgetRow, type ReservationProjected } from './read-models/account-balances.projection';
 
 const BUDGET_VIEW_TTL_MS = 1000;
 
@@ -79,18 +79,6 @@ export interface ReserveRequest {
   readonly standardPriceMicros: number;
   readonly generationId?: string;
   readonly metadata: EventMetadata;
-}
-
-/** A month's row of `budget_months` (the billing projection). */
-interface BudgetRow {
-  readonly spend_micros: string | number;
-  readonly reserved_micros: string | number;
-  readonly cap_micros: string | number | null;
-  readonly hard_cap_micros: string | number | null;
-  readonly tier: Tier;
-  readonly downgraded_at: string | null;
-  readonly downgrade_cap_micros: string | number | null;
-  readonly next_premium_price_micros: string | number | null;
 }
 
 /**
@@ -170,8 +158,10 @@ export class BillingService implements OnModuleInit {
         const credited = account.newEvents.find((e) => e.type === 'CreditsReserved');
         if (credited?.type !== 'CreditsReserved') throw new Error('the account decided no reservation');
         // The projection has just added this price to the month's row, which this transaction now
-        // holds: the month as it was before this reservation is the row less its price.
-        const { state, totals } = fromBudgetRow(await this.budgetRow(tx, month));
+        // holds, and answered with the row: the month before this reservation is the row less its price.
+        const projected = account.projected.get(accountBalancesProjection.name) as ReservationProjected | undefined;
+        if (!projected) throw new Error('the billing projection did not answer the reservation');
+        const { state, totals } = fromBudgetRow(projected.budgetMonth);
         const before: BudgetTotals = { spendMicros: totals.spendMicros, reservedMicros: totals.reservedMicros - priceMicros };
         const decision = decideReservation(state, before, {
           ...this.defaults,

@@ -36,6 +36,8 @@ export interface HandleResult<State, Event extends DomainEvent> {
   readonly state: State;
   readonly newEvents: readonly Event[];
   readonly version: number;
+  /** What inline projections answered to the append (empty when nothing was appended). */
+  readonly projected: ReadonlyMap<string, unknown>;
 }
 
 /**
@@ -80,7 +82,7 @@ async function decideAndAppend<State, Command, Event extends DomainEvent>(
   }
   const { state: loaded, version, snapshotVersion } = await loadState(store, tx, streamId, decider, options.snapshot);
   const newEvents = decider.decide(command, loaded);
-  if (newEvents.length === 0) return { state: loaded, newEvents, version };
+  if (newEvents.length === 0) return { state: loaded, newEvents, version, projected: new Map() };
   const appended = await store.append(streamId, newEvents, {
     expectedVersion: version === 0 ? 'no_stream' : version,
     metadata: options.metadata,
@@ -90,7 +92,7 @@ async function decideAndAppend<State, Command, Event extends DomainEvent>(
   if (options.snapshot && appended.nextExpectedVersion - snapshotVersion >= SNAPSHOT_EVERY) {
     await saveSnapshot(tx, streamId, appended.nextExpectedVersion, state, options.snapshot);
   }
-  return { state, newEvents, version: appended.nextExpectedVersion };
+  return { state, newEvents, version: appended.nextExpectedVersion, projected: appended.projected };
 }
 
 /**

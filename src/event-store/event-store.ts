@@ -18,7 +18,8 @@ import { GroupCommitter, insertAppends, RECORDED_COLUMNS, type AppendedRow, type
 export interface InlineProjection {
   readonly name: string;
   readonly eventTypes: readonly string[];
-  apply(tx: Sql, events: readonly RecordedEvent[]): Promise<void>;
+  /** May answer with what it wrote (AppendResult.projected). */
+  apply(tx: Sql, events: readonly RecordedEvent[]): Promise<unknown>;
 }
 
 export interface ReadAllOptions {
@@ -94,10 +95,11 @@ export class EventStore {
       })),
     };
     let written: AppendedRow[];
+    const projected = new Map<string, unknown>();
     if (!options.tx) {
       written = await this.catchConflict(this.groupCommit.append(pending, projections.length > 0), pending, expected);
     } else if (projections.length > 0) {
-      written = await this.appendWithInline(options.tx, pending, expected, projections);
+      written = await this.appendWithInline(options.tx, pending, expected, projections, projected);
     } else {
       written = await this.catchConflict(insertAppends(options.tx, [pending], 'positions'), pending, expected).then(([rows]) => rows);
     }
@@ -106,6 +108,7 @@ export class EventStore {
     return {
       nextExpectedVersion: Number(written[written.length - 1].stream_position),
       globalPositions: written.map((row) => Number(row.global_position)),
+      projected,
     };
   }
 
@@ -120,16 +123,24 @@ export class EventStore {
     pending: PendingAppend,
     expected: ExpectedVersion,
     projections: readonly InlineProjection[],
+    projected: Map<string, unknown>,
   ): Promise<AppendedRow[]> {
     const [rows] = await this.catchConflict(insertAppends(sql, [pending], 'events'), pending, expected);
-    await this.applyInline(sql, rows.map((row) => this.toRecorded(row)), projections);
+    await this.applyInline(sql, rows.map((row) => this.toRecorded(row)), projections, projected);
     return rows;
   }
 
-  private async applyInline(sql: Sql, recorded: readonly RecordedEvent[], projections: readonly InlineProjection[] = this.inline): Promise<void> {
+  private async applyInline(
+    sql: Sql,
+    recorded: readonly RecordedEvent[],
+    projections: readonly InlineProjection[] = this.inline,
+    projected?: Map<string, unknown>,
+  ): Promise<void> {
     for (const projection of projections) {
       const relevant = recorded.filter((e) => projection.eventTypes.includes(e.type));
-      if (relevant.length > 0) await projection.apply(sql, relevant);
+      if (relevant.length === 0) continue;
+      const answer = await projection.apply(sql, relevant);
+      if (answer !== undefined) projected?.set(projection.name, answer);
     }
   }
 

@@ -34,6 +34,11 @@ export type ExpectedVersion = number | 'no_stream' | 'any';
 export interface AppendResult {
   readonly nextExpectedVersion: number;
   readonly globalPositions: readonly number[];
+  /**
+   * What inline projections answered, by projection name, when the append ran in the caller's
+   * transaction (a command reads what its own events wrote without another round trip).
+   */
+  readonly projected: ReadonlyMap<string, unknown>;
 }
 
 /** A position in the global order that async readers follow: (transaction id, global position). */

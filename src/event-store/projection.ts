@@ -32,7 +32,8 @@ export interface Projection {
   readonly kind: 'inline' | 'async';
   readonly eventTypes: readonly string[];
   readonly tables: readonly ProjectionTable[];
-  apply(tx: Sql, events: readonly RecordedEvent[], tables: TableNames): Promise<void>;
+  /** May answer with what it wrote, for the command whose append it runs in (AppendResult.projected). */
+  apply(tx: Sql, events: readonly RecordedEvent[], tables: TableNames): Promise<unknown>;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;

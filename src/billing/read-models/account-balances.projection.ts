@@ -69,6 +69,24 @@ export const budgetMonthsTable: ProjectionTable = {
     )`,
 };
 
+/** A month's row of `budget_months`. */
+export interface BudgetMonthRow {
+  readonly month: string;
+  readonly spend_micros: string | number;
+  readonly reserved_micros: string | number;
+  readonly cap_micros: string | number | null;
+  readonly hard_cap_micros: string | number | null;
+  readonly tier: 'premium' | 'standard';
+  readonly downgraded_at: string | null;
+  readonly downgrade_cap_micros: string | number | null;
+  readonly next_premium_price_micros: string | number | null;
+}
+
+/** What the projection answers a reservation's append: its month's row as the reservation left it. */
+export interface ReservationProjected {
+  readonly budgetMonth: BudgetMonthRow;
+}
+
 /**
  * The money read models, updated in the append's own transaction: balances, open reservations and
  * the month's budget. One projection, because the budget counts the prices the open reservations
@@ -88,14 +106,17 @@ export const accountBalancesProjection: Projection = {
     'LateCostSettled',
   ],
   tables: [accountBalancesTable, openReservationsTable, budgetMonthsTable],
-  async apply(tx: Sql, events: readonly RecordedEvent[], tables: TableNames): Promise<void> {
+  async apply(tx: Sql, events: readonly RecordedEvent[], tables: TableNames): Promise<ReservationProjected | undefined> {
+    let answer: ReservationProjected | undefined;
     for (const event of events) {
       if (event.streamId.startsWith(ACCOUNT_STREAM_PREFIX)) {
-        await applyOne(tx, tables, event.streamId.slice(ACCOUNT_STREAM_PREFIX.length), event as unknown as AccountEvent & RecordedEvent);
+        const budgetMonth = await applyOne(tx, tables, event.streamId.slice(ACCOUNT_STREAM_PREFIX.length), event as unknown as AccountEvent & RecordedEvent);
+        if (budgetMonth) answer = { budgetMonth };
       } else if (event.streamId.startsWith(BUDGET_STREAM_PREFIX)) {
         await applyBudget(tx, tables.budget_months, event.streamId.slice(BUDGET_STREAM_PREFIX.length), event as unknown as BudgetEvent);
       }
     }
+    return answer;
   },
 };
 
@@ -104,7 +125,7 @@ export const accountBalancesProjection: Projection = {
  * month's budget change together, and the month's row, which every reservation shares, is locked
  * by the statement that the commit follows closely.
  */
-async function applyOne(tx: Sql, t: TableNames, userId: string, event: AccountEvent): Promise<void> {
+async function applyOne(tx: Sql, t: TableNames, userId: string, event: AccountEvent): Promise<BudgetMonthRow | undefined> {
   const { account_balances: balances, open_reservations: open, budget_months: budget } = t;
   switch (event.type) {
     case 'CreditsGranted':
@@ -116,8 +137,7 @@ async function applyOne(tx: Sql, t: TableNames, userId: string, event: AccountEv
       );
       return;
     case 'CreditsReserved':
-      await reserve(tx, t, userId, event.data);
-      return;
+      return reserve(tx, t, userId, event.data);
     case 'ReservationCaptured':
       await tx.query(
         `WITH settled AS (DELETE FROM ${open} WHERE reservation_id = $1 RETURNING day, price_micros),
@@ -156,7 +176,7 @@ async function applyOne(tx: Sql, t: TableNames, userId: string, event: AccountEv
  * A paid reservation takes credits from the balance; a free one counts a unit of its day (only the
  * newest day is kept: older days can no longer be spent). Both hold their price in the month.
  */
-async function reserve(tx: Sql, t: TableNames, userId: string, data: CreditsReserved['data']): Promise<void> {
+async function reserve(tx: Sql, t: TableNames, userId: string, data: CreditsReserved['data']): Promise<BudgetMonthRow> {
   const { account_balances: balances, open_reservations: open, budget_months: budget } = t;
   const balance =
     data.kind === 'paid'
@@ -165,15 +185,17 @@ async function reserve(tx: Sql, t: TableNames, userId: string, data: CreditsRese
          ON CONFLICT (user_id) DO UPDATE
            SET free_used = CASE WHEN b.free_day = $5 THEN b.free_used + 1 WHEN b.free_day > $5 THEN b.free_used ELSE 1 END,
                free_day = GREATEST(coalesce(b.free_day, $5), $5)`;
-  await tx.query(
+  const [month] = await tx.query<BudgetMonthRow>(
     `WITH opened AS (
        INSERT INTO ${open} (reservation_id, user_id, kind, credits, day, tier, price_micros, generation_id, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)),
           balance AS (${balance})
      INSERT INTO ${budget} AS m (month, reserved_micros) VALUES (left($5, 7), $7)
-     ON CONFLICT (month) DO UPDATE SET reserved_micros = m.reserved_micros + excluded.reserved_micros`,
+     ON CONFLICT (month) DO UPDATE SET reserved_micros = m.reserved_micros + excluded.reserved_micros
+     RETURNING m.*`,
     [data.reservationId, userId, data.kind, data.credits, data.day, data.tier, data.priceMicros, data.generationId, data.expiresAt],
   );
+  return month;
 }
 
 async function addToBudget(tx: Sql, table: string, month: string, spendMicros: number): Promise<void> {
