@@ -36,7 +36,7 @@ export class AppendSignals implements WakeSource {
     private readonly store: EventStore,
     private readonly options: AppendSignalsOptions = {},
   ) {
-    this.notifyIntervalMs = options.notifyIntervalMs ?? 20;
+    this.notifyIntervalMs = options.notifyIntervalMs ?? 100;
   }
 
   subscribe(listener: () => void): () => void {

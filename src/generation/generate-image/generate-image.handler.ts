@@ -13,7 +13,7 @@ import type { AspectRatio, GenerateParams, ImageQuality } from '../../providers/
 import { MediaStorage } from '../../media/storage/media-storage';
 import { cacheKey } from '../domain/prompt';
 import { generationStreamId, type GenerationEvent, type ImageRef, type RequestedImage } from '../domain/generation-events';
-import { generationsProjection } from '../read-models/generations.projection';
+import { cacheHitRow, generationsProjection } from '../read-models/generations.projection';
 import { toGenerationView, type GenerationRow } from '../generation-view';
 import type { GenerateImageBody } from './generate-image.dto';
 import { SingleFlight } from './single-flight';
@@ -154,7 +154,7 @@ export class GenerateImageHandler {
 
   private async serveFromCache(request: Request, entry: CacheEntry, requestedKey: string): Promise<GenerateImageResult> {
     const generationId = this.ids.prefixed('gen');
-    const event: GenerationEvent = {
+    const event: Extract<GenerationEvent, { type: 'CacheHit' }> = {
       type: 'CacheHit',
       data: {
         ...this.requested(request, generationId, entry.cache_key ?? requestedKey),
@@ -168,8 +168,12 @@ export class GenerateImageHandler {
         servedAt: this.clock.now().toISOString(),
       },
     };
-    await this.store.append(generationStreamId(generationId), [event], { expectedVersion: 'no_stream', metadata: { ...request.metadata, correlationId: generationId } });
-    return this.respond(request.userId, generationId);
+    // A cache hit charges nothing, so the balance it answers with can be read while it is recorded.
+    const [credits] = await Promise.all([
+      this.billing.status(request.userId),
+      this.store.append(generationStreamId(generationId), [event], { expectedVersion: 'no_stream', metadata: { ...request.metadata, correlationId: generationId } }),
+    ]);
+    return { statusCode: 201, body: { ...toGenerationView(cacheHitRow(event.data)), credits } };
   }
 
   private async generate(request: Request): Promise<GenerateImageResult> {

@@ -1,7 +1,8 @@
 import type { Sql } from '../../database/database';
 import type { RecordedEvent } from '../../event-store/event-types';
 import type { Projection, ProjectionTable, TableNames } from '../../event-store/projection';
-import type { GenerationEvent } from '../domain/generation-events';
+import type { CacheHit, GenerationEvent } from '../domain/generation-events';
+import type { GenerationRow } from '../generation-view';
 
 /**
  * The generations list/detail rows and the prompt cache, written in the append's transaction:
@@ -101,14 +102,15 @@ async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise
       return;
     }
     case 'CacheHit': {
-      const d = event.data;
+      const r = cacheHitRow(event.data);
       await tx.query(
         `INSERT INTO ${t.generations} (id, user_id, status, cached, prompt, aspect_ratio, style, quality, requested_tier, tier,
                                   downgraded, provider, model, cache_key, charge, cost_micros, saved_micros, image,
                                   source_generation_id, created_at, completed_at)
-         VALUES ($1, $2, 'succeeded', true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'none', 0, $13, $14::jsonb, $15, $16, $16)`,
-        [d.generationId, d.userId, d.prompt, d.aspectRatio, d.style, d.quality, d.requestedTier, d.tier, d.downgraded, d.provider,
-          d.model, d.cacheKey, d.savedMicros, JSON.stringify(d.image), d.sourceGenerationId, d.servedAt],
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19, $20, $21)`,
+        [r.id, r.user_id, r.status, r.cached, r.prompt, r.aspect_ratio, r.style, r.quality, r.requested_tier, r.tier, r.downgraded,
+          r.provider, r.model, r.cache_key, r.charge, r.cost_micros, r.saved_micros, JSON.stringify(r.image), r.source_generation_id,
+          r.created_at, r.completed_at],
       );
       return;
     }
@@ -117,4 +119,32 @@ async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise
       throw new Error(`Unhandled event ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/** The row a cache hit is, complete at once: the generate flow answers with it without reading it back. */
+export function cacheHitRow(d: CacheHit['data']): GenerationRow {
+  return {
+    id: d.generationId,
+    user_id: d.userId,
+    status: 'succeeded',
+    cached: true,
+    prompt: d.prompt,
+    aspect_ratio: d.aspectRatio,
+    style: d.style,
+    quality: d.quality,
+    requested_tier: d.requestedTier,
+    tier: d.tier,
+    downgraded: d.downgraded,
+    provider: d.provider,
+    model: d.model,
+    cache_key: d.cacheKey,
+    charge: 'none',
+    cost_micros: 0,
+    saved_micros: d.savedMicros,
+    image: d.image,
+    source_generation_id: d.sourceGenerationId,
+    error: null,
+    created_at: d.servedAt,
+    completed_at: d.servedAt,
+  };
 }
