@@ -13,7 +13,7 @@ export interface AsyncRunnerOptions {
   readonly electionRetryMs?: number;
   /**
    * The shortest time between two batches started by wake-ups: under a steady write load, appends
-   * arriving meanwhile are read in one batch instead of a batch each (default 100 ms).
+   * arriving meanwhile are read in one batch instead of a batch each (default 250 ms).
    */
   readonly minBatchIntervalMs?: number;
   /** Wake-ups besides this process's own appends (NOTIFY from other replicas). */
@@ -55,6 +55,7 @@ export class AsyncProjectionRunner {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private woken = false;
+  private checkpointRowSeen = false;
   private endSleep: (() => void) | undefined;
   private sleepEndsOnWake = false;
   private unsubscribe: Array<() => void> = [];
@@ -69,7 +70,7 @@ export class AsyncProjectionRunner {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.electionRetryMs = options.electionRetryMs ?? 3000;
-    this.minBatchIntervalMs = options.minBatchIntervalMs ?? 100;
+    this.minBatchIntervalMs = options.minBatchIntervalMs ?? 250;
   }
 
   get lockKey(): string {
@@ -217,9 +218,9 @@ export class AsyncProjectionRunner {
   }
 
   /** One batch in one transaction, and what to do next. */
-  private applyNextBatch(): Promise<NextStep> {
-    return this.store.database.transaction(async (tx) => {
-      const checkpoint = await readCheckpoint(tx, this.projection.name, { lock: true });
+  private async applyNextBatch(): Promise<NextStep> {
+    const next = await this.store.database.transaction(async (tx) => {
+      const checkpoint = await readCheckpoint(tx, this.projection.name, { lock: true, ensureRow: !this.checkpointRowSeen });
       const head = await this.store.head(tx);
       const events = await this.store.readAll({
         after: checkpoint,
@@ -242,6 +243,8 @@ export class AsyncProjectionRunner {
       );
       return beyond.held ? 'held-back' : 'caught-up';
     });
+    this.checkpointRowSeen = true;
+    return next;
   }
 
   private succeeded(): void {

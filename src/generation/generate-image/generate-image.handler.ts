@@ -236,12 +236,14 @@ export class GenerateImageHandler {
         completedAt: this.clock.now().toISOString(),
       },
     });
+    let finished: GenerationRow | undefined;
     try {
       // The capture last: it updates the month's budget row, which every generation shares and
       // this transaction then holds until its commit.
-      await this.database.transaction(async (tx) => {
-        await this.store.append(streamId, [succeeded(reservation.charge)], { expectedVersion: 1, metadata, tx });
+      finished = await this.database.transaction(async (tx) => {
+        const appended = await this.store.append(streamId, [succeeded(reservation.charge)], { expectedVersion: 1, metadata, tx });
         await this.billing.capture(reservation, routed.costMicros, metadata, tx);
+        return appended.projected.get(generationsProjection.name) as GenerationRow | undefined;
       });
     } catch (error) {
       // The expiry job got there first: it released the reservation (invalid_state on capture) and
@@ -256,6 +258,7 @@ export class GenerateImageHandler {
       });
     }
     this.store.notifyAppended();
+    if (finished) return { statusCode: 201, body: { ...toGenerationView(finished), credits: await this.billing.status(request.userId) } };
     return this.respond(request.userId, generationId);
   }
 

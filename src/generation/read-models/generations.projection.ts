@@ -60,12 +60,15 @@ export const generationsProjection: Projection = {
   kind: 'inline',
   eventTypes: ['GenerationRequested', 'GenerationSucceeded', 'GenerationFailed', 'CacheHit'],
   tables: [generationsTable, promptCacheTable],
-  async apply(tx: Sql, events: readonly RecordedEvent[], tables: TableNames): Promise<void> {
-    for (const event of events) await applyOne(tx, tables, event as unknown as GenerationEvent);
+  /** Answers a success's append with the finished row, so the generate flow need not read it back. */
+  async apply(tx: Sql, events: readonly RecordedEvent[], tables: TableNames): Promise<GenerationRow | undefined> {
+    let finished: GenerationRow | undefined;
+    for (const event of events) finished = (await applyOne(tx, tables, event as unknown as GenerationEvent)) ?? finished;
+    return finished;
   },
 };
 
-async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise<void> {
+async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise<GenerationRow | undefined> {
   switch (event.type) {
     case 'GenerationRequested': {
       const d = event.data;
@@ -79,18 +82,17 @@ async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise
     }
     case 'GenerationSucceeded': {
       const d = event.data;
-      await tx.query(
-        `UPDATE ${t.generations} SET status = 'succeeded', provider = $2, model = $3, tier = $4, image = $5::jsonb,
+      const [row] = await tx.query<GenerationRow>(
+        `WITH cached AS (
+           INSERT INTO ${t.prompt_cache} (cache_key, generation_id, provider, model, tier, cost_micros, image, created_at)
+           VALUES ($9, $1, $2, $3, $4, $6, $5::jsonb, $8) ON CONFLICT (cache_key) DO NOTHING)
+         UPDATE ${t.generations} SET status = 'succeeded', provider = $2, model = $3, tier = $4, image = $5::jsonb,
                 cost_micros = $6, charge = $7, completed_at = $8, cache_key = $9, error = NULL
-          WHERE id = $1`,
+          WHERE id = $1
+         RETURNING *`,
         [d.generationId, d.provider, d.model, d.tier, JSON.stringify(d.image), d.costMicros, d.charge, d.completedAt, d.cacheKey],
       );
-      await tx.query(
-        `INSERT INTO ${t.prompt_cache} (cache_key, generation_id, provider, model, tier, cost_micros, image, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) ON CONFLICT (cache_key) DO NOTHING`,
-        [d.cacheKey, d.generationId, d.provider, d.model, d.tier, d.costMicros, JSON.stringify(d.image), d.completedAt],
-      );
-      return;
+      return row;
     }
     case 'GenerationFailed': {
       const d = event.data;
