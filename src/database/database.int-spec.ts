@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Database } from './database';
 import { ALL_MIGRATIONS } from './migrations';
 import { DataDirLock } from './data-dir-lock';
+import { openTestDatabase } from '../../test/support/test-app';
+import { describePostgres } from '../../test/support/test-database';
 
 describe('embedded PGlite through the service database layer', () => {
   let database: Database;
@@ -70,5 +72,33 @@ describe('embedded data directory lock', () => {
     require('node:fs').writeFileSync(join(dir, 'genledger.lock'), dead);
     const taken = DataDirLock.acquire(dir);
     taken.release();
+  });
+});
+
+describePostgres('prepared statements on PostgreSQL', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase({ label: 'prepared' });
+  });
+  afterAll(async () => database.close());
+
+  const everyConnection = (text: string) => Promise.all(Array.from({ length: 20 }, () => database.query(text)));
+
+  it('keeps answering a prepared SELECT * after another process adds a column to its table', async () => {
+    await database.query('CREATE TABLE prepared_shape (a integer)');
+    await database.query('INSERT INTO prepared_shape VALUES (1)');
+    const before = await everyConnection('SELECT * FROM prepared_shape');
+    expect(before.every((rows) => JSON.stringify(rows) === '[{"a":1}]')).toBe(true);
+    await database.query('ALTER TABLE prepared_shape ADD COLUMN b integer DEFAULT 2');
+    const after = await everyConnection('SELECT * FROM prepared_shape');
+    expect(after.every((rows) => JSON.stringify(rows) === '[{"a":1,"b":2}]')).toBe(true);
+  });
+
+  it('runs the same statement with different parameters, inside and outside transactions', async () => {
+    const text = 'SELECT $1::int + 1 AS n';
+    const outside = await Promise.all(Array.from({ length: 30 }, (_, i) => database.query<{ n: number }>(text, [i])));
+    expect(outside.map(([row]) => row.n)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const inside = await database.transaction(async (tx) => [await tx.query<{ n: number }>(text, [41]), await tx.query<{ n: number }>(text, [1])]);
+    expect(inside.map(([row]) => row.n)).toEqual([42, 2]);
   });
 });
