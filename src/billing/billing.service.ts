@@ -139,7 +139,6 @@ export class BillingService implements OnModuleInit {
     const month = monthOf(now);
     const reservationId = this.ids.prefixed('res');
     const priceMicros = tier === 'premium' ? request.premiumPriceMicros : request.standardPriceMicros;
-    const tierChanged = new TierChanged();
     try {
       const reservation = await this.database.transaction(async (tx) => {
         const account = await this.onAccount(tx, request.userId, {
@@ -170,10 +169,7 @@ export class BillingService implements OnModuleInit {
           standardPriceMicros: request.standardPriceMicros,
           now,
         });
-        if (decision.tier !== tier) {
-          tierChanged.decidedTier = decision.tier;
-          throw tierChanged;
-        }
+        if (decision.tier !== tier) throw new TierChanged(decision.tier);
         if (decision.downgrade) {
           await this.onBudget(tx, month, () => ({
             type: 'DowngradeTier',
@@ -194,9 +190,9 @@ export class BillingService implements OnModuleInit {
       this.store.notifyAppended();
       return { kind: 'reserved', reservation };
     } catch (error) {
-      if (error === tierChanged) {
+      if (error instanceof TierChanged) {
         this.budgetChanged();
-        return { kind: 'tier_changed', decidedTier: tierChanged.decidedTier };
+        return { kind: 'tier_changed', decidedTier: error.decidedTier };
       }
       throw error;
     }
@@ -469,7 +465,9 @@ function fromBudgetRow(row: BudgetRow | undefined): { state: BudgetState; totals
 
 /** Rolls back a reservation made with a tier the budget then did not allow. */
 class TierChanged extends Error {
-  decidedTier: Tier = 'standard';
+  constructor(readonly decidedTier: Tier) {
+    super(`the budget decided ${decidedTier}`);
+  }
 }
 
 function foldUntil<S, E>(events: ReadonlyArray<{ type: string; data: unknown }>, decider: { evolve(s: S, e: E): S; initialState(): S }): S {
