@@ -4,6 +4,8 @@ import { DomainError } from '../common/domain-error';
 import { openTestDatabase } from '../../test/support/test-app';
 import { describePostgres } from '../../test/support/test-database';
 import { billingOn } from '../../test/support/billing-harness';
+import { verify } from '../event-store/replay';
+import { accountBalancesProjection } from './read-models/account-balances.projection';
 
 const PREMIUM = 80_000;
 const STANDARD = 3_000;
@@ -85,6 +87,40 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
     const settled = await billing.budget(undefined, { fresh: true });
     expect(settled.view.spendMicros).toBe(48_000);
     expect(settled.view.reservedMicros).toBe(0);
+  });
+
+  it('reservations, captures, releases and cap changes at once: never past the hard cap, the row equal to a replay', async () => {
+    const clock = new FakeClock('2026-06-10T12:00:00Z');
+    const { billing, store } = billingOn(database, { FREE_DAILY_QUOTA: '1000' }, clock);
+    await billing.setBudgetCap(400_000, 600_000, meta);
+    const observed: number[] = [];
+    const work = Array.from({ length: 120 }, async (_, i) => {
+      if (i % 15 === 7) {
+        await billing.setBudgetCap(i % 2 === 0 ? 200_000 : 500_000, 600_000, meta);
+        return;
+      }
+      const reservation = await reserveFor(billing, `mixed-${i % 6}`, i % 3 === 0 ? 'standard' : 'premium').catch((error: DomainError) => error.code);
+      if (typeof reservation === 'string') {
+        expect(reservation).toBe('budget_exhausted');
+        return;
+      }
+      const { view } = await billing.budget(undefined, { fresh: true });
+      observed.push(view.spendMicros + view.reservedMicros);
+      if (i % 4 === 0) await billing.release(reservation, meta);
+      else await billing.capture(reservation, i % 5 === 0 ? reservation.priceMicros / 2 : reservation.priceMicros, meta);
+    });
+    await Promise.all(work);
+    expect(observed.length).toBeGreaterThan(0);
+    expect(Math.max(...observed)).toBeLessThanOrEqual(600_000);
+    const { view } = await billing.budget(undefined, { fresh: true });
+    expect(view.reservedMicros).toBe(0);
+    expect(view.spendMicros).toBeLessThanOrEqual(600_000);
+    // The live row is exactly what the events say.
+    const check = await verify(store, accountBalancesProjection);
+    expect(check.differences).toEqual([]);
+    // Downgrades and restores alternate: no transition recorded twice.
+    const changes = (await store.readStream('budget-2026-06')).filter((e) => e.type === 'TierDowngraded' || e.type === 'TierRestored').map((e) => e.type);
+    changes.forEach((type, index) => index > 0 && expect(type).not.toBe(changes[index - 1]));
   });
 });
 
@@ -169,10 +205,14 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
 
     const at = async (iso: string) => billing.status('history', new Date(iso));
     expect(await at('2026-04-01T07:59:59Z')).toMatchObject({ paidCredits: 0, freeRemainingToday: 3 });
-    expect(await at('2026-04-01T08:30:00Z')).toMatchObject({ paidCredits: 10, freeRemainingToday: 3 });
-    expect(await at('2026-04-01T09:30:00Z')).toMatchObject({ paidCredits: 10, freeRemainingToday: 0 });
-    expect(await at('2026-04-01T10:30:00Z')).toMatchObject({ paidCredits: 9, reservedCredits: 1 });
-    expect(await at('2026-04-01T11:30:00Z')).toMatchObject({ paidCredits: 9, reservedCredits: 0 });
+    expect(await at('2026-04-01T08:30:00Z')).toMatchObject({ paidCredits: 10, freeRemainingToday: 3, monthlySpend: 0 });
+    expect(await at('2026-04-01T09:30:00Z')).toMatchObject({ paidCredits: 10, freeRemainingToday: 0, monthlySpend: 0.000003 });
+    expect(await at('2026-04-01T10:30:00Z')).toMatchObject({ paidCredits: 9, reservedCredits: 1, monthlySpend: 0.000003 });
+    expect(await at('2026-04-01T11:30:00Z')).toMatchObject({ paidCredits: 9, reservedCredits: 0, monthlySpend: 0.080003 });
+    const budgetAt = async (iso: string) => (await billing.budget(new Date(iso))).view;
+    expect(await budgetAt('2026-04-01T10:30:00Z')).toMatchObject({ spendMicros: 3, reservedMicros: PREMIUM });
+    expect(await budgetAt('2026-04-01T11:30:00Z')).toMatchObject({ spendMicros: 80_003, reservedMicros: 0 });
+    expect(await budgetAt('2026-04-02T10:00:00Z')).toEqual((await billing.budget(undefined, { fresh: true })).view);
     expect(await at('2026-04-02T08:00:00Z')).toMatchObject({ paidCredits: 9, freeRemainingToday: 3 });
     expect(await at('2026-04-02T10:00:00Z')).toMatchObject({ paidCredits: 14 });
   });
