@@ -144,7 +144,7 @@ export class AnalyticsQueries {
   }
 
   async latency(): Promise<Array<{ provider: string; tier: string; le: string; observations: number; totalMs: number }>> {
-    const rows = await this.database.query(`SELECT provider, tier, le, observations, total_ms FROM ${USAGE_TABLES.latency}`);
+    const rows = await this.database.query(`SELECT provider, tier, le, observations, total_ms FROM ${USAGE_TABLES.latency} ORDER BY provider, tier`);
     return rows.map((row) => ({ provider: row.provider, tier: row.tier, le: row.le, observations: Number(row.observations), totalMs: Number(row.total_ms) }));
   }
 

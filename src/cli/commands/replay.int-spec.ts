@@ -20,9 +20,15 @@ describe('genledger replay', () => {
     await database.migrate();
     store = new EventStore(database, new FakeClock());
     await new ProjectionRegistry(store, [counts, tallies]).ensureTables();
+    let last = 0;
     for (let i = 0; i < 30; i++) {
-      await store.append(`cli-${i % 4}`, [{ type: 'Counted', data: {} }, { type: 'Tallied', data: {} }]);
+      const appended = await store.append(`cli-${i % 4}`, [{ type: 'Counted', data: {} }, { type: 'Tallied', data: {} }]);
+      last = appended.globalPositions[appended.globalPositions.length - 1];
     }
+    // An async rebuild reads up to the oldest transaction still running anywhere on the server
+    // (other suites run beside this one): wait until all 30 appends are below that horizon.
+    const deadline = Date.now() + 30_000;
+    while ((await store.head()).globalPosition < last && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   });
   afterAll(async () => database.close());
 

@@ -60,6 +60,7 @@ export class GenerateImageHandler {
   private readonly singleFlight: SingleFlight;
   private readonly idempotency: IdempotencyStore;
   private readonly rateLimiter: RateLimiter;
+  private readonly knownEntries = new BoundedMap<string, CacheEntry>(10_000);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -147,8 +148,16 @@ export class GenerateImageHandler {
     return cacheKey({ prompt: params.prompt, aspectRatio: params.aspectRatio, style: params.style, size: `${size.width}x${size.height}`, quality: params.quality, model });
   }
 
+  /**
+   * The preferred cached image for these keys. A prompt-cache entry never changes once written
+   * (the first success per key wins, in commit order, live and on replay), so entries found are
+   * remembered in this process; a miss is always asked again.
+   */
   private async lookup(keys: readonly string[]): Promise<CacheEntry | undefined> {
+    const remembered = this.knownEntries.get(keys[0]);
+    if (remembered) return remembered;
     const rows = await this.database.query<CacheEntry>('SELECT * FROM prompt_cache WHERE cache_key = ANY($1::text[])', [keys]);
+    for (const row of rows) this.knownEntries.set(row.cache_key, row);
     return keys.map((key) => rows.find((row) => row.cache_key === key)).find(Boolean);
   }
 
@@ -313,5 +322,26 @@ export class GenerateImageHandler {
     const [row] = await this.database.query<GenerationRow>('SELECT * FROM generations WHERE id = $1', [generationId]);
     const credits = await this.billing.status(userId);
     return { statusCode: 201, body: { ...toGenerationView(row), credits } };
+  }
+}
+
+/** A map that forgets its least recently used entries beyond `capacity`. */
+class BoundedMap<K, V> {
+  private readonly entries = new Map<K, V>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.entries.get(key);
+    if (value === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K);
   }
 }
