@@ -34,7 +34,8 @@ import {
   type BudgetView,
 } from './domain/budget';
 import { microsToDollars } from './domain/money';
-import { accountBalancesProjection, type BudgetMonthRow as BudgetRow, type ReservationProjected } from './read-models/account-balances.projection';
+import { accountBalancesProjection, type ReservationProjected } from './read-models/account-balances.projection';
+import { budgetTotalsAt, fromBudgetRow, readBudgetMonth } from './read-models/budget-months';
 
 const BUDGET_VIEW_TTL_MS = 1000;
 
@@ -316,12 +317,12 @@ export class BillingService implements OnModuleInit {
     const month = monthOf(when);
     if (at) {
       const state = foldUntil(await this.store.readStream(budgetStreamId(month), { until: at }), budgetDecider);
-      return { month, view: budgetView(state, await this.totalsAt(month, at), this.defaults) };
+      return { month, view: budgetView(state, await budgetTotalsAt(this.database, month, at), this.defaults) };
     }
     const cached = this.budgetCache;
     if (!options.fresh && cached && cached.month === month && cached.expiresAt > Date.now()) return { month, view: cached.view };
     const version = this.budgetVersion;
-    const { state, totals } = fromBudgetRow(await this.budgetRow(this.database, month));
+    const { state, totals } = fromBudgetRow(await readBudgetMonth(this.database, month));
     const view = budgetView(state, totals, this.defaults);
     // A change of this process began or committed while reading: the view may predate it.
     if (version === this.budgetVersion) this.budgetCache = { month, view, expiresAt: Date.now() + BUDGET_VIEW_TTL_MS };
@@ -393,31 +394,6 @@ export class BillingService implements OnModuleInit {
     this.monthsStarted.add(month);
   }
 
-  /** The month's row; with `lock` inside a transaction, locked until it ends. */
-  private async budgetRow(sql: Sql, month: string, lock = false): Promise<BudgetRow | undefined> {
-    const [row] = await sql.query<BudgetRow>(`SELECT * FROM budget_months WHERE month = $1${lock ? ' FOR UPDATE' : ''}`, [month]);
-    return row;
-  }
-
-  /** Spend and in-flight prices of a month as the events recorded them by `at` (audits). */
-  private async totalsAt(month: string, at: Date): Promise<BudgetTotals> {
-    const [row] = await this.database.query<{ spend: string; reserved: string }>(
-      `WITH reserved AS (
-         SELECT data->>'reservationId' AS id, (data->>'priceMicros')::bigint AS price FROM events
-          WHERE type = 'CreditsReserved' AND left(data->>'day', 7) = $1 AND recorded_at <= $2),
-       settled AS (
-         SELECT e.type, coalesce((e.data->>'costMicros')::bigint, 0) AS cost, r.price FROM events e
-           JOIN reserved r ON r.id = e.data->>'reservationId'
-          WHERE e.type IN ('ReservationCaptured', 'ReservationReleased') AND e.recorded_at <= $2)
-       SELECT (SELECT coalesce(sum(cost), 0) FROM settled WHERE type = 'ReservationCaptured')
-            + (SELECT coalesce(sum((data->>'costMicros')::bigint), 0) FROM events
-                WHERE stream_id = $3 AND type = 'LateCostSettled' AND recorded_at <= $2) AS spend,
-              (SELECT coalesce(sum(price), 0) FROM reserved) - (SELECT coalesce(sum(price), 0) FROM settled) AS reserved`,
-      [month, at.toISOString(), budgetStreamId(month)],
-    );
-    return { spendMicros: Number(row.spend), reservedMicros: Number(row.reserved) };
-  }
-
   private onAccount(tx: Sql, userId: string, command: AccountCommand, metadata: EventMetadata) {
     return handleCommand<AccountState, AccountCommand, AccountEvent>(this.store, accountStreamId(userId), accountDecider, command, {
       tx,
@@ -430,7 +406,7 @@ export class BillingService implements OnModuleInit {
   /** A budget-stream command, given the month's totals read under the row's lock (taken first). */
   private async onBudget(tx: Sql, month: string, command: (totals: BudgetTotals) => BudgetCommand, metadata: EventMetadata) {
     this.budgetChanged();
-    const { totals } = fromBudgetRow(await this.budgetRow(tx, month, true));
+    const { totals } = fromBudgetRow(await readBudgetMonth(tx, month, true));
     return handleCommand<BudgetState, BudgetCommand, BudgetEvent>(this.store, budgetStreamId(month), budgetDecider, command(totals), {
       tx,
       metadata,
@@ -438,29 +414,6 @@ export class BillingService implements OnModuleInit {
       lockStream: true,
     });
   }
-}
-
-/**
- * The budget as its row shows it. Only the caps and the tier are read from `state` by the
- * reservation decision and the views; the stream's own bookkeeping is left empty.
- */
-function fromBudgetRow(row: BudgetRow | undefined): { state: BudgetState; totals: BudgetTotals } {
-  if (!row) return { state: budgetDecider.initialState(), totals: { spendMicros: 0, reservedMicros: 0 } };
-  const state: BudgetState = {
-    caps: row.cap_micros === null ? null : { capMicros: Number(row.cap_micros), hardCapMicros: row.hard_cap_micros === null ? null : Number(row.hard_cap_micros) },
-    premium:
-      row.tier === 'standard'
-        ? {
-            tier: 'standard',
-            downgradedAt: row.downgraded_at ?? '',
-            capMicros: Number(row.downgrade_cap_micros ?? 0),
-            nextPremiumPriceMicros: Number(row.next_premium_price_micros ?? 0),
-          }
-        : { tier: 'premium' },
-    recentlySettled: [],
-    newMonthRecorded: false,
-  };
-  return { state, totals: { spendMicros: Number(row.spend_micros), reservedMicros: Number(row.reserved_micros) } };
 }
 
 /** Rolls back a reservation made with a tier the budget then did not allow. */

@@ -1,0 +1,57 @@
+import type { Sql } from '../../database/database';
+import { budgetDecider, budgetStreamId, type BudgetState, type BudgetTotals } from '../domain/budget';
+import type { BudgetMonthRow } from './account-balances.projection';
+
+// Reading the month's budget: its `budget_months` row now, or its figures at a past instant from
+// the events (audits).
+
+/** The month's row; with `lock` inside a transaction, locked until it ends. */
+export async function readBudgetMonth(sql: Sql, month: string, lock = false): Promise<BudgetMonthRow | undefined> {
+  const [row] = await sql.query<BudgetMonthRow>(`SELECT * FROM budget_months WHERE month = $1${lock ? ' FOR UPDATE' : ''}`, [month]);
+  return row;
+}
+
+/**
+ * The budget as its row shows it. Only the caps and the tier are read from `state` by the
+ * reservation decision and the views; the stream's own bookkeeping is left empty.
+ */
+export function fromBudgetRow(row: BudgetMonthRow | undefined): { state: BudgetState; totals: BudgetTotals } {
+  if (!row) return { state: budgetDecider.initialState(), totals: { spendMicros: 0, reservedMicros: 0 } };
+  const state: BudgetState = {
+    caps: row.cap_micros === null ? null : { capMicros: Number(row.cap_micros), hardCapMicros: row.hard_cap_micros === null ? null : Number(row.hard_cap_micros) },
+    premium:
+      row.tier === 'standard'
+        ? {
+            tier: 'standard',
+            downgradedAt: row.downgraded_at ?? '',
+            capMicros: Number(row.downgrade_cap_micros ?? 0),
+            nextPremiumPriceMicros: Number(row.next_premium_price_micros ?? 0),
+          }
+        : { tier: 'premium' },
+    recentlySettled: [],
+    newMonthRecorded: false,
+  };
+  return { state, totals: { spendMicros: Number(row.spend_micros), reservedMicros: Number(row.reserved_micros) } };
+}
+
+/**
+ * Spend and in-flight prices of a month as the events had recorded them by `at`: the prices of the
+ * month's reservations not yet settled, and the costs of those captured plus the late costs.
+ */
+export async function budgetTotalsAt(sql: Sql, month: string, at: Date): Promise<BudgetTotals> {
+  const [row] = await sql.query<{ spend: string; reserved: string }>(
+    `WITH reserved AS (
+       SELECT data->>'reservationId' AS id, (data->>'priceMicros')::bigint AS price FROM events
+        WHERE type = 'CreditsReserved' AND left(data->>'day', 7) = $1 AND recorded_at <= $2),
+     settled AS (
+       SELECT e.type, coalesce((e.data->>'costMicros')::bigint, 0) AS cost, r.price FROM events e
+         JOIN reserved r ON r.id = e.data->>'reservationId'
+        WHERE e.type IN ('ReservationCaptured', 'ReservationReleased') AND e.recorded_at <= $2)
+     SELECT (SELECT coalesce(sum(cost), 0) FROM settled WHERE type = 'ReservationCaptured')
+          + (SELECT coalesce(sum((data->>'costMicros')::bigint), 0) FROM events
+              WHERE stream_id = $3 AND type = 'LateCostSettled' AND recorded_at <= $2) AS spend,
+            (SELECT coalesce(sum(price), 0) FROM reserved) - (SELECT coalesce(sum(price), 0) FROM settled) AS reserved`,
+    [month, at.toISOString(), budgetStreamId(month)],
+  );
+  return { spendMicros: Number(row.spend), reservedMicros: Number(row.reserved) };
+}
