@@ -22,7 +22,6 @@ export interface AppConfig {
   readonly cloudinaryUrl: string | undefined;
   readonly publicBaseUrl: string;
   readonly logLevel: LogLevel;
-  readonly redisUrl: string | undefined;
   readonly printMaxPixels: number;
   readonly jobIntervalSeconds: number;
 }
@@ -186,7 +185,6 @@ export function parseConfig(env: Env = process.env): AppConfig {
     cloudinaryUrl,
     publicBaseUrl: (url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? `http://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`).replace(/\/$/, ''),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     printMaxPixels: integer(env, 'PRINT_MAX_PIXELS', 600_000_000, 1, 2_000_000_000),
     jobIntervalSeconds: integer(env, 'JOB_INTERVAL_SECONDS', 60, 1, 3600),
   };
