@@ -140,6 +140,7 @@ export class BillingService implements OnModuleInit {
     const month = monthOf(now);
     const reservationId = this.ids.prefixed('res');
     const priceMicros = tier === 'premium' ? request.premiumPriceMicros : request.standardPriceMicros;
+    let recordedDowngrade = false;
     try {
       const reservation = await this.database.transaction(async (tx) => {
         const account = await this.onAccount(tx, request.userId, {
@@ -176,6 +177,7 @@ export class BillingService implements OnModuleInit {
             type: 'DowngradeTier',
             data: { ...this.defaults, totals: before, premiumPriceMicros: request.premiumPriceMicros, now },
           }), request.metadata);
+          recordedDowngrade = true;
         }
         return {
           reservationId,
@@ -188,6 +190,8 @@ export class BillingService implements OnModuleInit {
           priceMicros,
         } satisfies Reservation;
       });
+      // A view read while the downgrade was uncommitted may still show Premium: read it anew.
+      if (recordedDowngrade) this.budgetChanged();
       this.store.notifyAppended();
       return { kind: 'reserved', reservation };
     } catch (error) {
