@@ -267,8 +267,7 @@ export class GenerateImageHandler {
       });
     }
     this.store.notifyAppended();
-    if (finished) return { statusCode: 201, body: { ...toGenerationView(finished), credits: await this.billing.status(request.userId) } };
-    return this.respond(request.userId, generationId);
+    return this.respond(request.userId, generationId, finished);
   }
 
   private async storeImage(generationId: string, routed: RoutedGeneration): Promise<ImageRef> {
@@ -318,8 +317,9 @@ export class GenerateImageHandler {
     };
   }
 
-  private async respond(userId: string, generationId: string): Promise<GenerateImageResult> {
-    const [row] = await this.database.query<GenerationRow>('SELECT * FROM generations WHERE id = $1', [generationId]);
+  /** The 201 answer: the generation's row (read back unless the caller has it) and the balance. */
+  private async respond(userId: string, generationId: string, known?: GenerationRow): Promise<GenerateImageResult> {
+    const row = known ?? (await this.database.query<GenerationRow>('SELECT * FROM generations WHERE id = $1', [generationId]))[0];
     const credits = await this.billing.status(userId);
     return { statusCode: 201, body: { ...toGenerationView(row), credits } };
   }

@@ -63,7 +63,9 @@ export class RateLimiter {
     const groups = new Map<string, PendingHit[]>();
     for (const hit of batch) {
       const key = `${hit.windowStart}\u0000${hit.subject}`;
-      groups.set(key, [...(groups.get(key) ?? []), hit]);
+      const group = groups.get(key);
+      if (group) group.push(hit);
+      else groups.set(key, [hit]);
     }
     // Rows in one order in every process, so two replicas' batches never wait on each other crosswise.
     const ordered = [...groups.values()].sort((a, b) => compare(a[0], b[0]));
