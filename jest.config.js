@@ -1,8 +1,19 @@
 /** Test levels (STYLE.md rule 11): *.spec.ts pure units beside the code, *.int-spec.ts against
  * the database (real PostgreSQL when available), test/e2e/*.e2e-spec.ts over HTTP with the fakes. */
 const esmOnly = [
-  '@nestjs', 'cookie', 'uid', 'file-type', 'load-esm', 'strtok3', 'token-types', '@tokenizer',
-  '@borewit', 'uint8array-extras', 'jose', 'content-disposition', '@fastify',
+  '@nestjs',
+  'cookie',
+  'uid',
+  'file-type',
+  'load-esm',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  '@borewit',
+  'uint8array-extras',
+  'jose',
+  'content-disposition',
+  '@fastify',
 ];
 const swc = ['@swc/jest', { swcrc: true }];
 module.exports = {

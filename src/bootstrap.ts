@@ -39,7 +39,10 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     if (!['POST', 'PUT', 'PATCH'].includes(request.method)) return;
     const type = request.headers['content-type'];
     if (type !== undefined && !/^application\/json\s*(;|$)/i.test(type)) {
-      const body = { ...problem('unsupported_media_type', `Content-Type ${type} is not accepted; send application/json`), requestId: request.id };
+      const body = {
+        ...problem('unsupported_media_type', `Content-Type ${type} is not accepted; send application/json`),
+        requestId: request.id,
+      };
       return reply.status(415).header('Content-Type', 'application/problem+json').send(body);
     }
   });

@@ -19,7 +19,10 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const address = await app.getUrl();
   const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/pglite`;
-  logger.info({ url: address, database, auth: config.auth.mode }, `genledger listening on ${address} (docs: ${address}/docs, dashboard: ${address}/dashboard)`);
+  logger.info(
+    { url: address, database, auth: config.auth.mode },
+    `genledger listening on ${address} (docs: ${address}/docs, dashboard: ${address}/dashboard)`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -29,7 +29,11 @@ interface Replayed extends Outcome {
 }
 
 async function main(): Promise<void> {
-  const settings = { ...DEFAULT_SETTINGS, days: envNumber('COST_DAYS', DEFAULT_SETTINGS.days), requestsPerDay: envNumber('COST_REQUESTS_PER_DAY', DEFAULT_SETTINGS.requestsPerDay) };
+  const settings = {
+    ...DEFAULT_SETTINGS,
+    days: envNumber('COST_DAYS', DEFAULT_SETTINGS.days),
+    requestsPerDay: envNumber('COST_REQUESTS_PER_DAY', DEFAULT_SETTINGS.requestsPerDay),
+  };
   const { intents, requests } = buildWorkload(settings);
   const database = await createScratchDatabase('cost');
   const fakes = await startAllFakes();
@@ -48,9 +52,13 @@ async function main(): Promise<void> {
     });
     let measured: Replayed;
     try {
-      measured = await replay(new GenledgerClient(service.url), requests, settings.users, () =>
-        fakes.openai.requests.filter((r) => r.path === '/v1/images/generations').length +
-        fakes.fal.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/fal-ai/flux/schnell')).length,
+      measured = await replay(
+        new GenledgerClient(service.url),
+        requests,
+        settings.users,
+        () =>
+          fakes.openai.requests.filter((r) => r.path === '/v1/images/generations').length +
+          fakes.fal.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/fal-ai/flux/schnell')).length,
       );
     } finally {
       await service.stop();
@@ -62,7 +70,11 @@ async function main(): Promise<void> {
       simulate("genledger's key, simulated", requests, normalizePrompt),
       simulate('perfect cache (keyed by intent)', requests, 'intent'),
     ];
-    const rows: Outcome[] = [...baselines.slice(0, 2), { ...measured, strategy: 'genledger, replayed through the service' }, ...baselines.slice(2)];
+    const rows: Outcome[] = [
+      ...baselines.slice(0, 2),
+      { ...measured, strategy: 'genledger, replayed through the service' },
+      ...baselines.slice(2),
+    ];
     const noCache = baselines[0]!;
     console.table(
       rows.map((row) => ({
@@ -78,7 +90,8 @@ async function main(): Promise<void> {
     );
     for (const row of rows.filter((r) => r.falseHitExamples.length > 0)) {
       console.log(`false hits of ${row.strategy}, e.g.:`);
-      for (const [asked, served] of row.falseHitExamples) console.log(`  asked "${asked}", served the image of "${served}"`);
+      for (const [asked, served] of row.falseHitExamples)
+        console.log(`  asked "${asked}", served the image of "${served}"`);
     }
     console.log(
       `replay: ${measured.seconds.toFixed(0)} s, ${measured.failedRequests} failed requests, ${measured.downgraded} downgraded, ` +
@@ -90,7 +103,10 @@ async function main(): Promise<void> {
     mkdirSync(resultsDir, { recursive: true });
     const at = new Date().toISOString();
     const file = join(resultsDir, `cost-${at.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ at, machine, settings, concurrency: CONCURRENCY, rows, measured }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ at, machine, settings, concurrency: CONCURRENCY, rows, measured }, null, 2)}\n`,
+    );
     console.log(`results: ${file}`);
     if (failures.length > 0) {
       console.error(`FAILED:\n  ${failures.join('\n  ')}`);
@@ -107,16 +123,29 @@ async function main(): Promise<void> {
 function checks(measured: Replayed, simulated: Outcome): string[] {
   return [
     ...(measured.falseHits > 0 ? [`${measured.falseHits} false hits (another intent's image)`] : []),
-    ...((measured.falseHitsByNormalisation ?? 0) > 0 ? [`${measured.falseHitsByNormalisation} hits whose normalised prompt differs`] : []),
+    ...((measured.falseHitsByNormalisation ?? 0) > 0
+      ? [`${measured.falseHitsByNormalisation} hits whose normalised prompt differs`]
+      : []),
     ...(measured.failedRequests > 0 ? [`${measured.failedRequests} requests failed`] : []),
-    ...(measured.providerCalls !== simulated.providerCalls ? [`${measured.providerCalls} provider calls, the simulation expects ${simulated.providerCalls}`] : []),
-    ...(measured.fakeProviderCalls !== measured.providerCalls ? [`the fakes saw ${measured.fakeProviderCalls} image calls for ${measured.providerCalls} misses`] : []),
-    ...(measured.budgetSpendMicros !== measured.spendMicros ? [`budget spend ${measured.budgetSpendMicros} micro-dollars != charged ${measured.spendMicros}`] : []),
+    ...(measured.providerCalls !== simulated.providerCalls
+      ? [`${measured.providerCalls} provider calls, the simulation expects ${simulated.providerCalls}`]
+      : []),
+    ...(measured.fakeProviderCalls !== measured.providerCalls
+      ? [`the fakes saw ${measured.fakeProviderCalls} image calls for ${measured.providerCalls} misses`]
+      : []),
+    ...(measured.budgetSpendMicros !== measured.spendMicros
+      ? [`budget spend ${measured.budgetSpendMicros} micro-dollars != charged ${measured.spendMicros}`]
+      : []),
   ];
 }
 
 /** Day by day, a few requests in flight at once; then each cache hit is traced to its source. */
-async function replay(client: GenledgerClient, requests: readonly WorkloadRequest[], users: number, fakeCalls: () => number): Promise<Replayed> {
+async function replay(
+  client: GenledgerClient,
+  requests: readonly WorkloadRequest[],
+  users: number,
+  fakeCalls: () => number,
+): Promise<Replayed> {
   for (let i = 0; i < users; i++) await client.grant(`cost-user-${String(i).padStart(3, '0')}`, 100_000);
   const started = Date.now();
   const replies: Reply[] = new Array(requests.length);
@@ -148,7 +177,16 @@ async function replay(client: GenledgerClient, requests: readonly WorkloadReques
   });
   const seen = new Set<string>();
   const falseHitExamples: Array<readonly [string, string]> = [];
-  const tally = { providerCalls: 0, spendMicros: 0, hits: 0, falseHits: 0, falseHitsByNormalisation: 0, missedHits: 0, failedRequests: 0, downgraded: 0 };
+  const tally = {
+    providerCalls: 0,
+    spendMicros: 0,
+    hits: 0,
+    falseHits: 0,
+    falseHitsByNormalisation: 0,
+    missedHits: 0,
+    failedRequests: 0,
+    downgraded: 0,
+  };
   requests.forEach((request, index) => {
     const { status, body } = replies[index]!;
     const intentKey = `${request.intent}|${settingsKey(request)}`;
@@ -161,7 +199,8 @@ async function replay(client: GenledgerClient, requests: readonly WorkloadReques
         tally.falseHits += 1;
         falseHitExamples.push([request.prompt, source?.prompt ?? `unknown generation ${body.sourceGenerationId}`]);
       }
-      if (!source || normalizePrompt(source.prompt) !== normalizePrompt(request.prompt)) tally.falseHitsByNormalisation += 1;
+      if (!source || normalizePrompt(source.prompt) !== normalizePrompt(request.prompt))
+        tally.falseHitsByNormalisation += 1;
     } else {
       tally.providerCalls += 1;
       tally.spendMicros += Math.round(body.costUsd * 1e6);

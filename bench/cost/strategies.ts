@@ -72,7 +72,9 @@ export function simulate(strategy: string, requests: readonly WorkloadRequest[],
       hits += 1;
       if (source.intent !== request.intent) {
         falseHits += 1;
-        const distinct = !falseHitExamples.some(([asked]) => normalizePrompt(asked) === normalizePrompt(request.prompt));
+        const distinct = !falseHitExamples.some(
+          ([asked]) => normalizePrompt(asked) === normalizePrompt(request.prompt),
+        );
         if (distinct && falseHitExamples.length < EXAMPLES_KEPT) falseHitExamples.push([request.prompt, source.prompt]);
       }
       if (normalizePrompt(source.prompt) !== normalizePrompt(request.prompt)) falseHitsByNormalisation += 1;

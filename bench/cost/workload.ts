@@ -50,18 +50,65 @@ export interface WorkloadRequest {
 }
 
 const SUBJECTS = [
-  'a lighthouse', 'an old fishing boat', 'a red fox', 'a snowy owl', 'a steam locomotive', 'a tabby cat', 'a golden retriever',
-  'a hot air balloon', 'a medieval castle', 'a koi pond', 'a vintage bicycle', 'a sunflower field', 'a humpback whale',
-  'a mountain cabin', 'a paper lantern', 'a city tram', 'a windmill', 'a pair of herons', 'a stack of books', 'a bonsai tree',
-  'a sleeping dragon', 'an astronaut', 'a jazz trio', 'a market stall', 'a desert caravan',
+  'a lighthouse',
+  'an old fishing boat',
+  'a red fox',
+  'a snowy owl',
+  'a steam locomotive',
+  'a tabby cat',
+  'a golden retriever',
+  'a hot air balloon',
+  'a medieval castle',
+  'a koi pond',
+  'a vintage bicycle',
+  'a sunflower field',
+  'a humpback whale',
+  'a mountain cabin',
+  'a paper lantern',
+  'a city tram',
+  'a windmill',
+  'a pair of herons',
+  'a stack of books',
+  'a bonsai tree',
+  'a sleeping dragon',
+  'an astronaut',
+  'a jazz trio',
+  'a market stall',
+  'a desert caravan',
 ];
 const SCENES = [
-  'at dawn', 'at night under the stars', 'in the rain', 'in autumn fog', 'on a frozen lake', 'in a busy harbour',
-  'at golden hour', 'during a thunderstorm', 'in a snowy forest', 'by a quiet river', 'on a cliff by the sea', 'in a neon-lit alley',
+  'at dawn',
+  'at night under the stars',
+  'in the rain',
+  'in autumn fog',
+  'on a frozen lake',
+  'in a busy harbour',
+  'at golden hour',
+  'during a thunderstorm',
+  'in a snowy forest',
+  'by a quiet river',
+  'on a cliff by the sea',
+  'in a neon-lit alley',
 ];
-const MEDIA = ['', ', watercolor', ', oil painting', ', pencil sketch', ', 35mm photo', ', isometric 3d render', ', ukiyo-e print'];
+const MEDIA = [
+  '',
+  ', watercolor',
+  ', oil painting',
+  ', pencil sketch',
+  ', 35mm photo',
+  ', isometric 3d render',
+  ', ukiyo-e print',
+];
 const COLOURS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'black', 'white'];
-const PAIR_NOUNS = [['fox', 'kite'], ['dog', 'car'], ['cat', 'boat'], ['bird', 'house'], ['horse', 'barn'], ['umbrella', 'bench'], ['robot', 'door']];
+const PAIR_NOUNS = [
+  ['fox', 'kite'],
+  ['dog', 'car'],
+  ['cat', 'boat'],
+  ['bird', 'house'],
+  ['horse', 'barn'],
+  ['umbrella', 'bench'],
+  ['robot', 'door'],
+];
 const PAIR_VERBS = ['chasing', 'on', 'beside', 'in front of', 'behind'];
 
 /** Distinct intents, pairs included; placed at random popularity ranks. */
@@ -77,7 +124,8 @@ export function buildIntents(settings: WorkloadSettings, next: () => number): st
     if (intents.has(prompt) || intents.has(swapped)) continue;
     intents.add(prompt).add(swapped);
   }
-  while (intents.size < settings.intents) intents.add(`${pick(next, SUBJECTS)} ${pick(next, SCENES)}${pick(next, MEDIA)}`);
+  while (intents.size < settings.intents)
+    intents.add(`${pick(next, SUBJECTS)} ${pick(next, SCENES)}${pick(next, MEDIA)}`);
   const shuffled = [...intents];
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
@@ -127,7 +175,10 @@ function zipfSampler(count: number, exponent: number, next: () => number): () =>
   };
 }
 
-export function buildWorkload(settings: WorkloadSettings = DEFAULT_SETTINGS): { intents: string[]; requests: WorkloadRequest[] } {
+export function buildWorkload(settings: WorkloadSettings = DEFAULT_SETTINGS): {
+  intents: string[];
+  requests: WorkloadRequest[];
+} {
   const next = seededRandom(settings.seed);
   const intents = buildIntents(settings, next);
   const rank = zipfSampler(intents.length, settings.zipfExponent, next);

@@ -26,15 +26,17 @@ export async function ceilingAppends(url: string, seconds: number, round: number
       'CREATE TABLE IF NOT EXISTS plain_rows (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text NOT NULL, data jsonb NOT NULL)',
     );
     const shaped = (size: number) => {
-      const values = Array.from({ length: size }, (_, k) => `($1, $${k + 2}::int, 'Counted', $${k + size + 2}::jsonb, '{}', now())`).join(', ');
+      const values = Array.from(
+        { length: size },
+        (_, k) => `($1, $${k + 2}::int, 'Counted', $${k + size + 2}::jsonb, '{}', now())`,
+      ).join(', ');
       return async (writer: number, iteration: number) => {
         const positions = Array.from({ length: size }, (_, k) => iteration * size + k + 1);
         const data = Array.from({ length: size }, (_, k) => JSON.stringify({ writer, iteration, k }));
-        await pool.query(`INSERT INTO plain_events (stream_id, stream_position, type, data, metadata, recorded_at) VALUES ${values}`, [
-          `plain-${round}-${size}-${writer}`,
-          ...positions,
-          ...data,
-        ]);
+        await pool.query(
+          `INSERT INTO plain_events (stream_id, stream_position, type, data, metadata, recorded_at) VALUES ${values}`,
+          [`plain-${round}-${size}-${writer}`, ...positions, ...data],
+        );
         return size;
       };
     };
@@ -42,7 +44,10 @@ export async function ceilingAppends(url: string, seconds: number, round: number
       const values = Array.from({ length: size }, (_, k) => `($1, $${k + 2}::jsonb)`).join(', ');
       return async (writer: number, iteration: number) => {
         const data = Array.from({ length: size }, (_, k) => JSON.stringify({ writer, iteration, k }));
-        await pool.query(`INSERT INTO plain_rows (stream_id, data) VALUES ${values}`, [`bare-${round}-${writer}`, ...data]);
+        await pool.query(`INSERT INTO plain_rows (stream_id, data) VALUES ${values}`, [
+          `bare-${round}-${writer}`,
+          ...data,
+        ]);
         return size;
       };
     };
@@ -64,7 +69,10 @@ export async function ceilingAppends(url: string, seconds: number, round: number
 }
 
 /** A plain ordered read of every event, the same columns, in keyset pages of `batchSize`. */
-export async function ceilingOrderedRead(url: string, batchSize: number): Promise<{ rows: number; rowsPerSecond: number }> {
+export async function ceilingOrderedRead(
+  url: string,
+  batchSize: number,
+): Promise<{ rows: number; rowsPerSecond: number }> {
   const pool = new Pool({ connectionString: url, max: 1, application_name: 'genledger-bench-ceiling' });
   try {
     note('ceiling: plain ordered SELECT of every event');

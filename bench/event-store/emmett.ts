@@ -17,7 +17,10 @@ export async function emmettAppends(url: string, seconds: number): Promise<Appen
   const store = getPostgreSQLEventStore(url);
   try {
     const appendEach = (prefix: string, size: number) => async (writer: number, iteration: number) => {
-      const events = Array.from({ length: size }, (_, k) => ({ type: 'Counted' as const, data: { writer, iteration, k } }));
+      const events = Array.from({ length: size }, (_, k) => ({
+        type: 'Counted' as const,
+        data: { writer, iteration, k },
+      }));
       const expected = iteration === 0 ? PostgreSQLEventStoreDefaultStreamVersion : BigInt(iteration * size);
       await store.appendToStream(`${prefix}-${writer}`, events, { expectedStreamVersion: expected });
       return size;
@@ -55,7 +58,9 @@ export async function emmettReplay(
     canHandle: ['Counted'],
     evolve: (batch) => {
       events += batch.length;
-      const streams = batch.map((event) => (event as unknown as { metadata: { streamName: string } }).metadata.streamName);
+      const streams = batch.map(
+        (event) => (event as unknown as { metadata: { streamName: string } }).metadata.streamName,
+      );
       return [
         sql(
           `INSERT INTO emmett_stream_counts AS counts (stream_id, events)
@@ -66,7 +71,11 @@ export async function emmettReplay(
       ];
     },
   });
-  const consumer = rebuildPostgreSQLProjections({ connectionString: url, projections: [projection], pulling: { batchSize } });
+  const consumer = rebuildPostgreSQLProjections({
+    connectionString: url,
+    projections: [projection],
+    pulling: { batchSize },
+  });
   note(`emmett: rebuild through its consumer (time-boxed to ${timeboxSeconds} s)`);
   const started = performance.now();
   let timedOut = false;

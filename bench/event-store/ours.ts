@@ -45,7 +45,9 @@ export function ourAppends(url: string, seconds: number, round: number): Promise
     try {
       const appendEach = (prefix: string, size: number) => async (writer: number, iteration: number) => {
         const events = Array.from({ length: size }, (_, k) => ({ type: 'Counted', data: { writer, iteration, k } }));
-        await store.append(`${prefix}-${writer}`, events, { expectedVersion: iteration === 0 ? 'no_stream' : iteration * size });
+        await store.append(`${prefix}-${writer}`, events, {
+          expectedVersion: iteration === 0 ? 'no_stream' : iteration * size,
+        });
         return size;
       };
       note('ours: single-event appends');
@@ -72,7 +74,11 @@ export async function seedOurEvents(url: string, count: number): Promise<void> {
 }
 
 /** Rebuilds a simple projection over every event from zero, then verifies it. */
-export function ourRebuild(url: string, batchSize: number, onProgress: (progress: ReplayProgress) => void): Promise<ReplayFigures> {
+export function ourRebuild(
+  url: string,
+  batchSize: number,
+  onProgress: (progress: ReplayProgress) => void,
+): Promise<ReplayFigures> {
   return withStore(url, async (store) => {
     const projection = streamCountProjection({ name: 'bench_stream_counts', table: 'bench_stream_counts' });
     const registry = new ProjectionRegistry(store, [projection]);

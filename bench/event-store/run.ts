@@ -108,6 +108,8 @@ function formatDuration(seconds: number): string {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench:event-store failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench:event-store failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exitCode = 1;
 });

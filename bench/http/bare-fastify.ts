@@ -6,15 +6,42 @@
 import Fastify from 'fastify';
 
 const credits = {
-  userId: 'user-0001', freeRemainingToday: 0, freeDailyQuota: 3, paidCredits: 999_000, reservedCredits: 0,
-  monthlySpend: 0, monthlyCap: 100000, tier: 'premium', quotaResetsAt: '2026-11-25T00:00:00.000Z',
+  userId: 'user-0001',
+  freeRemainingToday: 0,
+  freeDailyQuota: 3,
+  paidCredits: 999_000,
+  reservedCredits: 0,
+  monthlySpend: 0,
+  monthlyCap: 100000,
+  tier: 'premium',
+  quotaResetsAt: '2026-11-25T00:00:00.000Z',
 };
 const generation = {
-  id: 'gen_0000000000000000000000', status: 'succeeded', cached: true, tier: 'premium', requestedTier: 'premium',
-  downgraded: false, provider: 'local', model: 'local-premium',
-  image: { url: 'http://127.0.0.1:3000/media/generations/gen_0000000000000000000000.png', width: 1024, height: 1024, mimeType: 'image/png' },
-  costUsd: 0, charge: 'none', promptHash: '0'.repeat(64), prompt: 'a lighthouse at dawn', aspectRatio: '1:1', style: null,
-  quality: 'standard', savedUsd: 0, sourceGenerationId: 'gen_0000000000000000000000', createdAt: '2026-11-24T12:00:00.000Z', credits,
+  id: 'gen_0000000000000000000000',
+  status: 'succeeded',
+  cached: true,
+  tier: 'premium',
+  requestedTier: 'premium',
+  downgraded: false,
+  provider: 'local',
+  model: 'local-premium',
+  image: {
+    url: 'http://127.0.0.1:3000/media/generations/gen_0000000000000000000000.png',
+    width: 1024,
+    height: 1024,
+    mimeType: 'image/png',
+  },
+  costUsd: 0,
+  charge: 'none',
+  promptHash: '0'.repeat(64),
+  prompt: 'a lighthouse at dawn',
+  aspectRatio: '1:1',
+  style: null,
+  quality: 'standard',
+  savedUsd: 0,
+  sourceGenerationId: 'gen_0000000000000000000000',
+  createdAt: '2026-11-24T12:00:00.000Z',
+  credits,
 };
 
 async function main(): Promise<void> {

@@ -19,12 +19,16 @@ async function main(): Promise<void> {
   const images = new Map<string, string>();
   for (const size of SIZES) {
     const [width, height] = size.split('x').map(Number) as [number, number];
-    const png = await sharp({ create: { width, height, channels: 3, background: { r: 29, g: 53, b: 87 } } }).png().toBuffer();
+    const png = await sharp({ create: { width, height, channels: 3, background: { r: 29, g: 53, b: 87 } } })
+      .png()
+      .toBuffer();
     images.set(size, png.toString('base64'));
   }
   const server = createServer((request, response) => void answer(request, response, { latencyMs, apiKey, images }));
   server.keepAliveTimeout = 10_000;
-  server.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write(`fixed-latency OpenAI listening, ${latencyMs} ms\n`));
+  server.listen(Number(process.env.PORT), '127.0.0.1', () =>
+    process.stdout.write(`fixed-latency OpenAI listening, ${latencyMs} ms\n`),
+  );
   process.on('SIGTERM', () => {
     server.closeAllConnections();
     server.close(() => process.exit(0));
@@ -39,8 +43,10 @@ async function answer(
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   await new Promise((resolve) => setTimeout(resolve, settings.latencyMs));
-  if (request.headers.authorization !== `Bearer ${settings.apiKey}`) return reply(response, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error' } });
-  if (request.method !== 'POST' || request.url !== '/v1/images/generations') return reply(response, 404, { error: { message: 'Invalid URL' } });
+  if (request.headers.authorization !== `Bearer ${settings.apiKey}`)
+    return reply(response, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error' } });
+  if (request.method !== 'POST' || request.url !== '/v1/images/generations')
+    return reply(response, 404, { error: { message: 'Invalid URL' } });
   let body: { size?: string; prompt?: string };
   try {
     body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
@@ -48,13 +54,21 @@ async function answer(
     return reply(response, 400, { error: { message: 'We could not parse the JSON body of your request.' } });
   }
   const image = settings.images.get(body.size ?? '1024x1024');
-  if (!image || typeof body.prompt !== 'string') return reply(response, 400, { error: { message: 'Invalid size or prompt.' } });
-  reply(response, 200, { created: Math.floor(Date.now() / 1000), data: [{ b64_json: image, revised_prompt: body.prompt }] });
+  if (!image || typeof body.prompt !== 'string')
+    return reply(response, 400, { error: { message: 'Invalid size or prompt.' } });
+  reply(response, 200, {
+    created: Math.floor(Date.now() / 1000),
+    data: [{ b64_json: image, revised_prompt: body.prompt }],
+  });
 }
 
 function reply(response: ServerResponse, status: number, body: object): void {
   const bytes = Buffer.from(JSON.stringify(body));
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': String(bytes.length), 'x-request-id': `req_${Date.now()}` });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(bytes.length),
+    'x-request-id': `req_${Date.now()}`,
+  });
   response.end(bytes);
 }
 

@@ -10,7 +10,11 @@ export interface Timing {
 export type Measured = LoadResult & {
   readonly peakRssMiB: number;
   /** For runs against genledger: what the service and its database did per request. */
-  readonly perRequest?: { readonly serviceCpuMs: number; readonly postgresCpuMs: number; readonly transactions: number };
+  readonly perRequest?: {
+    readonly serviceCpuMs: number;
+    readonly postgresCpuMs: number;
+    readonly transactions: number;
+  };
   readonly activity?: Activity;
 };
 
@@ -31,10 +35,21 @@ export async function warmThenMeasure(
   const load = (durationSeconds: number): Promise<LoadResult> =>
     targets.length === 1
       ? runLoad({ ...targets[0]!, connections, durationSeconds })
-      : runLoadSpread(targets.map((target) => ({ ...target, durationSeconds, connections: Math.ceil(connections / targets.length) })));
+      : runLoadSpread(
+          targets.map((target) => ({
+            ...target,
+            durationSeconds,
+            connections: Math.ceil(connections / targets.length),
+          })),
+        );
   await load(timing.warmupSeconds);
   for (const process of processes) process.resetPeakRss();
-  const watch = databaseUrl ? await watchDatabase(databaseUrl, processes.map((process) => process.pid)) : undefined;
+  const watch = databaseUrl
+    ? await watchDatabase(
+        databaseUrl,
+        processes.map((process) => process.pid),
+      )
+    : undefined;
   const result = await load(timing.seconds);
   const activity = await watch?.stop();
   const peakRssMiB = Math.max(...processes.map((process) => process.peakRssMiB()));
@@ -43,7 +58,11 @@ export async function warmThenMeasure(
   return {
     ...result,
     peakRssMiB,
-    perRequest: { serviceCpuMs: activity.serviceCpuMs / served, postgresCpuMs: activity.postgresCpuMs / served, transactions: (activity.commits + activity.rollbacks) / served },
+    perRequest: {
+      serviceCpuMs: activity.serviceCpuMs / served,
+      postgresCpuMs: activity.postgresCpuMs / served,
+      transactions: (activity.commits + activity.rollbacks) / served,
+    },
     activity,
   };
 }

@@ -52,10 +52,28 @@ export async function measureProviderOverhead(databaseUrl: string, timing: Timin
     services.push(portkey);
     const portkeyHeaders = { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${provider.url}/v1` };
 
-    const paths: ReadonlyArray<{ path: OverheadPath; process: ChildService; target: () => Target; databaseUrl?: string }> = [
-      { path: 'direct', process: provider, target: () => ({ url: provider.url, next: directOpenAICalls('direct', apiKey) }) },
-      { path: 'genledger', process: genledger, target: () => ({ url: genledger.url, next: cacheMisses('overhead') }), databaseUrl },
-      { path: 'portkey', process: portkey, target: () => ({ url: portkey.url, next: directOpenAICalls('portkey', apiKey, portkeyHeaders) }) },
+    const paths: ReadonlyArray<{
+      path: OverheadPath;
+      process: ChildService;
+      target: () => Target;
+      databaseUrl?: string;
+    }> = [
+      {
+        path: 'direct',
+        process: provider,
+        target: () => ({ url: provider.url, next: directOpenAICalls('direct', apiKey) }),
+      },
+      {
+        path: 'genledger',
+        process: genledger,
+        target: () => ({ url: genledger.url, next: cacheMisses('overhead') }),
+        databaseUrl,
+      },
+      {
+        path: 'portkey',
+        process: portkey,
+        target: () => ({ url: portkey.url, next: directOpenAICalls('portkey', apiKey, portkeyHeaders) }),
+      },
     ];
     const rows: OverheadRow[] = [];
     for (const connections of OVERHEAD_CONNECTIONS) {
@@ -65,7 +83,13 @@ export async function measureProviderOverhead(databaseUrl: string, timing: Timin
       }
       const direct = measured.get('direct')!;
       for (const [path, result] of measured) {
-        rows.push({ ...result, path, connections, addedP50Ms: result.p50Ms - direct.p50Ms, addedP99Ms: result.p99Ms - direct.p99Ms });
+        rows.push({
+          ...result,
+          path,
+          connections,
+          addedP50Ms: result.p50Ms - direct.p50Ms,
+          addedP99Ms: result.p99Ms - direct.p99Ms,
+        });
       }
     }
     return rows;

@@ -10,7 +10,12 @@ import type { ReplicaRow, ThroughputRow } from './run';
 export interface Report {
   readonly at: string;
   readonly machine: Machine;
-  readonly settings: Timing & { connections: number; overheadConnections: readonly number[]; providerLatencyMs: number; replicas: number };
+  readonly settings: Timing & {
+    connections: number;
+    overheadConnections: readonly number[];
+    providerLatencyMs: number;
+    replicas: number;
+  };
   readonly throughput: readonly ThroughputRow[];
   readonly overhead: readonly OverheadRow[];
   readonly replicas: readonly ReplicaRow[];
@@ -62,8 +67,13 @@ export function printReport(report: Report): string[] {
 function printWhereTheTimeGoes(report: Report): void {
   const runs: Array<{ run: string; measured: Measured }> = [
     ...report.throughput.map((row) => ({ run: row.scenario, measured: row as Measured })),
-    ...report.overhead.filter((row) => row.path === 'genledger').map((row) => ({ run: `provider call, ${row.connections} conn.`, measured: row as Measured })),
-    ...report.replicas.map((row) => ({ run: `${row.scenario}, ${row.replicas} replica(s)`, measured: row as Measured })),
+    ...report.overhead
+      .filter((row) => row.path === 'genledger')
+      .map((row) => ({ run: `provider call, ${row.connections} conn.`, measured: row as Measured })),
+    ...report.replicas.map((row) => ({
+      run: `${row.scenario}, ${row.replicas} replica(s)`,
+      measured: row as Measured,
+    })),
   ];
   console.log('where the time goes (genledger runs; sessions = mean number of its PostgreSQL sessions in each state)');
   console.table(
@@ -86,15 +96,26 @@ function missedTargets(report: Report): string[] {
   if (hits && hits.ratio < TARGETS.cacheHitRatio) {
     missed.push(`cache-hit throughput ${hits.ratio.toFixed(2)}x of bare Fastify < ${TARGETS.cacheHitRatio}x`);
   }
-  const genledger = report.overhead.find((row) => row.path === 'genledger' && row.connections === TARGETS.atConnections);
+  const genledger = report.overhead.find(
+    (row) => row.path === 'genledger' && row.connections === TARGETS.atConnections,
+  );
   if (genledger && genledger.addedP50Ms > TARGETS.addedP50Ms) {
-    missed.push(`added p50 at ${TARGETS.atConnections} connections ${genledger.addedP50Ms.toFixed(1)} ms > ${TARGETS.addedP50Ms} ms`);
+    missed.push(
+      `added p50 at ${TARGETS.atConnections} connections ${genledger.addedP50Ms.toFixed(1)} ms > ${TARGETS.addedP50Ms} ms`,
+    );
   }
   if (genledger && genledger.addedP99Ms > TARGETS.addedP99Ms) {
-    missed.push(`added p99 at ${TARGETS.atConnections} connections ${genledger.addedP99Ms.toFixed(1)} ms > ${TARGETS.addedP99Ms} ms`);
+    missed.push(
+      `added p99 at ${TARGETS.atConnections} connections ${genledger.addedP99Ms.toFixed(1)} ms > ${TARGETS.addedP99Ms} ms`,
+    );
   }
-  const failed = [...report.throughput.flatMap((row) => [row, row.bare]), ...report.overhead, ...report.replicas].filter((row) => row.failed > 0);
-  if (failed.length > 0) missed.push(`${failed.length} run(s) had non-2xx responses or errors (see statuses in the JSON)`);
+  const failed = [
+    ...report.throughput.flatMap((row) => [row, row.bare]),
+    ...report.overhead,
+    ...report.replicas,
+  ].filter((row) => row.failed > 0);
+  if (failed.length > 0)
+    missed.push(`${failed.length} run(s) had non-2xx responses or errors (see statuses in the JSON)`);
   return missed;
 }
 
@@ -118,7 +139,11 @@ function replicaPanel(report: Report) {
       const single = rows.find((row) => row.replicas === 1)?.requestsPerSecond ?? Number.NaN;
       return {
         label: scenario.replace(' (local provider)', ''),
-        bars: rows.map((row) => ({ label: `${row.replicas} replica${row.replicas > 1 ? 's' : ''}`, value: row.requestsPerSecond, note: `(${(row.requestsPerSecond / single).toFixed(2)}x)` })),
+        bars: rows.map((row) => ({
+          label: `${row.replicas} replica${row.replicas > 1 ? 's' : ''}`,
+          value: row.requestsPerSecond,
+          note: `(${(row.requestsPerSecond / single).toFixed(2)}x)`,
+        })),
       };
     }),
   };

@@ -13,7 +13,13 @@ import { GenledgerClient } from '../support/genledger-client';
 import { describeMachine, envNumber, machineLine } from '../support/machine';
 import { repositoryRoot, startChild, startGenledger, type ChildService } from '../support/service-process';
 import { warmThenMeasure, type Measured, type Timing } from './measure';
-import { grantEveryLoadUser, measureProviderOverhead, OVERHEAD_CONNECTIONS, PROVIDER_LATENCY_MS, type OverheadRow } from './provider-overhead';
+import {
+  grantEveryLoadUser,
+  measureProviderOverhead,
+  OVERHEAD_CONNECTIONS,
+  PROVIDER_LATENCY_MS,
+  type OverheadRow,
+} from './provider-overhead';
 import { cacheHits, cacheMisses, creditReads, PRIMED_PROMPT } from './workloads';
 import { printReport, writeChart, type Report } from './report';
 
@@ -41,13 +47,18 @@ export interface ReplicaRow extends Measured {
 }
 
 async function main(): Promise<void> {
-  const timing: Timing = { seconds: envNumber('BENCH_SECONDS', 10), warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 3) };
+  const timing: Timing = {
+    seconds: envNumber('BENCH_SECONDS', 10),
+    warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 3),
+  };
   const database = await createScratchDatabase('http');
   const stopping: ChildService[] = [];
   try {
     const machine = await describeMachine(database.url);
     console.log(`machine: ${machineLine(machine)}`);
-    console.log(`each run: ${timing.warmupSeconds} s warm-up, then ${timing.seconds} s measured, ${CONNECTIONS} connections\n`);
+    console.log(
+      `each run: ${timing.warmupSeconds} s warm-up, then ${timing.seconds} s measured, ${CONNECTIONS} connections\n`,
+    );
 
     const bare = await startChild(join(__dirname, 'bare-fastify.js'), { ready: { path: '/health/live' } });
     stopping.push(bare);
@@ -58,9 +69,22 @@ async function main(): Promise<void> {
     const throughput: ThroughputRow[] = [];
     for (const scenario of SCENARIOS) {
       const ceiling = await warmThenMeasure([bare], [{ url: bare.url, next: scenario.next() }], CONNECTIONS, timing);
-      const measured = await warmThenMeasure([service], [{ url: service.url, next: scenario.next() }], CONNECTIONS, timing, database.url);
-      throughput.push({ ...measured, scenario: scenario.name, bare: ceiling, ratio: measured.requestsPerSecond / ceiling.requestsPerSecond });
-      console.log(`  ${scenario.name}: ${Math.round(measured.requestsPerSecond)} req/s (bare Fastify ${Math.round(ceiling.requestsPerSecond)})`);
+      const measured = await warmThenMeasure(
+        [service],
+        [{ url: service.url, next: scenario.next() }],
+        CONNECTIONS,
+        timing,
+        database.url,
+      );
+      throughput.push({
+        ...measured,
+        scenario: scenario.name,
+        bare: ceiling,
+        ratio: measured.requestsPerSecond / ceiling.requestsPerSecond,
+      });
+      console.log(
+        `  ${scenario.name}: ${Math.round(measured.requestsPerSecond)} req/s (bare Fastify ${Math.round(ceiling.requestsPerSecond)})`,
+      );
     }
     await Promise.all(stopping.splice(0).map((child) => child.stop()));
 
@@ -71,7 +95,13 @@ async function main(): Promise<void> {
     const report: Report = {
       at: new Date().toISOString(),
       machine,
-      settings: { ...timing, connections: CONNECTIONS, overheadConnections: OVERHEAD_CONNECTIONS, providerLatencyMs: PROVIDER_LATENCY_MS, replicas: REPLICAS },
+      settings: {
+        ...timing,
+        connections: CONNECTIONS,
+        overheadConnections: OVERHEAD_CONNECTIONS,
+        providerLatencyMs: PROVIDER_LATENCY_MS,
+        replicas: REPLICAS,
+      },
       throughput,
       overhead,
       replicas,
@@ -100,7 +130,8 @@ async function main(): Promise<void> {
 /** One primed prompt for the cache-hit runs, and credits for every load user for the miss runs. */
 async function prepare(client: GenledgerClient): Promise<void> {
   const primed = await client.generate('load-primer', { prompt: PRIMED_PROMPT });
-  if (primed.status !== 201) throw new Error(`priming the cache failed: ${primed.status} ${JSON.stringify(primed.body)}`);
+  if (primed.status !== 201)
+    throw new Error(`priming the cache failed: ${primed.status} ${JSON.stringify(primed.body)}`);
   await grantEveryLoadUser(client);
 }
 
@@ -108,11 +139,17 @@ async function prepare(client: GenledgerClient): Promise<void> {
 async function measureReplicas(databaseUrl: string, timing: Timing): Promise<ReplicaRow[]> {
   const rows: ReplicaRow[] = [];
   for (const count of [1, REPLICAS]) {
-    const replicas = await Promise.all(Array.from({ length: count }, () => startGenledger({ ...SERVICE_ENV, DATABASE_URL: databaseUrl })));
+    const replicas = await Promise.all(
+      Array.from({ length: count }, () => startGenledger({ ...SERVICE_ENV, DATABASE_URL: databaseUrl })),
+    );
     try {
       for (const scenario of SCENARIOS) {
         const targets = replicas.map((replica) => ({ url: replica.url, next: scenario.next() }));
-        rows.push({ ...(await warmThenMeasure(replicas, targets, CONNECTIONS, timing, databaseUrl)), scenario: scenario.name, replicas: count });
+        rows.push({
+          ...(await warmThenMeasure(replicas, targets, CONNECTIONS, timing, databaseUrl)),
+          scenario: scenario.name,
+          replicas: count,
+        });
       }
     } finally {
       await Promise.all(replicas.map((replica) => replica.stop()));

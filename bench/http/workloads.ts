@@ -17,7 +17,11 @@ function counter(): () => number {
 
 export function cacheHits(): () => LoadRequest {
   const count = counter();
-  return () => ({ path: '/v1/generations', headers: { 'x-user-id': userName(count()) }, body: { prompt: PRIMED_PROMPT } });
+  return () => ({
+    path: '/v1/generations',
+    headers: { 'x-user-id': userName(count()) },
+    body: { prompt: PRIMED_PROMPT },
+  });
 }
 
 export function creditReads(): () => LoadRequest {
@@ -42,7 +46,11 @@ export function cacheMisses(label: string): () => LoadRequest {
  * The body genledger's OpenAI provider sends for a default request (dall-e-3, 1:1, standard),
  * so the direct and gateway baselines ask the fake for exactly the same work.
  */
-export function directOpenAICalls(label: string, apiKey: string, extraHeaders: Record<string, string> = {}): () => LoadRequest {
+export function directOpenAICalls(
+  label: string,
+  apiKey: string,
+  extraHeaders: Record<string, string> = {},
+): () => LoadRequest {
   const prompt = uniquePrompts(label);
   return () => ({
     path: '/v1/images/generations',

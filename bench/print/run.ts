@@ -102,7 +102,11 @@ async function measureLag<T>(work: () => Promise<T>): Promise<{ value: T; wallMs
   const wallMs = performance.now() - started;
   const { utilization } = performance.eventLoopUtilization(loopBefore);
   histogram.disable();
-  return { value, wallMs, lag: { maxMs: lagMs(histogram, 'max'), p99Ms: lagMs(histogram, 99), utilisation: utilization } };
+  return {
+    value,
+    wallMs,
+    lag: { maxMs: lagMs(histogram, 'max'), p99Ms: lagMs(histogram, 99), utilisation: utilization },
+  };
 }
 
 /** The histogram holds how late each timer fired, in nanoseconds, including its own period. */
@@ -114,7 +118,9 @@ function lagMs(histogram: IntervalHistogram, at: 'max' | number): number {
 /** A stand-in for a provider image: smooth colour with grain, so the JPEG is not trivially small. */
 async function sourcePng(): Promise<Buffer> {
   const grain = { type: 'gaussian' as const, mean: 128, sigma: 40 };
-  const noise = await sharp({ create: { ...SOURCE, channels: 3, background: '#808080', noise: grain } }).png().toBuffer();
+  const noise = await sharp({ create: { ...SOURCE, channels: 3, background: '#808080', noise: grain } })
+    .png()
+    .toBuffer();
   const gradient = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${SOURCE.width}" height="${SOURCE.height}">` +
       '<defs><linearGradient id="g"><stop offset="0" stop-color="#1d3557"/><stop offset="1" stop-color="#f4a261"/></linearGradient></defs>' +
@@ -137,7 +143,9 @@ async function parent(): Promise<void> {
 
   console.log(
     `machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, ` +
-      `load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}; Node ${process.versions.node}, ` +
+      `load average ${loadavg()
+        .map((load) => load.toFixed(1))
+        .join(' ')}; Node ${process.versions.node}, ` +
       `sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}, ${sharp.concurrency()} thread(s) per image), ` +
       `UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
   );

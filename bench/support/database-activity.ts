@@ -36,19 +36,34 @@ export async function watchDatabase(databaseUrl: string, servicePids: readonly n
   let samples = 0;
   let sampling = true;
   const totals = async () =>
-    (await client.query<{ xact_commit: string; xact_rollback: string }>('select xact_commit, xact_rollback from pg_stat_database where datname = $1', [database])).rows[0]!;
+    (
+      await client.query<{ xact_commit: string; xact_rollback: string }>(
+        'select xact_commit, xact_rollback from pg_stat_database where datname = $1',
+        [database],
+      )
+    ).rows[0]!;
   const before = await totals();
   const serviceCpuBefore = servicePids.map(cpuMs);
 
   const sample = async (): Promise<void> => {
-    const { rows } = await client.query<{ pid: number; state: string | null; wait_event_type: string | null; wait_event: string | null }>(
+    const { rows } = await client.query<{
+      pid: number;
+      state: string | null;
+      wait_event_type: string | null;
+      wait_event: string | null;
+    }>(
       `select pid, state, wait_event_type, wait_event from pg_stat_activity
         where datname = $1 and pid <> pg_backend_pid() and backend_type = 'client backend'`,
       [database],
     );
     samples += 1;
     for (const row of rows) {
-      const key = row.state !== 'active' ? (row.state ?? 'unknown') : row.wait_event_type ? `${row.wait_event_type}:${row.wait_event}` : 'running';
+      const key =
+        row.state !== 'active'
+          ? (row.state ?? 'unknown')
+          : row.wait_event_type
+            ? `${row.wait_event_type}:${row.wait_event}`
+            : 'running';
       counts.set(key, (counts.get(key) ?? 0) + 1);
       const cpu = cpuMs(row.pid);
       if (!backendCpuAtStart.has(row.pid)) backendCpuAtStart.set(row.pid, samples === 1 ? cpu : 0);
@@ -71,7 +86,9 @@ export async function watchDatabase(databaseUrl: string, servicePids: readonly n
       let postgresCpuMs = 0;
       for (const [pid, start] of backendCpuAtStart) postgresCpuMs += (backendCpuLast.get(pid) ?? start) - start;
       return {
-        sessions: Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]).map(([key, count]) => [key, count / Math.max(samples, 1)])),
+        sessions: Object.fromEntries(
+          [...counts].sort((a, b) => b[1] - a[1]).map(([key, count]) => [key, count / Math.max(samples, 1)]),
+        ),
         commits: Number(after.xact_commit) - Number(before.xact_commit),
         rollbacks: Number(after.xact_rollback) - Number(before.xact_rollback),
         postgresCpuMs,

@@ -53,7 +53,8 @@ export class GenledgerClient {
     const reply = await this.call('POST', `/v1/admin/users/${encodeURIComponent(user)}/credits`, {
       json: { credits, reason: 'load test', ...(externalId ? { externalId } : {}) },
     });
-    if (reply.status !== 201) throw new Error(`granting ${credits} credits to ${user}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    if (reply.status !== 201)
+      throw new Error(`granting ${credits} credits to ${user}: ${reply.status} ${JSON.stringify(reply.body)}`);
   }
 
   async credits(user: string): Promise<Record<string, any>> {
@@ -61,7 +62,9 @@ export class GenledgerClient {
   }
 
   async events(user: string): Promise<LedgerEvent[]> {
-    return (await this.ok(await this.call('GET', `/v1/admin/users/${encodeURIComponent(user)}/events`), `events of ${user}`)).events;
+    return (
+      await this.ok(await this.call('GET', `/v1/admin/users/${encodeURIComponent(user)}/events`), `events of ${user}`)
+    ).events;
   }
 
   async budget(): Promise<Record<string, any>> {

@@ -79,18 +79,36 @@ function run(options: LoadOptions): Promise<RawRun> {
             setupRequest: (request) => {
               const next = options.next();
               const body = next.body === undefined ? undefined : JSON.stringify(next.body);
-              const headers = { ...request.headers, ...next.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
-              return { ...request, method: next.method ?? (body === undefined ? 'GET' : 'POST'), path: next.path, headers, body };
+              const headers = {
+                ...request.headers,
+                ...next.headers,
+                ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+              };
+              return {
+                ...request,
+                method: next.method ?? (body === undefined ? 'GET' : 'POST'),
+                path: next.path,
+                headers,
+                body,
+              };
             },
           },
         ],
       },
       (error, result) => {
         if (error) return reject(error);
-        const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+        const statuses = Object.fromEntries(
+          Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]),
+        );
         if (result.errors > 0) statuses.errors = result.errors;
         if (result.timeouts > 0) statuses.timeouts = result.timeouts;
-        resolve({ ok: result['2xx'], failed: result.non2xx + result.errors + result.timeouts, statuses, seconds: result.duration, latencies });
+        resolve({
+          ok: result['2xx'],
+          failed: result.non2xx + result.errors + result.timeouts,
+          statuses,
+          seconds: result.duration,
+          latencies,
+        });
       },
     );
     instance.on('response', (_client: unknown, status: number, _bytes: number, responseTimeMs: number) => {

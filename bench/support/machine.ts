@@ -12,7 +12,10 @@ export interface Machine {
 
 /** What a reader needs to compare figures across runs: results only mean something beside these. */
 export async function describeMachine(databaseUrl: string): Promise<Machine> {
-  const postgres = await withClient(databaseUrl, async (client) => (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version);
+  const postgres = await withClient(
+    databaseUrl,
+    async (client) => (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version,
+  );
   return {
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -24,8 +27,10 @@ export async function describeMachine(databaseUrl: string): Promise<Machine> {
 }
 
 export function machineLine(machine: Machine): string {
-  return `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, load ${machine.loadAverage.join(' ')}; ` +
-    `Node ${machine.node}, PostgreSQL ${machine.postgres}`;
+  return (
+    `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, load ${machine.loadAverage.join(' ')}; ` +
+    `Node ${machine.node}, PostgreSQL ${machine.postgres}`
+  );
 }
 
 export function envNumber(name: string, fallback: number): number {

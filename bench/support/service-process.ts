@@ -102,7 +102,10 @@ export async function startChild(script: string, options: StartOptions): Promise
 }
 
 /** `node dist/src/main.js` with a scratch DATA_DIR, ready when it logs where it listens. */
-export function startGenledger(env: Record<string, string>, options: { port?: number; timeoutMs?: number } = {}): Promise<ChildService> {
+export function startGenledger(
+  env: Record<string, string>,
+  options: { port?: number; timeoutMs?: number } = {},
+): Promise<ChildService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'genledger-data-'));
   return startChild(SERVICE_MAIN, {
     env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },

@@ -45,7 +45,9 @@ export function barChartSvg(title: string, subtitle: string, panels: readonly Pa
       group.bars.forEach((bar, index) => {
         const width = Math.max(1, bar.value * scale);
         parts.push(text(LABEL_WIDTH - 8, y + BAR_HEIGHT - 5, bar.label, 12, 'normal', 'end'));
-        parts.push(`<rect x="${LABEL_WIDTH}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLOURS[index % COLOURS.length]}" rx="2"/>`);
+        parts.push(
+          `<rect x="${LABEL_WIDTH}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLOURS[index % COLOURS.length]}" rx="2"/>`,
+        );
         const value = `${formatValue(bar.value)} ${panel.unit}${bar.note ? `  ${bar.note}` : ''}`;
         parts.push(text(LABEL_WIDTH + width + 6, y + BAR_HEIGHT - 5, value, 12));
         y += BAR_HEIGHT + BAR_GAP;
@@ -66,7 +68,15 @@ export function barChartSvg(title: string, subtitle: string, panels: readonly Pa
   ].join('\n');
 }
 
-function text(x: number, y: number, content: string, size: number, weight = 'normal', anchor = 'start', fill = '#222222'): string {
+function text(
+  x: number,
+  y: number,
+  content: string,
+  size: number,
+  weight = 'normal',
+  anchor = 'start',
+  fill = '#222222',
+): string {
   return `<text x="${x}" y="${y}" font-size="${size}" font-weight="${weight}" text-anchor="${anchor}" fill="${fill}">${escape(content)}</text>`;
 }
 

@@ -24,7 +24,10 @@ export class AnalyticsController {
   }
 
   @Get('dashboard')
-  @ApiOperation({ summary: "What the /dashboard page draws: the summary, per-day figures with month-to-date spend and the cap, and tier changes" })
+  @ApiOperation({
+    summary:
+      'What the /dashboard page draws: the summary, per-day figures with month-to-date spend and the cap, and tier changes',
+  })
   async dashboard(@Query() query: DayRangeQuery) {
     return this.queries.dashboard(resolveRange(query, this.queries.currentMonth()));
   }

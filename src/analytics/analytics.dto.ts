@@ -16,19 +16,28 @@ const IsUtcDay = () =>
   });
 
 export class DayRangeQuery {
-  @ApiPropertyOptional({ example: '2026-11-01', description: 'First UTC day, inclusive (default: the first day of the month of `to`, else of this month)' })
+  @ApiPropertyOptional({
+    example: '2026-11-01',
+    description: 'First UTC day, inclusive (default: the first day of the month of `to`, else of this month)',
+  })
   @IsOptional()
   @IsUtcDay()
   from?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-30', description: 'Last UTC day, inclusive (default: the last day of the month of `from`, else of this month)' })
+  @ApiPropertyOptional({
+    example: '2026-11-30',
+    description: 'Last UTC day, inclusive (default: the last day of the month of `from`, else of this month)',
+  })
   @IsOptional()
   @IsUtcDay()
   to?: string;
 }
 
 export class RebuildProjectionsBody {
-  @ApiPropertyOptional({ example: true, description: 'After rebuilding, replay each projection again into scratch tables and compare row by row' })
+  @ApiPropertyOptional({
+    example: true,
+    description: 'After rebuilding, replay each projection again into scratch tables and compare row by row',
+  })
   @IsOptional()
   @IsBoolean({ message: 'verify must be a boolean' })
   verify?: boolean;
@@ -39,7 +48,8 @@ export function resolveRange(query: DayRangeQuery, currentMonth: DayRange): DayR
   const from = query.from ?? (query.to ? monthRange(monthOfDay(query.to)).from : currentMonth.from);
   const to = query.to ?? (query.from ? monthRange(monthOfDay(query.from)).to : currentMonth.to);
   if (from > to) throw rangeError('from', `must not be after to (${to})`);
-  if (dayCount({ from, to }) > MAX_RANGE_DAYS) throw rangeError('to', `must be at most ${MAX_RANGE_DAYS} days from from (${from}), both included`);
+  if (dayCount({ from, to }) > MAX_RANGE_DAYS)
+    throw rangeError('to', `must be at most ${MAX_RANGE_DAYS} days from from (${from}), both included`);
   return { from, to };
 }
 

@@ -26,7 +26,13 @@ export interface DashboardData {
   readonly summary: UsageSummary;
   readonly failures: number;
   readonly days: readonly DashboardDay[];
-  readonly tierChanges: ReadonlyArray<{ at: string; change: BudgetChange; reason: string | null; spendUsd: number | null; capUsd: number | null }>;
+  readonly tierChanges: ReadonlyArray<{
+    at: string;
+    change: BudgetChange;
+    reason: string | null;
+    spendUsd: number | null;
+    capUsd: number | null;
+  }>;
 }
 
 export interface UsageTotals {
@@ -73,8 +79,14 @@ export class AnalyticsQueries {
     const [rows, uniqueUsers, usersByDay, failuresByDay, changes] = await Promise.all([
       this.usageRows({ from: monthStart, to: range.to }),
       this.uniqueUsers(range),
-      this.countByDay(`SELECT day, count(*) AS n FROM ${USAGE_TABLES.users} WHERE day BETWEEN $1 AND $2 GROUP BY day`, range),
-      this.countByDay(`SELECT day, sum(failures) AS n FROM ${USAGE_TABLES.failures} WHERE day BETWEEN $1 AND $2 GROUP BY day`, range),
+      this.countByDay(
+        `SELECT day, count(*) AS n FROM ${USAGE_TABLES.users} WHERE day BETWEEN $1 AND $2 GROUP BY day`,
+        range,
+      ),
+      this.countByDay(
+        `SELECT day, sum(failures) AS n FROM ${USAGE_TABLES.failures} WHERE day BETWEEN $1 AND $2 GROUP BY day`,
+        range,
+      ),
       this.budgetChanges(monthsOf(range)),
     ]);
     const inRange = rows.filter((row) => row.day >= range.from);
@@ -108,7 +120,10 @@ export class AnalyticsQueries {
       failures: days.reduce((sum, day) => sum + day.failures, 0),
       days,
       tierChanges: changes
-        .filter((change) => change.change !== 'cap_set' && change.at.slice(0, 10) >= range.from && change.at.slice(0, 10) <= range.to)
+        .filter(
+          (change) =>
+            change.change !== 'cap_set' && change.at.slice(0, 10) >= range.from && change.at.slice(0, 10) <= range.to,
+        )
         .map((change) => ({
           at: change.at,
           change: change.change,
@@ -143,9 +158,19 @@ export class AnalyticsQueries {
     return rows.map((row) => ({ tier: row.tier, code: row.code, failures: Number(row.failures) }));
   }
 
-  async latency(): Promise<Array<{ provider: string; tier: string; le: string; observations: number; totalMs: number }>> {
-    const rows = await this.database.query(`SELECT provider, tier, le, observations, total_ms FROM ${USAGE_TABLES.latency} ORDER BY provider, tier`);
-    return rows.map((row) => ({ provider: row.provider, tier: row.tier, le: row.le, observations: Number(row.observations), totalMs: Number(row.total_ms) }));
+  async latency(): Promise<
+    Array<{ provider: string; tier: string; le: string; observations: number; totalMs: number }>
+  > {
+    const rows = await this.database.query(
+      `SELECT provider, tier, le, observations, total_ms FROM ${USAGE_TABLES.latency} ORDER BY provider, tier`,
+    );
+    return rows.map((row) => ({
+      provider: row.provider,
+      tier: row.tier,
+      le: row.le,
+      observations: Number(row.observations),
+      totalMs: Number(row.total_ms),
+    }));
   }
 
   /** This month's spend (the same figure the summary gives for the month), cap and tier. */

@@ -17,7 +17,10 @@ export class ProjectionsAdminController {
    */
   @Post('rebuild')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Rebuild every projection from the first event (blue/green), optionally verifying each against a fresh replay' })
+  @ApiOperation({
+    summary:
+      'Rebuild every projection from the first event (blue/green), optionally verifying each against a fresh replay',
+  })
   async rebuild(@Body() body: RebuildProjectionsBody) {
     const projections = [];
     for (const projection of this.registry.all()) {
@@ -27,7 +30,12 @@ export class ProjectionsAdminController {
         continue;
       }
       const verified = await this.registry.verify(projection.name);
-      projections.push({ name: rebuilt.name, events: rebuilt.events, matches: verified.matches, differences: verified.differenceCount });
+      projections.push({
+        name: rebuilt.name,
+        events: rebuilt.events,
+        matches: verified.matches,
+        differences: verified.differenceCount,
+      });
     }
     return { projections };
   }

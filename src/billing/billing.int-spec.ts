@@ -11,8 +11,18 @@ const PREMIUM = 80_000;
 const STANDARD = 3_000;
 const meta = { actor: 'test' };
 
-function reserveFor(billing: ReturnType<typeof billingOn>['billing'], userId: string, tier: 'premium' | 'standard' = 'premium') {
-  return billing.reserve({ userId, requestedTier: tier, premiumPriceMicros: PREMIUM, standardPriceMicros: STANDARD, metadata: meta });
+function reserveFor(
+  billing: ReturnType<typeof billingOn>['billing'],
+  userId: string,
+  tier: 'premium' | 'standard' = 'premium',
+) {
+  return billing.reserve({
+    userId,
+    requestedTier: tier,
+    premiumPriceMicros: PREMIUM,
+    standardPriceMicros: STANDARD,
+    metadata: meta,
+  });
 }
 
 async function settle<T>(promises: Promise<T>[]) {
@@ -47,14 +57,19 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
     await Promise.all(ok.map((r) => billing.capture(r, PREMIUM, meta)));
     const after = await billing.status('burst');
     expect(after).toMatchObject({ paidCredits: 0, reservedCredits: 0, freeRemainingToday: 0 });
-    const [row] = await database.query('SELECT paid_available, paid_reserved, paid_captured FROM account_balances WHERE user_id = $1', ['burst']);
+    const [row] = await database.query(
+      'SELECT paid_available, paid_reserved, paid_captured FROM account_balances WHERE user_id = $1',
+      ['burst'],
+    );
     expect(row).toEqual({ paid_available: 0, paid_reserved: 0, paid_captured: 5 });
   });
 
   it('20 concurrent grants with one externalId make exactly one grant', async () => {
     const { billing, store } = billingOn(database);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => billing.grant('granted', { credits: 7, reason: 'purchase', externalId: 'pi_1' }, meta)),
+      Array.from({ length: 20 }, () =>
+        billing.grant('granted', { credits: 7, reason: 'purchase', externalId: 'pi_1' }, meta),
+      ),
     );
     expect(new Set(results.map((r) => r.grantId)).size).toBe(1);
     expect((await billing.status('granted')).paidCredits).toBe(7);
@@ -76,7 +91,11 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
 
   it('with a hard cap, spend + reserved never exceeds it under 100 concurrent reservations', async () => {
     const clock = new FakeClock('2026-06-10T10:00:00Z');
-    const { billing } = billingOn(database, { BUDGET_MONTHLY_CAP_USD: '0.01', BUDGET_HARD_CAP_USD: '0.05', FREE_DAILY_QUOTA: '1000' }, clock);
+    const { billing } = billingOn(
+      database,
+      { BUDGET_MONTHLY_CAP_USD: '0.01', BUDGET_HARD_CAP_USD: '0.05', FREE_DAILY_QUOTA: '1000' },
+      clock,
+    );
     const { ok, codes } = await settle(Array.from({ length: 100 }, (_, i) => reserveFor(billing, `hard${i}`)));
     // Standard at $0.003 each: 16 fit in $0.05 (0.048); the rest are refused.
     expect(ok).toHaveLength(16);
@@ -99,7 +118,9 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
         await billing.setBudgetCap(i % 2 === 0 ? 200_000 : 500_000, 600_000, meta);
         return;
       }
-      const reservation = await reserveFor(billing, `mixed-${i % 6}`, i % 3 === 0 ? 'standard' : 'premium').catch((error: DomainError) => error.code);
+      const reservation = await reserveFor(billing, `mixed-${i % 6}`, i % 3 === 0 ? 'standard' : 'premium').catch(
+        (error: DomainError) => error.code,
+      );
       if (typeof reservation === 'string') {
         expect(reservation).toBe('budget_exhausted');
         return;
@@ -107,7 +128,8 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
       const { view } = await billing.budget(undefined, { fresh: true });
       observed.push(view.spendMicros + view.reservedMicros);
       if (i % 4 === 0) await billing.release(reservation, meta);
-      else await billing.capture(reservation, i % 5 === 0 ? reservation.priceMicros / 2 : reservation.priceMicros, meta);
+      else
+        await billing.capture(reservation, i % 5 === 0 ? reservation.priceMicros / 2 : reservation.priceMicros, meta);
     });
     await Promise.all(work);
     expect(observed.length).toBeGreaterThan(0);
@@ -119,7 +141,9 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
     const check = await verify(store, accountBalancesProjection);
     expect(check.differences).toEqual([]);
     // Downgrades and restores alternate: no transition recorded twice.
-    const changes = (await store.readStream('budget-2026-06')).filter((e) => e.type === 'TierDowngraded' || e.type === 'TierRestored').map((e) => e.type);
+    const changes = (await store.readStream('budget-2026-06'))
+      .filter((e) => e.type === 'TierDowngraded' || e.type === 'TierRestored')
+      .map((e) => e.type);
     changes.forEach((type, index) => index > 0 && expect(type).not.toBe(changes[index - 1]));
   });
 });
@@ -206,9 +230,21 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
     const at = async (iso: string) => billing.status('history', new Date(iso));
     expect(await at('2026-04-01T07:59:59Z')).toMatchObject({ paidCredits: 0, freeRemainingToday: 3 });
     expect(await at('2026-04-01T08:30:00Z')).toMatchObject({ paidCredits: 10, freeRemainingToday: 3, monthlySpend: 0 });
-    expect(await at('2026-04-01T09:30:00Z')).toMatchObject({ paidCredits: 10, freeRemainingToday: 0, monthlySpend: 0.000003 });
-    expect(await at('2026-04-01T10:30:00Z')).toMatchObject({ paidCredits: 9, reservedCredits: 1, monthlySpend: 0.000003 });
-    expect(await at('2026-04-01T11:30:00Z')).toMatchObject({ paidCredits: 9, reservedCredits: 0, monthlySpend: 0.080003 });
+    expect(await at('2026-04-01T09:30:00Z')).toMatchObject({
+      paidCredits: 10,
+      freeRemainingToday: 0,
+      monthlySpend: 0.000003,
+    });
+    expect(await at('2026-04-01T10:30:00Z')).toMatchObject({
+      paidCredits: 9,
+      reservedCredits: 1,
+      monthlySpend: 0.000003,
+    });
+    expect(await at('2026-04-01T11:30:00Z')).toMatchObject({
+      paidCredits: 9,
+      reservedCredits: 0,
+      monthlySpend: 0.080003,
+    });
     const budgetAt = async (iso: string) => (await billing.budget(new Date(iso))).view;
     expect(await budgetAt('2026-04-01T10:30:00Z')).toMatchObject({ spendMicros: 3, reservedMicros: PREMIUM });
     expect(await budgetAt('2026-04-01T11:30:00Z')).toMatchObject({ spendMicros: 80_003, reservedMicros: 0 });

@@ -40,8 +40,16 @@ import { budgetTotalsAt, fromBudgetRow, readBudgetMonth } from './read-models/bu
 const BUDGET_VIEW_TTL_MS = 1000;
 
 /** Both deciders keep plain-JSON state, so a snapshot is the state itself. */
-const accountSnapshot: SnapshotCodec<AccountState> = { version: 1, serialize: (s) => s, deserialize: (j) => j as AccountState };
-const budgetSnapshot: SnapshotCodec<BudgetState> = { version: 2, serialize: (s) => s, deserialize: (j) => j as BudgetState };
+const accountSnapshot: SnapshotCodec<AccountState> = {
+  version: 1,
+  serialize: (s) => s,
+  deserialize: (j) => j as AccountState,
+};
+const budgetSnapshot: SnapshotCodec<BudgetState> = {
+  version: 2,
+  serialize: (s) => s,
+  deserialize: (j) => j as BudgetState,
+};
 
 export interface CreditStatusView {
   readonly userId: string;
@@ -113,7 +121,10 @@ export class BillingService implements OnModuleInit {
   }
 
   private get defaults(): BudgetDefaults {
-    return { defaultCapMicros: this.config.budgetMonthlyCapMicros, defaultHardCapMicros: this.config.budgetHardCapMicros ?? null };
+    return {
+      defaultCapMicros: this.config.budgetMonthlyCapMicros,
+      defaultHardCapMicros: this.config.budgetHardCapMicros ?? null,
+    };
   }
 
   /**
@@ -127,7 +138,8 @@ export class BillingService implements OnModuleInit {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.reserveAs(request, tier);
       if (outcome.kind === 'reserved') return outcome.reservation;
-      if (attempt >= 3) throw new DomainError('concurrency_conflict', 'The budget tier kept changing during the reservation; retry');
+      if (attempt >= 3)
+        throw new DomainError('concurrency_conflict', 'The budget tier kept changing during the reservation; retry');
       tier = outcome.decidedTier;
     }
   }
@@ -143,19 +155,24 @@ export class BillingService implements OnModuleInit {
     let recordedDowngrade = false;
     try {
       const reservation = await this.database.transaction(async (tx) => {
-        const account = await this.onAccount(tx, request.userId, {
-          type: 'ReserveCredits',
-          data: {
-            reservationId,
-            tier,
-            creditsPerTier: tier === 'premium' ? this.config.creditsPerPremium : this.config.creditsPerStandard,
-            freeDailyQuota: this.config.freeDailyQuota,
-            timeoutSeconds: this.config.reservationTimeoutSeconds,
-            priceMicros,
-            generationId: request.generationId,
-            now,
+        const account = await this.onAccount(
+          tx,
+          request.userId,
+          {
+            type: 'ReserveCredits',
+            data: {
+              reservationId,
+              tier,
+              creditsPerTier: tier === 'premium' ? this.config.creditsPerPremium : this.config.creditsPerStandard,
+              freeDailyQuota: this.config.freeDailyQuota,
+              timeoutSeconds: this.config.reservationTimeoutSeconds,
+              priceMicros,
+              generationId: request.generationId,
+              now,
+            },
           },
-        }, request.metadata);
+          request.metadata,
+        );
         const credited = account.newEvents.find((e) => e.type === 'CreditsReserved');
         if (credited?.type !== 'CreditsReserved') throw new Error('the account decided no reservation');
         // The projection has just added this price to the month's row, which this transaction now
@@ -163,7 +180,10 @@ export class BillingService implements OnModuleInit {
         const projected = account.projected.get(accountBalancesProjection.name) as ReservationProjected | undefined;
         if (!projected) throw new Error('the billing projection did not answer the reservation');
         const { state, totals } = fromBudgetRow(projected.budgetMonth);
-        const before: BudgetTotals = { spendMicros: totals.spendMicros, reservedMicros: totals.reservedMicros - priceMicros };
+        const before: BudgetTotals = {
+          spendMicros: totals.spendMicros,
+          reservedMicros: totals.reservedMicros - priceMicros,
+        };
         const decision = decideReservation(state, before, {
           ...this.defaults,
           requestedTier: request.requestedTier,
@@ -173,10 +193,15 @@ export class BillingService implements OnModuleInit {
         });
         if (decision.tier !== tier) throw new TierChanged(decision.tier);
         if (decision.downgrade) {
-          await this.onBudget(tx, month, () => ({
-            type: 'DowngradeTier',
-            data: { ...this.defaults, totals: before, premiumPriceMicros: request.premiumPriceMicros, now },
-          }), request.metadata);
+          await this.onBudget(
+            tx,
+            month,
+            () => ({
+              type: 'DowngradeTier',
+              data: { ...this.defaults, totals: before, premiumPriceMicros: request.premiumPriceMicros, now },
+            }),
+            request.metadata,
+          );
           recordedDowngrade = true;
         }
         return {
@@ -204,10 +229,20 @@ export class BillingService implements OnModuleInit {
   }
 
   /** Settles a reservation with what the provider actually cost. */
-  async capture(reservation: Pick<Reservation, 'reservationId' | 'userId' | 'month'>, costMicros: number, metadata: EventMetadata, tx?: Sql): Promise<void> {
+  async capture(
+    reservation: Pick<Reservation, 'reservationId' | 'userId' | 'month'>,
+    costMicros: number,
+    metadata: EventMetadata,
+    tx?: Sql,
+  ): Promise<void> {
     const now = this.clock.now();
     const work = async (sql: Sql) => {
-      await this.onAccount(sql, reservation.userId, { type: 'CaptureReservation', data: { reservationId: reservation.reservationId, costMicros, now } }, metadata);
+      await this.onAccount(
+        sql,
+        reservation.userId,
+        { type: 'CaptureReservation', data: { reservationId: reservation.reservationId, costMicros, now } },
+        metadata,
+      );
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
@@ -218,15 +253,34 @@ export class BillingService implements OnModuleInit {
    * The provider was paid for a reservation that expired meanwhile: the user keeps the image free
    * (their reservation was already released), but the month's spend still records the cost.
    */
-  async settleLateCost(reservation: Pick<Reservation, 'reservationId' | 'month'>, costMicros: number, metadata: EventMetadata, tx: Sql): Promise<void> {
+  async settleLateCost(
+    reservation: Pick<Reservation, 'reservationId' | 'month'>,
+    costMicros: number,
+    metadata: EventMetadata,
+    tx: Sql,
+  ): Promise<void> {
     const now = this.clock.now();
-    await this.onBudget(tx, reservation.month, () => ({ type: 'SettleLateCost', data: { reservationId: reservation.reservationId, costMicros, now } }), metadata);
+    await this.onBudget(
+      tx,
+      reservation.month,
+      () => ({ type: 'SettleLateCost', data: { reservationId: reservation.reservationId, costMicros, now } }),
+      metadata,
+    );
   }
 
-  async release(reservation: Pick<Reservation, 'reservationId' | 'userId' | 'month'>, metadata: EventMetadata, tx?: Sql): Promise<void> {
+  async release(
+    reservation: Pick<Reservation, 'reservationId' | 'userId' | 'month'>,
+    metadata: EventMetadata,
+    tx?: Sql,
+  ): Promise<void> {
     const now = this.clock.now();
     const work = async (sql: Sql) => {
-      await this.onAccount(sql, reservation.userId, { type: 'ReleaseReservation', data: { reservationId: reservation.reservationId, reason: 'failed', now } }, metadata);
+      await this.onAccount(
+        sql,
+        reservation.userId,
+        { type: 'ReleaseReservation', data: { reservationId: reservation.reservationId, reason: 'failed', now } },
+        metadata,
+      );
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
@@ -253,7 +307,12 @@ export class BillingService implements OnModuleInit {
   /** Releases every reservation whose timeout has passed (the expiry job). Returns what it released. */
   async expireReservations(limit = 500): Promise<ExpiredReservation[]> {
     const now = this.clock.now();
-    const due = await this.database.query<{ reservation_id: string; user_id: string; day: string; generation_id: string | null }>(
+    const due = await this.database.query<{
+      reservation_id: string;
+      user_id: string;
+      day: string;
+      generation_id: string | null;
+    }>(
       'SELECT reservation_id, user_id, day, generation_id FROM open_reservations WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2',
       [now.toISOString(), limit],
     );
@@ -265,7 +324,11 @@ export class BillingService implements OnModuleInit {
         const account = await this.onAccount(tx, userId, { type: 'ExpireReservations', data: { now } }, metadata);
         for (const event of account.newEvents) {
           if (event.type !== 'ReservationReleased') continue;
-          released.push({ reservationId: event.data.reservationId, userId, generationId: generationOf.get(event.data.reservationId) ?? null });
+          released.push({
+            reservationId: event.data.reservationId,
+            userId,
+            generationId: generationOf.get(event.data.reservationId) ?? null,
+          });
         }
       });
     }
@@ -279,7 +342,14 @@ export class BillingService implements OnModuleInit {
     const month = monthOf(now);
     const metadata: EventMetadata = { actor: 'job:evaluate-budget' };
     await this.ensureMonthStarted(month, metadata);
-    await this.database.transaction((tx) => this.onBudget(tx, month, (totals) => ({ type: 'EvaluateBudget', data: { ...this.defaults, totals, now } }), metadata));
+    await this.database.transaction((tx) =>
+      this.onBudget(
+        tx,
+        month,
+        (totals) => ({ type: 'EvaluateBudget', data: { ...this.defaults, totals, now } }),
+        metadata,
+      ),
+    );
     this.budgetChanged();
     this.store.notifyAppended();
     return (await this.budget(undefined, { fresh: true })).view;
@@ -304,7 +374,12 @@ export class BillingService implements OnModuleInit {
     const month = monthOf(now);
     await this.ensureMonthStarted(month, metadata);
     await this.database.transaction((tx) =>
-      this.onBudget(tx, month, (totals) => ({ type: 'SetBudgetCap', data: { capMicros, hardCapMicros, totals, now } }), metadata),
+      this.onBudget(
+        tx,
+        month,
+        (totals) => ({ type: 'SetBudgetCap', data: { capMicros, hardCapMicros, totals, now } }),
+        metadata,
+      ),
     );
     this.budgetChanged();
     this.store.notifyAppended();
@@ -324,7 +399,8 @@ export class BillingService implements OnModuleInit {
       return { month, view: budgetView(state, await budgetTotalsAt(this.database, month, at), this.defaults) };
     }
     const cached = this.budgetCache;
-    if (!options.fresh && cached && cached.month === month && cached.expiresAt > Date.now()) return { month, view: cached.view };
+    if (!options.fresh && cached && cached.month === month && cached.expiresAt > Date.now())
+      return { month, view: cached.view };
     const version = this.budgetVersion;
     const { state, totals } = fromBudgetRow(await readBudgetMonth(this.database, month));
     const view = budgetView(state, totals, this.defaults);
@@ -368,10 +444,12 @@ export class BillingService implements OnModuleInit {
   }
 
   private async balanceFromReadModel(userId: string, now: Date) {
-    const [row] = await this.database.query<{ paid_available: number; paid_reserved: number; free_day: string | null; free_used: number }>(
-      'SELECT paid_available, paid_reserved, free_day, free_used FROM account_balances WHERE user_id = $1',
-      [userId],
-    );
+    const [row] = await this.database.query<{
+      paid_available: number;
+      paid_reserved: number;
+      free_day: string | null;
+      free_used: number;
+    }>('SELECT paid_available, paid_reserved, free_day, free_used FROM account_balances WHERE user_id = $1', [userId]);
     const today = now.toISOString().slice(0, 10);
     const usedToday = row && row.free_day === today ? Number(row.free_used) : 0;
     return {
@@ -389,34 +467,62 @@ export class BillingService implements OnModuleInit {
   private async ensureMonthStarted(month: string, metadata: EventMetadata): Promise<void> {
     if (this.monthsStarted.has(month)) return;
     await this.database.transaction(async (tx) => {
-      const previous = await loadState(this.store, tx, budgetStreamId(previousMonth(month)), budgetDecider, budgetSnapshot);
+      const previous = await loadState(
+        this.store,
+        tx,
+        budgetStreamId(previousMonth(month)),
+        budgetDecider,
+        budgetSnapshot,
+      );
       if (previous.version === 0) return;
       const now = this.clock.now();
-      await this.onBudget(tx, month, () => ({ type: 'RecordNewMonth', data: { previousMonthTier: previous.state.premium.tier, now } }), metadata);
+      await this.onBudget(
+        tx,
+        month,
+        () => ({ type: 'RecordNewMonth', data: { previousMonthTier: previous.state.premium.tier, now } }),
+        metadata,
+      );
     });
     this.budgetChanged();
     this.monthsStarted.add(month);
   }
 
   private onAccount(tx: Sql, userId: string, command: AccountCommand, metadata: EventMetadata) {
-    return handleCommand<AccountState, AccountCommand, AccountEvent>(this.store, accountStreamId(userId), accountDecider, command, {
-      tx,
-      metadata: { ...metadata, userId },
-      snapshot: accountSnapshot,
-      lockStream: true,
-    });
+    return handleCommand<AccountState, AccountCommand, AccountEvent>(
+      this.store,
+      accountStreamId(userId),
+      accountDecider,
+      command,
+      {
+        tx,
+        metadata: { ...metadata, userId },
+        snapshot: accountSnapshot,
+        lockStream: true,
+      },
+    );
   }
 
   /** A budget-stream command, given the month's totals read under the row's lock (taken first). */
-  private async onBudget(tx: Sql, month: string, command: (totals: BudgetTotals) => BudgetCommand, metadata: EventMetadata) {
+  private async onBudget(
+    tx: Sql,
+    month: string,
+    command: (totals: BudgetTotals) => BudgetCommand,
+    metadata: EventMetadata,
+  ) {
     this.budgetChanged();
     const { totals } = fromBudgetRow(await readBudgetMonth(tx, month, true));
-    return handleCommand<BudgetState, BudgetCommand, BudgetEvent>(this.store, budgetStreamId(month), budgetDecider, command(totals), {
-      tx,
-      metadata,
-      snapshot: budgetSnapshot,
-      lockStream: true,
-    });
+    return handleCommand<BudgetState, BudgetCommand, BudgetEvent>(
+      this.store,
+      budgetStreamId(month),
+      budgetDecider,
+      command(totals),
+      {
+        tx,
+        metadata,
+        snapshot: budgetSnapshot,
+        lockStream: true,
+      },
+    );
   }
 }
 
@@ -427,8 +533,14 @@ class TierChanged extends Error {
   }
 }
 
-function foldUntil<S, E>(events: ReadonlyArray<{ type: string; data: unknown }>, decider: { evolve(s: S, e: E): S; initialState(): S }): S {
-  return events.reduce((state, event) => decider.evolve(state, { type: event.type, data: event.data } as E), decider.initialState());
+function foldUntil<S, E>(
+  events: ReadonlyArray<{ type: string; data: unknown }>,
+  decider: { evolve(s: S, e: E): S; initialState(): S },
+): S {
+  return events.reduce(
+    (state, event) => decider.evolve(state, { type: event.type, data: event.data } as E),
+    decider.initialState(),
+  );
 }
 
 function nextMidnight(now: Date): string {

@@ -49,6 +49,7 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
 
 export function positiveInteger(value: string | undefined, option: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${option} must be a positive integer (got ${JSON.stringify(value)})`);
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new UsageError(`${option} must be a positive integer (got ${JSON.stringify(value)})`);
   return Number(value);
 }

@@ -18,7 +18,11 @@ export function overview(commands: readonly CliCommand[]): string {
 }
 
 /** Finds the command, runs it and turns what happened into an exit code. */
-export async function dispatch(argv: readonly string[], context: CliContext, commands: readonly CliCommand[]): Promise<number> {
+export async function dispatch(
+  argv: readonly string[],
+  context: CliContext,
+  commands: readonly CliCommand[],
+): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined) {
     context.stderr.write(overview(commands));
@@ -45,7 +49,9 @@ export async function dispatch(argv: readonly string[], context: CliContext, com
       context.stderr.write(`${error.message}\n\n${command.usage}\n`);
       return EXIT.usage;
     }
-    context.stderr.write(`genledger ${command.name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    context.stderr.write(
+      `genledger ${command.name} failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return EXIT.failure;
   }
 }

@@ -40,7 +40,10 @@ export class PinoNestLogger implements LoggerService {
 
   private write(level: pino.Level, message: unknown, context?: string, trace?: string): void {
     if (message instanceof Error) {
-      this.logger[level]({ context, err: { name: message.name, message: message.message, stack: message.stack } }, message.message);
+      this.logger[level](
+        { context, err: { name: message.name, message: message.message, stack: message.stack } },
+        message.message,
+      );
     } else if (typeof message === 'object' && message !== null) {
       this.logger[level]({ context, ...(message as object), ...(trace ? { trace } : {}) });
     } else {

@@ -56,8 +56,12 @@ describe('parseConfig', () => {
 
   it('keeps money in integer micro-dollars and checks the hard cap against the soft cap', () => {
     expect(parseConfig({ BUDGET_MONTHLY_CAP_USD: '0.000001' }).budgetMonthlyCapMicros).toBe(1);
-    expect(parseConfig({ BUDGET_MONTHLY_CAP_USD: '150', BUDGET_HARD_CAP_USD: '200' }).budgetHardCapMicros).toBe(200_000_000);
-    expect(() => parseConfig({ BUDGET_MONTHLY_CAP_USD: '150', BUDGET_HARD_CAP_USD: '100' })).toThrow(/BUDGET_HARD_CAP_USD/);
+    expect(parseConfig({ BUDGET_MONTHLY_CAP_USD: '150', BUDGET_HARD_CAP_USD: '200' }).budgetHardCapMicros).toBe(
+      200_000_000,
+    );
+    expect(() => parseConfig({ BUDGET_MONTHLY_CAP_USD: '150', BUDGET_HARD_CAP_USD: '100' })).toThrow(
+      /BUDGET_HARD_CAP_USD/,
+    );
     expect(() => parseConfig({ BUDGET_MONTHLY_CAP_USD: '1.0000001' })).toThrow(/BUDGET_MONTHLY_CAP_USD/);
   });
 });

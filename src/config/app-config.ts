@@ -17,7 +17,11 @@ export interface AppConfig {
   readonly budgetHardCapMicros: number | undefined;
   readonly rateLimitPerMinute: number;
   readonly reservationTimeoutSeconds: number;
-  readonly openai: { readonly apiKey: string | undefined; readonly baseUrl: string | undefined; readonly imageModel: OpenAIImageModel };
+  readonly openai: {
+    readonly apiKey: string | undefined;
+    readonly baseUrl: string | undefined;
+    readonly imageModel: OpenAIImageModel;
+  };
   readonly fal: { readonly key: string | undefined; readonly baseUrl: string | undefined; readonly imageModel: string };
   readonly cloudinaryUrl: string | undefined;
   readonly publicBaseUrl: string;
@@ -42,7 +46,11 @@ export type AuthConfig =
 
 /** Thrown for a bad environment; the message names the variable and what it expects. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, expected: string, received: string | undefined) {
+  constructor(
+    readonly variable: string,
+    expected: string,
+    received: string | undefined,
+  ) {
     super(`Invalid configuration: ${variable} must be ${expected} (got ${JSON.stringify(received)})`);
     this.name = 'ConfigError';
   }
@@ -78,7 +86,8 @@ function dollarsAsMicros(env: Env, name: string, fallback: number | undefined): 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const value = raw(env, name);
   if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(name, `one of ${allowed.join(', ')}`, value);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new ConfigError(name, `one of ${allowed.join(', ')}`, value);
   return value as T;
 }
 
@@ -99,7 +108,8 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   } catch {
     throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, redactUrl(value));
   }
-  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, redactUrl(value));
+  if (!protocols.includes(parsed.protocol))
+    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, redactUrl(value));
   return value;
 }
 
@@ -183,7 +193,10 @@ export function parseConfig(env: Env = process.env): AppConfig {
       imageModel: raw(env, 'FAL_IMAGE_MODEL') ?? 'fal-ai/flux/schnell',
     },
     cloudinaryUrl,
-    publicBaseUrl: (url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? `http://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`).replace(/\/$/, ''),
+    publicBaseUrl: (
+      url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ??
+      `http://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`
+    ).replace(/\/$/, ''),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     printMaxPixels: integer(env, 'PRINT_MAX_PIXELS', 600_000_000, 1, 2_000_000_000),
     jobIntervalSeconds: integer(env, 'JOB_INTERVAL_SECONDS', 60, 1, 3600),

@@ -24,6 +24,7 @@ export class DataDirLock {
           throw new Error(
             `The embedded database in ${directory} is already used by another genledger process (pid ${owner}). ` +
               'Stop it, or give this process its own DATA_DIR, or set DATABASE_URL to share a PostgreSQL.',
+            { cause: error },
           );
         }
         unlinkSync(path);

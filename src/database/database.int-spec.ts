@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from './database';
@@ -62,14 +63,13 @@ describe('embedded data directory lock', () => {
   it('refuses a second owner of the same directory with a clear message, and frees it on release', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genledger-lock-'));
     const lock = DataDirLock.acquire(dir);
-    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     // Another live process holds it: simulate by writing our parent's pid (alive) into the file.
     lock.release();
-    require('node:fs').writeFileSync(join(dir, 'genledger.lock'), String(process.ppid));
+    writeFileSync(join(dir, 'genledger.lock'), String(process.ppid));
     expect(() => DataDirLock.acquire(dir)).toThrow(/already used by another genledger process \(pid \d+\)/);
     // A lock left by a dead process is taken over.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    require('node:fs').writeFileSync(join(dir, 'genledger.lock'), dead);
+    writeFileSync(join(dir, 'genledger.lock'), dead);
     const taken = DataDirLock.acquire(dir);
     taken.release();
   });
@@ -98,7 +98,10 @@ describePostgres('prepared statements on PostgreSQL', () => {
     const text = 'SELECT $1::int + 1 AS n';
     const outside = await Promise.all(Array.from({ length: 30 }, (_, i) => database.query<{ n: number }>(text, [i])));
     expect(outside.map(([row]) => row.n)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    const inside = await database.transaction(async (tx) => [await tx.query<{ n: number }>(text, [41]), await tx.query<{ n: number }>(text, [1])]);
+    const inside = await database.transaction(async (tx) => [
+      await tx.query<{ n: number }>(text, [41]),
+      await tx.query<{ n: number }>(text, [1]),
+    ]);
     expect(inside.map(([row]) => row.n)).toEqual([42, 2]);
   });
 });

@@ -5,9 +5,13 @@ import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { exclusivePGliteDriver } from './exclusive-pglite-pool';
 import { DataDirLock } from './data-dir-lock';
 
+/** A row as the driver returns it, before a query names its type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- driver rows are untyped until a query names T
+export type SqlRow = Record<string, any>;
+
 /** Anything that runs SQL: the database itself, or one open transaction. */
 export interface Sql {
-  query<T = Record<string, any>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = SqlRow>(text: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -45,7 +49,8 @@ export class Database implements Sql {
     private readonly pglite: import('@electric-sql/pglite').PGlite | undefined,
     private readonly lock: DataDirLock | undefined,
   ) {
-    this.pool = kind === 'postgres' ? ((dataSource.driver as unknown as { master: Pool }).master ?? undefined) : undefined;
+    this.pool =
+      kind === 'postgres' ? ((dataSource.driver as unknown as { master: Pool }).master ?? undefined) : undefined;
   }
 
   static async open(options: OpenDatabaseOptions): Promise<Database> {
@@ -113,7 +118,7 @@ export class Database implements Sql {
     return this.dataSource.showMigrations();
   }
 
-  async query<T = Record<string, any>>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+  async query<T = SqlRow>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     if (this.pool) {
       const statement = prepared(text, params);
       try {
@@ -250,7 +255,12 @@ function prepared(text: string, params: readonly unknown[]): { text: string; val
   let name = preparedNames.get(text);
   if (name === '') return { text, values };
   if (name === undefined) {
-    if (preparedNames.size >= MAX_PREPARED || text.includes('pg_temp.') || text.includes('__rebuild') || text.includes('__verify')) {
+    if (
+      preparedNames.size >= MAX_PREPARED ||
+      text.includes('pg_temp.') ||
+      text.includes('__rebuild') ||
+      text.includes('__verify')
+    ) {
       return { text, values };
     }
     name = `g_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
@@ -269,7 +279,11 @@ function forgetIfStale(statement: { text: string; name?: string }, error: unknow
   return true;
 }
 
-async function pooledTransaction<T>(client: PoolClient, work: (tx: Sql) => Promise<T>, isolation: IsolationLevel): Promise<T> {
+async function pooledTransaction<T>(
+  client: PoolClient,
+  work: (tx: Sql) => Promise<T>,
+  isolation: IsolationLevel,
+): Promise<T> {
   // A connection whose ROLLBACK or COMMIT failed is in an unknown state: it is destroyed, not reused.
   let broken: Error | undefined;
   // A connection that dies while checked out reports here; the query in flight fails on its own.

@@ -76,7 +76,9 @@ describePostgres('async projection runners in two service processes on one Postg
     runnerB.start();
 
     for (let round = 0; round < 10; round++) {
-      await Promise.all(Array.from({ length: 20 }, (_, s) => storeB.append(`replicated-${s}`, [{ type: 'Counted', data: { round } }])));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, s) => storeB.append(`replicated-${s}`, [{ type: 'Counted', data: { round } }])),
+      );
     }
     const caughtUpIn = Date.now();
     await runnerB.waitUntilCaughtUp(5000);
@@ -88,7 +90,11 @@ describePostgres('async projection runners in two service processes on one Postg
     let writing = true;
     const writer = (async () => {
       for (let round = 0; writing; round++) {
-        await Promise.all(Array.from({ length: 10 }, (_, s) => storeB.append(`during-kill-${s}`, [{ type: 'Counted', data: { round } }])));
+        await Promise.all(
+          Array.from({ length: 10 }, (_, s) =>
+            storeB.append(`during-kill-${s}`, [{ type: 'Counted', data: { round } }]),
+          ),
+        );
       }
     })();
     await sleep(100);
@@ -114,7 +120,9 @@ describePostgres('async projection runners in two service processes on one Postg
     const expected = await replicaB.query(
       `SELECT stream_id, count(*)::int AS events FROM events WHERE type = 'Counted' GROUP BY stream_id ORDER BY stream_id`,
     );
-    expect(await replicaB.query('SELECT stream_id, events FROM replicated_counts ORDER BY stream_id')).toEqual(expected);
+    expect(await replicaB.query('SELECT stream_id, events FROM replicated_counts ORDER BY stream_id')).toEqual(
+      expected,
+    );
     await runnerB.stop();
   });
 });
@@ -135,9 +143,15 @@ describe('async projection runner', () => {
           await counts.apply(tx, events, tables);
         },
       };
-      const runner = new AsyncProjectionRunner(store, flaky, { pollIntervalMs: 50, onError: (error) => errors.push(String(error)) });
+      const runner = new AsyncProjectionRunner(store, flaky, {
+        pollIntervalMs: 50,
+        onError: (error) => errors.push(String(error)),
+      });
       runner.start();
-      await store.append('flaky-1', [{ type: 'Counted', data: {} }, { type: 'Counted', data: {} }]);
+      await store.append('flaky-1', [
+        { type: 'Counted', data: {} },
+        { type: 'Counted', data: {} },
+      ]);
       await until(() => runner.status().failing, 5000, 'the failure being reported');
       expect(runner.status()).toMatchObject({ failing: true, lastError: 'projection bug' });
       expect(errors[0]).toContain('projection bug');
@@ -147,7 +161,9 @@ describe('async projection runner', () => {
       await runner.waitUntilCaughtUp(10_000);
       expect(runner.status().failing).toBe(false);
       await expect(runner.lag()).resolves.toBe(0);
-      await expect(database.query('SELECT stream_id, events FROM replicated_counts')).resolves.toEqual([{ stream_id: 'flaky-1', events: 2 }]);
+      await expect(database.query('SELECT stream_id, events FROM replicated_counts')).resolves.toEqual([
+        { stream_id: 'flaky-1', events: 2 },
+      ]);
       await runner.stop();
       expect(runner.status().state).toBe('stopped');
     } finally {

@@ -220,7 +220,10 @@ export class AsyncProjectionRunner {
   /** One batch in one transaction, and what to do next. */
   private async applyNextBatch(): Promise<NextStep> {
     const next = await this.store.database.transaction(async (tx) => {
-      const checkpoint = await readCheckpoint(tx, this.projection.name, { lock: true, ensureRow: !this.checkpointRowSeen });
+      const checkpoint = await readCheckpoint(tx, this.projection.name, {
+        lock: true,
+        ensureRow: !this.checkpointRowSeen,
+      });
       const head = await this.store.head(tx);
       const events = await this.store.readAll({
         after: checkpoint,

@@ -6,10 +6,16 @@ import { START, type Checkpoint } from './event-types';
  * projection's tables (its runner, a rebuild's swap, a verify) takes turns: whoever holds the row
  * owns the live tables until it commits.
  */
-export async function readCheckpoint(sql: Sql, projection: string, options: { lock: boolean; ensureRow?: boolean }): Promise<Checkpoint> {
+export async function readCheckpoint(
+  sql: Sql,
+  projection: string,
+  options: { lock: boolean; ensureRow?: boolean },
+): Promise<Checkpoint> {
   // The row must exist to be locked; a runner that already saw it skips the insert.
   if (options.ensureRow ?? options.lock) {
-    await sql.query('INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [projection]);
+    await sql.query('INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [
+      projection,
+    ]);
   }
   const [row] = await sql.query<{ transaction_id: string; global_position: number }>(
     `SELECT last_transaction_id::text AS transaction_id, last_global_position AS global_position

@@ -38,17 +38,29 @@ describe.each([
   afterAll(async () => database.close());
 
   it('appends with no_stream only to a new stream, with a number only at that version, with any always', async () => {
-    await expect(store.append('expect-1', [counted(1), counted(2)], { expectedVersion: 'no_stream' })).resolves.toMatchObject({
+    await expect(
+      store.append('expect-1', [counted(1), counted(2)], { expectedVersion: 'no_stream' }),
+    ).resolves.toMatchObject({
       nextExpectedVersion: 2,
     });
     const conflict = store.append('expect-1', [counted(3)], { expectedVersion: 'no_stream' });
     await expect(conflict).rejects.toBeInstanceOf(ConcurrencyError);
     await expect(conflict).rejects.toMatchObject({ code: 'concurrency_conflict' });
-    await expect(store.append('expect-1', [counted(3)], { expectedVersion: 1 })).rejects.toMatchObject({ code: 'concurrency_conflict' });
-    await expect(store.append('expect-1', [counted(3)], { expectedVersion: 2 })).resolves.toMatchObject({ nextExpectedVersion: 3 });
-    await expect(store.append('expect-1', [counted(4)], { expectedVersion: 'any' })).resolves.toMatchObject({ nextExpectedVersion: 4 });
-    await expect(store.append('expect-new', [counted(1)], { expectedVersion: 'any' })).resolves.toMatchObject({ nextExpectedVersion: 1 });
-    await expect(store.append('expect-none', [counted(1)], { expectedVersion: 3 })).rejects.toMatchObject({ code: 'concurrency_conflict' });
+    await expect(store.append('expect-1', [counted(3)], { expectedVersion: 1 })).rejects.toMatchObject({
+      code: 'concurrency_conflict',
+    });
+    await expect(store.append('expect-1', [counted(3)], { expectedVersion: 2 })).resolves.toMatchObject({
+      nextExpectedVersion: 3,
+    });
+    await expect(store.append('expect-1', [counted(4)], { expectedVersion: 'any' })).resolves.toMatchObject({
+      nextExpectedVersion: 4,
+    });
+    await expect(store.append('expect-new', [counted(1)], { expectedVersion: 'any' })).resolves.toMatchObject({
+      nextExpectedVersion: 1,
+    });
+    await expect(store.append('expect-none', [counted(1)], { expectedVersion: 3 })).rejects.toMatchObject({
+      code: 'concurrency_conflict',
+    });
     const events = await store.readStream('expect-1');
     expect(events.map((event) => [event.streamPosition, event.data])).toEqual([
       [1, { n: 1 }],
@@ -77,28 +89,41 @@ describe.each([
 
   it('upcasts stored events by (type, schema version) on read and writes new ones at the current version', async () => {
     const upcasters = new UpcasterRegistry()
-      .register({ type: 'PriceSet', fromVersion: 1, upcast: (data) => ({ amountMicros: Number(data.dollars) * 1_000_000 }) })
+      .register({
+        type: 'PriceSet',
+        fromVersion: 1,
+        upcast: (data) => ({ amountMicros: Number(data.dollars) * 1_000_000 }),
+      })
       .register({ type: 'PriceSet', fromVersion: 2, upcast: (data) => ({ ...data, currency: 'USD' }) });
     const upcasting = new EventStore(database, new FakeClock(), upcasters);
     await database.query(
       `INSERT INTO events (stream_id, stream_position, type, schema_version, data) VALUES
          ('price-1', 1, 'PriceSet', 1, '{"dollars": 2}'), ('price-1', 2, 'PriceSet', 2, '{"amountMicros": 5}')`,
     );
-    await upcasting.append('price-1', [{ type: 'PriceSet', data: { amountMicros: 7, currency: 'EUR' } }], { expectedVersion: 2 });
+    await upcasting.append('price-1', [{ type: 'PriceSet', data: { amountMicros: 7, currency: 'EUR' } }], {
+      expectedVersion: 2,
+    });
     const events = await upcasting.readStream('price-1');
     expect(events.map((event) => [event.schemaVersion, event.data])).toEqual([
       [3, { amountMicros: 2_000_000, currency: 'USD' }],
       [3, { amountMicros: 5, currency: 'USD' }],
       [3, { amountMicros: 7, currency: 'EUR' }],
     ]);
-    const [stored] = await database.query(`SELECT schema_version FROM events WHERE stream_id = 'price-1' AND stream_position = 3`);
+    const [stored] = await database.query(
+      `SELECT schema_version FROM events WHERE stream_id = 'price-1' AND stream_position = 3`,
+    );
     expect(stored.schema_version).toBe(3);
-    const all = await eventually(() => upcasting.readAll({ types: ['PriceSet'] }), (read) => read.length >= 3);
+    const all = await eventually(
+      () => upcasting.readAll({ types: ['PriceSet'] }),
+      (read) => read.length >= 3,
+    );
     expect(all.map((event) => event.data)).toEqual(events.map((event) => event.data));
   });
 
   it('lets concurrent appends to different streams share commits, each answered with its own positions', async () => {
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => store.append(`group-${i}`, [counted(i), counted(i)])));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => store.append(`group-${i}`, [counted(i), counted(i)])),
+    );
     expect(results.every((result) => result.nextExpectedVersion === 2)).toBe(true);
     const positions = results.flatMap((result) => result.globalPositions);
     expect(new Set(positions).size).toBe(80);
@@ -122,16 +147,22 @@ describe.each([
         eventTypes: ['Tallied'],
         apply: async (tx, events) => {
           for (const event of events) {
-            await tx.query('INSERT INTO inline_tally (stream_id, n) VALUES ($1, $2)', [event.streamId, (event.data as { n: number }).n]);
+            await tx.query('INSERT INTO inline_tally (stream_id, n) VALUES ($1, $2)', [
+              event.streamId,
+              (event.data as { n: number }).n,
+            ]);
           }
         },
       });
     });
-    const tally = (streamId: string, n: number) => tallying.append(streamId, [{ type: 'Tallied', data: { n } }], { expectedVersion: 'no_stream' });
+    const tally = (streamId: string, n: number) =>
+      tallying.append(streamId, [{ type: 'Tallied', data: { n } }], { expectedVersion: 'no_stream' });
 
     it('share commits too, the projection written in the same transaction', async () => {
       await Promise.all(Array.from({ length: 30 }, (_, i) => tally(`inline-group-${i}`, i)));
-      const rows = await database.query<{ n: number }>(`SELECT n FROM inline_tally WHERE stream_id LIKE 'inline-group-%' ORDER BY n`);
+      const rows = await database.query<{ n: number }>(
+        `SELECT n FROM inline_tally WHERE stream_id LIKE 'inline-group-%' ORDER BY n`,
+      );
       expect(rows.map((row) => row.n)).toEqual(Array.from({ length: 30 }, (_, i) => i));
       const [{ commits }] = await database.query<{ commits: number }>(
         `SELECT count(DISTINCT transaction_id)::int AS commits FROM events WHERE stream_id LIKE 'inline-group-%'`,
@@ -140,8 +171,12 @@ describe.each([
     });
 
     it('fail alone when the projection refuses one of a group', async () => {
-      const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => tally(`inline-refused-${i}`, i === 7 ? -1 : i)));
-      expect(results.map((result) => result.status)).toEqual(Array.from({ length: 30 }, (_, i) => (i === 7 ? 'rejected' : 'fulfilled')));
+      const results = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) => tally(`inline-refused-${i}`, i === 7 ? -1 : i)),
+      );
+      expect(results.map((result) => result.status)).toEqual(
+        Array.from({ length: 30 }, (_, i) => (i === 7 ? 'rejected' : 'fulfilled')),
+      );
       const rows = await database.query(`SELECT stream_id FROM inline_tally WHERE stream_id LIKE 'inline-refused-%'`);
       expect(rows).toHaveLength(29);
       expect(await tallying.readStream('inline-refused-7')).toEqual([]);
@@ -159,7 +194,8 @@ describe('event store order across transaction ids of different lengths', () => 
       await store.append('digits', [counted(1)]);
       const [{ xid }] = await database.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
       const nextPowerOfTen = 10 ** xid.length;
-      for (let burnt = Number(xid); burnt < nextPowerOfTen; burnt++) await database.query('SELECT pg_current_xact_id()');
+      for (let burnt = Number(xid); burnt < nextPowerOfTen; burnt++)
+        await database.query('SELECT pg_current_xact_id()');
       await store.append('digits', [counted(2)]);
 
       const first = await store.readAll({ limit: 1, types: ['Counted'] });
@@ -212,13 +248,17 @@ describePostgres('event store on PostgreSQL: races and commit order', () => {
   });
 
   it('lets exactly one of 50 concurrent appends with the same expected version win, from 5 processes', async () => {
-    const replicas = await Promise.all(Array.from({ length: 5 }, () => Database.open({ url, migrations: ALL_MIGRATIONS, poolSize: 10 })));
+    const replicas = await Promise.all(
+      Array.from({ length: 5 }, () => Database.open({ url, migrations: ALL_MIGRATIONS, poolSize: 10 })),
+    );
     try {
       const stores = replicas.map((replica) => new EventStore(replica, new FakeClock()));
       await store.append('race-group', [counted(0), counted(0)]);
       await expectOneWinner(
         'race-group',
-        Array.from({ length: 50 }, (_, i) => stores[i % stores.length].append('race-group', [counted(i + 1)], { expectedVersion: 2 })),
+        Array.from({ length: 50 }, (_, i) =>
+          stores[i % stores.length].append('race-group', [counted(i + 1)], { expectedVersion: 2 }),
+        ),
       );
     } finally {
       await Promise.all(replicas.map((replica) => replica.close()));
@@ -239,7 +279,10 @@ describePostgres('event store on PostgreSQL: races and commit order', () => {
         if (events.length > 0) checkpoint = events[events.length - 1];
       };
       const insert = (client: Client, stream: string) =>
-        client.query(`INSERT INTO events (stream_id, stream_position, type, data) VALUES ($1, 1, 'Trap', '{}') RETURNING global_position`, [stream]);
+        client.query(
+          `INSERT INTO events (stream_id, stream_position, type, data) VALUES ($1, 1, 'Trap', '{}') RETURNING global_position`,
+          [stream],
+        );
 
       await a.query('BEGIN');
       const [aRow] = (await insert(a, 'trap-a')).rows;
@@ -267,11 +310,12 @@ describePostgres('event store on PostgreSQL: races and commit order', () => {
     const types = ['Raced'];
     let checkpoint: Checkpoint = START;
     const received: number[] = [];
-    let committedInAll: number | undefined;
+    let committedInAll: number | undefined = undefined;
     const reader = (async () => {
       const deadline = Date.now() + 30_000;
       while (committedInAll === undefined || received.length < committedInAll) {
-        if (Date.now() > deadline) throw new Error(`the reader saw ${received.length} of ${committedInAll} committed events`);
+        if (Date.now() > deadline)
+          throw new Error(`the reader saw ${received.length} of ${committedInAll} committed events`);
         const batch = await store.readAll({ after: checkpoint, limit: 7, types });
         received.push(...batch.map((event) => event.globalPosition));
         if (batch.length > 0) checkpoint = batch[batch.length - 1];
@@ -283,7 +327,10 @@ describePostgres('event store on PostgreSQL: races and commit order', () => {
         await database
           .transaction(async (tx) => {
             await sleep(Math.random() * 15);
-            const events = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => ({ type: 'Raced', data: { writer, round } }));
+            const events = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => ({
+              type: 'Raced',
+              data: { writer, round },
+            }));
             await store.append(`raced-${writer}-${round}`, events, { tx });
             await sleep(Math.random() * 25);
             if (Math.random() < 0.15) throw new Error('rolled back on purpose');

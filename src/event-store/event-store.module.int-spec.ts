@@ -19,7 +19,12 @@ describe('EventStoreModule', () => {
   let database: Database;
   let app: TestingModule;
   const asyncCounts = streamCountProjection({ name: 'module_counts', table: 'module_counts' });
-  const inlineCounts = streamCountProjection({ name: 'module_tallies', kind: 'inline', table: 'module_tallies', eventTypes: ['Tallied'] });
+  const inlineCounts = streamCountProjection({
+    name: 'module_tallies',
+    kind: 'inline',
+    table: 'module_tallies',
+    eventTypes: ['Tallied'],
+  });
 
   beforeAll(async () => {
     database = await openTestDatabase({ label: 'module' });
@@ -28,7 +33,11 @@ describe('EventStoreModule', () => {
       imports: [
         CoreModule.forRoot({ config, database }),
         HealthModule,
-        EventStoreModule.forRoot({ projections: [asyncCounts, inlineCounts], runner: { pollIntervalMs: 50 }, maxReadyLag: 5 }),
+        EventStoreModule.forRoot({
+          projections: [asyncCounts, inlineCounts],
+          runner: { pollIntervalMs: 50 },
+          maxReadyLag: 5,
+        }),
       ],
     }).compile();
     app.enableShutdownHooks();
@@ -47,18 +56,28 @@ describe('EventStoreModule', () => {
   it('creates the live tables, keeps inline projections in the append transaction and runs the async ones', async () => {
     const store = app.get(EventStore);
     await store.append('tally-1', [{ type: 'Tallied', data: {} }]);
-    await expect(database.query('SELECT stream_id, events FROM module_tallies')).resolves.toEqual([{ stream_id: 'tally-1', events: 1 }]);
+    await expect(database.query('SELECT stream_id, events FROM module_tallies')).resolves.toEqual([
+      { stream_id: 'tally-1', events: 1 },
+    ]);
 
-    await store.append('count-1', [{ type: 'Counted', data: {} }, { type: 'Counted', data: {} }]);
+    await store.append('count-1', [
+      { type: 'Counted', data: {} },
+      { type: 'Counted', data: {} },
+    ]);
     const runners = app.get(ProjectionRunners);
     await runners.runner('module_counts').waitUntilCaughtUp();
-    await expect(database.query('SELECT stream_id, events FROM module_counts')).resolves.toEqual([{ stream_id: 'count-1', events: 2 }]);
+    await expect(database.query('SELECT stream_id, events FROM module_counts')).resolves.toEqual([
+      { stream_id: 'count-1', events: 2 },
+    ]);
     await expect(app.get(ProjectionRegistry).verify('module_counts')).resolves.toMatchObject({ matches: true });
   });
 
   it('reports the projections ready while they keep up, and not ready when one falls behind', async () => {
     await expect(readiness()).resolves.toMatchObject({
-      projections: { status: 'up', projections: [{ projection: 'module_counts', state: 'leader', failing: false, lag: 0 }] },
+      projections: {
+        status: 'up',
+        projections: [{ projection: 'module_counts', state: 'leader', failing: false, lag: 0 }],
+      },
     });
     const runner = app.get(ProjectionRunners).runner('module_counts');
     await runner.stop();
@@ -69,7 +88,11 @@ describe('EventStoreModule', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await expect(readiness()).resolves.toMatchObject({
-      projections: { status: 'down', maxLag: 5, projections: [{ projection: 'module_counts', state: 'stopped', lag: 6 }] },
+      projections: {
+        status: 'down',
+        maxLag: 5,
+        projections: [{ projection: 'module_counts', state: 'stopped', lag: 6 }],
+      },
     });
     runner.start();
     await runner.waitUntilCaughtUp();

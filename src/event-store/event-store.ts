@@ -1,4 +1,4 @@
-import type { Database, Sql } from '../database/database';
+import type { Database, Sql, SqlRow } from '../database/database';
 import { sqlState } from '../database/database';
 import type { Clock } from '../common/clock';
 import {
@@ -12,7 +12,14 @@ import {
   type RecordedEvent,
 } from './event-types';
 import { UpcasterRegistry } from './upcasters';
-import { GroupCommitter, insertAppends, RECORDED_COLUMNS, type AppendedRow, type GroupCommitOptions, type PendingAppend } from './group-commit';
+import {
+  GroupCommitter,
+  insertAppends,
+  RECORDED_COLUMNS,
+  type AppendedRow,
+  type GroupCommitOptions,
+  type PendingAppend,
+} from './group-commit';
 
 /** Rows written in the append's own transaction (read-your-writes models, STYLE.md rule 7). */
 export interface InlineProjection {
@@ -56,7 +63,15 @@ export class EventStore {
     readonly upcasters: UpcasterRegistry = new UpcasterRegistry(),
     groupCommit: GroupCommitOptions = {},
   ) {
-    this.groupCommit = new GroupCommitter(database, (tx, rows) => this.applyInline(tx, rows.map((row) => this.toRecorded(row))), groupCommit);
+    this.groupCommit = new GroupCommitter(
+      database,
+      (tx, rows) =>
+        this.applyInline(
+          tx,
+          rows.map((row) => this.toRecorded(row)),
+        ),
+      groupCommit,
+    );
   }
 
   registerInline(projection: InlineProjection): void {
@@ -101,7 +116,9 @@ export class EventStore {
     } else if (projections.length > 0) {
       written = await this.appendWithInline(options.tx, pending, expected, projections, projected);
     } else {
-      written = await this.catchConflict(insertAppends(options.tx, [pending], 'positions'), pending, expected).then(([rows]) => rows);
+      written = await this.catchConflict(insertAppends(options.tx, [pending], 'positions'), pending, expected).then(
+        ([rows]) => rows,
+      );
     }
     if (written.length === 0) throw new ConcurrencyError(streamId, expected);
     if (!options.tx) this.notifyAppended();
@@ -126,7 +143,12 @@ export class EventStore {
     projected: Map<string, unknown>,
   ): Promise<AppendedRow[]> {
     const [rows] = await this.catchConflict(insertAppends(sql, [pending], 'events'), pending, expected);
-    await this.applyInline(sql, rows.map((row) => this.toRecorded(row)), projections, projected);
+    await this.applyInline(
+      sql,
+      rows.map((row) => this.toRecorded(row)),
+      projections,
+      projected,
+    );
     return rows;
   }
 
@@ -175,8 +197,13 @@ export class EventStore {
       [streamId, codecVersion],
     );
     const first = rows[0];
-    const snapshot = first && first.snapshot_version !== null ? { version: Number(first.snapshot_version), state: first.snapshot_state } : null;
-    const events = rows.filter((row) => row.global_position !== null).map((row) => this.toRecorded(row) as RecordedEvent<E>);
+    const snapshot =
+      first && first.snapshot_version !== null
+        ? { version: Number(first.snapshot_version), state: first.snapshot_state }
+        : null;
+    const events = rows
+      .filter((row) => row.global_position !== null)
+      .map((row) => this.toRecorded(row) as RecordedEvent<E>);
     return { snapshot, events };
   }
 
@@ -239,7 +266,7 @@ export class EventStore {
     return row ? { transactionId: row.transaction_id, globalPosition: Number(row.global_position) } : START;
   }
 
-  private toRecorded(row: Record<string, any>): RecordedEvent {
+  private toRecorded(row: SqlRow): RecordedEvent {
     const { version, data } = this.upcasters.upcast(row.type, Number(row.schema_version), row.data);
     return {
       globalPosition: Number(row.global_position),

@@ -1,4 +1,4 @@
-import type { Database, Sql } from '../database/database';
+import type { Database, Sql, SqlRow } from '../database/database';
 import { sqlState } from '../database/database';
 
 /** One append as the insert statement takes it. */
@@ -23,7 +23,7 @@ const RETURNING = {
   positions: 'stream_id, stream_position, global_position',
 } as const;
 
-export type AppendedRow = Record<string, any> & { stream_id: string; stream_position: number; global_position: number };
+export type AppendedRow = SqlRow & { stream_id: string; stream_position: number; global_position: number };
 
 /**
  * Appends to several streams in one statement. Each stream's version is read and checked in the

@@ -1,6 +1,13 @@
 import type { EventStore } from './event-store';
 import { assertValidProjection, ensureLiveTables, registerInlineOnce, type Projection } from './projection';
-import { rebuild, verify, type RebuildResult, type ReplayOptions, type VerifyOptions, type VerifyResult } from './replay';
+import {
+  rebuild,
+  verify,
+  type RebuildResult,
+  type ReplayOptions,
+  type VerifyOptions,
+  type VerifyResult,
+} from './replay';
 
 export class UnknownProjectionError extends Error {
   constructor(name: string, known: readonly string[]) {

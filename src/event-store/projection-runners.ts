@@ -1,4 +1,12 @@
-import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { HealthIndicatorService } from '@nestjs/terminus';
 import { ReadinessChecks } from '../health/readiness-checks';
 import { AppendSignals } from './append-signals';
@@ -39,7 +47,10 @@ export class ProjectionRunners implements OnModuleInit, OnApplicationBootstrap, 
     this.signals = new AppendSignals(registry.store, { onError });
     this.runners = registry
       .asyncProjections()
-      .map((projection) => new AsyncProjectionRunner(registry.store, projection, { ...settings.runner, wake: this.signals, onError }));
+      .map(
+        (projection) =>
+          new AsyncProjectionRunner(registry.store, projection, { ...settings.runner, wake: this.signals, onError }),
+      );
     this.maxReadyLag = settings.maxReadyLag ?? 10_000;
   }
 
@@ -66,7 +77,9 @@ export class ProjectionRunners implements OnModuleInit, OnApplicationBootstrap, 
   }
 
   async statuses(): Promise<ProjectionStatus[]> {
-    return Promise.all(this.runners.map(async (runner) => ({ ...runner.status(), lag: await runner.lag(this.maxReadyLag + 1) })));
+    return Promise.all(
+      this.runners.map(async (runner) => ({ ...runner.status(), lag: await runner.lag(this.maxReadyLag + 1) })),
+    );
   }
 
   private async readinessCheck(indicators: HealthIndicatorService) {

@@ -50,7 +50,8 @@ export function assertValidProjection(projection: Projection): void {
         `Projection ${projection.name}: table name ${JSON.stringify(table.name)} must be lower-case letters, digits and _ (at most ${MAX_TABLE_NAME} characters)`,
       );
     }
-    if (table.keyColumns.length === 0) throw new Error(`Projection ${projection.name}: table ${table.name} needs key columns`);
+    if (table.keyColumns.length === 0)
+      throw new Error(`Projection ${projection.name}: table ${table.name} needs key columns`);
   }
 }
 
@@ -81,8 +82,12 @@ export function asInlineProjection(projection: Projection): InlineProjection {
  * Registers an inline projection with the store unless the registry (or an earlier call) already
  * did: services built without Nest (tests, the CLI) still keep their read models in step.
  */
-export function registerInlineOnce(store: Pick<EventStore, 'inlineProjections' | 'registerInline'>, projection: Projection): void {
-  if (!store.inlineProjections().some((inline) => inline.name === projection.name)) store.registerInline(asInlineProjection(projection));
+export function registerInlineOnce(
+  store: Pick<EventStore, 'inlineProjections' | 'registerInline'>,
+  projection: Projection,
+): void {
+  if (!store.inlineProjections().some((inline) => inline.name === projection.name))
+    store.registerInline(asInlineProjection(projection));
 }
 
 /** Creates the live tables that do not exist yet (a new projection, or one dropped to change shape). */

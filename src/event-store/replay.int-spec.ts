@@ -31,7 +31,12 @@ describe.each([
   let registry: ProjectionRegistry;
   let runner: AsyncProjectionRunner;
   const asyncCounts = streamCountProjection({ name: 'async_counts', table: 'async_counts', eventTypes: ['Counted'] });
-  const inlineCounts = streamCountProjection({ name: 'inline_counts', kind: 'inline', table: 'inline_counts', eventTypes: ['Tallied'] });
+  const inlineCounts = streamCountProjection({
+    name: 'inline_counts',
+    kind: 'inline',
+    table: 'inline_counts',
+    eventTypes: ['Tallied'],
+  });
 
   beforeAll(async () => {
     database = await openTestDatabase({ label: 'replay', embedded });
@@ -49,7 +54,9 @@ describe.each([
 
   async function appendMany(prefix: string, type: string, streams: number, perStream: number): Promise<void> {
     for (let round = 0; round < perStream; round++) {
-      await Promise.all(Array.from({ length: streams }, (_, s) => store.append(`${prefix}-${s}`, [{ type, data: { round } }])));
+      await Promise.all(
+        Array.from({ length: streams }, (_, s) => store.append(`${prefix}-${s}`, [{ type, data: { round } }])),
+      );
     }
   }
 
@@ -58,10 +65,17 @@ describe.each([
     await runner.waitUntilCaughtUp();
     const live = await rows(database, 'async_counts');
     expect(live).toEqual(await expectedCounts(database, 'Counted'));
-    await expect(registry.verify('async_counts')).resolves.toMatchObject({ matches: true, differenceCount: 0, events: 300 });
+    await expect(registry.verify('async_counts')).resolves.toMatchObject({
+      matches: true,
+      differenceCount: 0,
+      events: 300,
+    });
 
     const progress: number[] = [];
-    const result = await registry.rebuild('async_counts', { batchSize: 64, onProgress: (p) => progress.push(p.eventsDone) });
+    const result = await registry.rebuild('async_counts', {
+      batchSize: 64,
+      onProgress: (p) => progress.push(p.eventsDone),
+    });
     expect(result.events).toBeGreaterThanOrEqual(300);
     expect(progress.length).toBeGreaterThan(3);
     expect(await rows(database, 'async_counts')).toEqual(live);
@@ -91,7 +105,10 @@ describe.each([
   });
 
   it('reports a live row that was changed behind its back, on both sides, and changes nothing', async () => {
-    await store.append('corrupt-me', [{ type: 'Tallied', data: {} }, { type: 'Tallied', data: {} }]);
+    await store.append('corrupt-me', [
+      { type: 'Tallied', data: {} },
+      { type: 'Tallied', data: {} },
+    ]);
     const [truth] = await database.query(`SELECT * FROM inline_counts WHERE stream_id = 'corrupt-me'`);
     expect(truth.events).toBe(2);
     await database.query(`UPDATE inline_counts SET events = 99 WHERE stream_id = 'corrupt-me'`);
@@ -130,6 +147,8 @@ describe.each([
   it('refuses unknown projections and misnamed tables with clear messages', async () => {
     expect(() => registry.get('nope')).toThrow('Unknown projection "nope"; known: async_counts, inline_counts');
     const bad: Projection = { ...asyncCounts, name: 'bad', tables: [{ ...asyncCounts.tables[0], name: 'Bad-Name' }] };
-    expect(() => new ProjectionRegistry(store, [bad])).toThrow('table name "Bad-Name" must be lower-case letters, digits and _');
+    expect(() => new ProjectionRegistry(store, [bad])).toThrow(
+      'table name "Bad-Name" must be lower-case letters, digits and _',
+    );
   });
 });

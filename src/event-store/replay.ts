@@ -49,7 +49,11 @@ const DEFAULT_BATCH = 2000;
  * them wait), catches the rebuild up to everything committed, moves its rows into the live tables,
  * sets the checkpoint and drops the rebuild tables.
  */
-export async function rebuild(store: EventStore, projection: Projection, options: ReplayOptions = {}): Promise<RebuildResult> {
+export async function rebuild(
+  store: EventStore,
+  projection: Projection,
+  options: ReplayOptions = {},
+): Promise<RebuildResult> {
   const session = await store.database.openSession();
   const lockKey = `projection-rebuild:${projection.name}`;
   try {
@@ -76,7 +80,16 @@ export async function rebuild(store: EventStore, projection: Projection, options
           await writeCheckpoint(tx, projection.name, comparePositions(head, built) > 0 ? head : built);
         } else {
           await tx.query(`LOCK TABLE ${Object.values(live).join(', ')} IN EXCLUSIVE MODE`);
-          await replayInTransaction(tx, store, projection, target, built, { allCommitted: true }, options, progress.add);
+          await replayInTransaction(
+            tx,
+            store,
+            projection,
+            target,
+            built,
+            { allCommitted: true },
+            options,
+            progress.add,
+          );
         }
         await replaceLiveRows(tx, projection, target);
         await dropTables(tx, target);
@@ -98,7 +111,11 @@ export async function rebuild(store: EventStore, projection: Projection, options
  * tables for an inline one (writers wait; the scratch rows are built from everything committed).
  * The transaction is rolled back: verify changes nothing.
  */
-export async function verify(store: EventStore, projection: Projection, options: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verify(
+  store: EventStore,
+  projection: Projection,
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
   const progress = await startProgress(store, projection, options);
   const limit = options.maxDifferences ?? 20;
   const scratch = scratchTables(projection);
@@ -147,7 +164,11 @@ async function replayInBatches(
   onApplied: (count: number) => void,
 ): Promise<Checkpoint> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  const nextBatch = readAhead((after) => store.readAll({ after, limit: batchSize, types: projection.eventTypes }), from, batchSize);
+  const nextBatch = readAhead(
+    (after) => store.readAll({ after, limit: batchSize, types: projection.eventTypes }),
+    from,
+    batchSize,
+  );
   let reached = from;
   for (;;) {
     const batch = await nextBatch();
@@ -199,7 +220,13 @@ async function replayInTransaction(
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   let reached = from;
   for (;;) {
-    const batch = await store.readAll({ ...bound, after: reached, limit: batchSize, types: projection.eventTypes, sql: tx });
+    const batch = await store.readAll({
+      ...bound,
+      after: reached,
+      limit: batchSize,
+      types: projection.eventTypes,
+      sql: tx,
+    });
     if (batch.length === 0) return reached;
     await projection.apply(tx, batch, tables);
     onApplied(batch.length);
@@ -209,9 +236,10 @@ async function replayInTransaction(
 }
 
 async function startProgress(store: EventStore, projection: Projection, options: ReplayOptions) {
-  const [row] = await store.database.query<{ total: number }>('SELECT count(*)::bigint AS total FROM events WHERE type = ANY($1::text[])', [
-    [...projection.eventTypes],
-  ]);
+  const [row] = await store.database.query<{ total: number }>(
+    'SELECT count(*)::bigint AS total FROM events WHERE type = ANY($1::text[])',
+    [[...projection.eventTypes]],
+  );
   const total = Number(row.total);
   const startedAt = performance.now();
   let done = 0;
@@ -222,7 +250,12 @@ async function startProgress(store: EventStore, projection: Projection, options:
   return {
     add(count: number): void {
       done += count;
-      options.onProgress?.({ projection: projection.name, eventsDone: done, eventsTotal: Math.max(total, done), eventsPerSecond: rate().eventsPerSecond });
+      options.onProgress?.({
+        projection: projection.name,
+        eventsDone: done,
+        eventsTotal: Math.max(total, done),
+        eventsPerSecond: rate().eventsPerSecond,
+      });
     },
     result(): RebuildResult {
       return { name: projection.name, events: done, ...rate() };

@@ -24,7 +24,11 @@ export class UpcasterRegistry {
     return this.latest.get(type) ?? 1;
   }
 
-  upcast(type: string, version: number, data: Record<string, unknown>): { version: number; data: Record<string, unknown> } {
+  upcast(
+    type: string,
+    version: number,
+    data: Record<string, unknown>,
+  ): { version: number; data: Record<string, unknown> } {
     let current = data;
     let at = version;
     for (let step = this.byKey.get(`${type}@${at}`); step; step = this.byKey.get(`${type}@${at}`)) {

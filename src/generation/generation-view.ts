@@ -37,7 +37,9 @@ export function toGenerationView(row: GenerationRow) {
     downgraded: row.tier !== row.requested_tier,
     provider: row.provider,
     model: row.model,
-    image: row.image ? { url: row.image.url, width: row.image.width, height: row.image.height, mimeType: row.image.mimeType } : null,
+    image: row.image
+      ? { url: row.image.url, width: row.image.width, height: row.image.height, mimeType: row.image.mimeType }
+      : null,
     costUsd: microsToDollars(Number(row.cost_micros)),
     charge: row.charge,
     promptHash: row.cache_key,
@@ -45,7 +47,9 @@ export function toGenerationView(row: GenerationRow) {
     aspectRatio: row.aspect_ratio,
     style: row.style,
     quality: row.quality,
-    ...(row.cached ? { savedUsd: microsToDollars(Number(row.saved_micros)), sourceGenerationId: row.source_generation_id } : {}),
+    ...(row.cached
+      ? { savedUsd: microsToDollars(Number(row.saved_micros)), sourceGenerationId: row.source_generation_id }
+      : {}),
     ...(row.error ? { error: row.error } : {}),
     createdAt: new Date(row.created_at).toISOString(),
   };

@@ -28,7 +28,9 @@ export class FalImageProvider implements ImageProvider {
 
   constructor(options: FalProviderOptions) {
     if (!isPricedFalModel(options.model)) {
-      throw new Error(`FAL_IMAGE_MODEL ${options.model} has no price in the pricing table; refusing to spend without one`);
+      throw new Error(
+        `FAL_IMAGE_MODEL ${options.model} has no price in the pricing table; refusing to spend without one`,
+      );
     }
     this.model = options.model;
     this.key = options.key;
@@ -63,7 +65,8 @@ export class FalImageProvider implements ImageProvider {
       throw this.toProviderError(error, params.signal);
     }
     const url = result.data?.images?.[0]?.url;
-    if (typeof url !== 'string') throw new ProviderCallError(this.name, 'transient', 'fal answered without an image URL');
+    if (typeof url !== 'string')
+      throw new ProviderCallError(this.name, 'transient', 'fal answered without an image URL');
     const bytes = await downloadImage(url, params.signal, this.name, [this.key]);
     const facts = await inspectImage(bytes, this.name);
     return { bytes, ...facts, model: this.model, provider: this.name, providerRequestId: result.requestId };
@@ -104,7 +107,8 @@ export class FalImageProvider implements ImageProvider {
 function rewriteHost(baseUrl: string | undefined): RequestMiddleware {
   const base = baseUrl?.replace(/\/+$/, '');
   return async (request) => {
-    const host = base === undefined ? undefined : FAL_HOSTS.find((candidate) => request.url.startsWith(`${candidate}/`));
+    const host =
+      base === undefined ? undefined : FAL_HOSTS.find((candidate) => request.url.startsWith(`${candidate}/`));
     return host === undefined ? request : { ...request, url: `${base}${request.url.slice(host.length)}` };
   };
 }
@@ -114,7 +118,8 @@ function errorDetail(body: string): string {
   try {
     const parsed = JSON.parse(body) as { detail?: unknown; message?: unknown };
     if (typeof parsed.detail === 'string') return parsed.detail;
-    if (Array.isArray(parsed.detail)) return parsed.detail.map((d: { msg?: unknown }) => String(d?.msg ?? '')).join('; ');
+    if (Array.isArray(parsed.detail))
+      return parsed.detail.map((d: { msg?: unknown }) => String(d?.msg ?? '')).join('; ');
     if (typeof parsed.message === 'string') return parsed.message;
   } catch {
     // Not JSON: the raw text says as much as we have.

@@ -21,7 +21,11 @@ export async function inspectImage(bytes: Buffer, provider: ProviderName): Promi
     .catch(() => undefined);
   const mimeType = metadata?.format === undefined ? undefined : MIME_TYPES[metadata.format];
   if (metadata === undefined || mimeType === undefined || !metadata.width || !metadata.height) {
-    throw new ProviderCallError(provider, 'transient', `${provider} returned data that is not a PNG, JPEG or WebP image`);
+    throw new ProviderCallError(
+      provider,
+      'transient',
+      `${provider} returned data that is not a PNG, JPEG or WebP image`,
+    );
   }
   return { mimeType, width: metadata.width, height: metadata.height };
 }
@@ -38,7 +42,8 @@ export async function downloadImage(
     response = await fetch(url, { signal });
   } catch (error) {
     if (signal?.aborted) throw error;
-    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    const reason =
+      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     throw new ProviderCallError(provider, 'transient', redact(`image download failed: ${reason}`, secrets));
   }
   if (!response.ok) {
@@ -55,7 +60,11 @@ export async function downloadImage(
   const declared = Number(response.headers.get('content-length') ?? 0);
   if (declared > MAX_IMAGE_BYTES) {
     await response.body?.cancel();
-    throw new ProviderCallError(provider, 'transient', `image download is ${declared} bytes, over the ${MAX_IMAGE_BYTES} limit`);
+    throw new ProviderCallError(
+      provider,
+      'transient',
+      `image download is ${declared} bytes, over the ${MAX_IMAGE_BYTES} limit`,
+    );
   }
   return Buffer.from(await response.arrayBuffer());
 }

@@ -47,13 +47,21 @@ describe('LocalImageProvider', () => {
     ] as const) {
       const image = await provider.generate({ ...request, aspectRatio });
       const metadata = await sharp(image.bytes).metadata();
-      expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({ format: 'png', ...expected });
-      expect({ width: image.width, height: image.height, mimeType: image.mimeType }).toEqual({ ...expected, mimeType: 'image/png' });
+      expect({ format: metadata.format, width: metadata.width, height: metadata.height }).toEqual({
+        format: 'png',
+        ...expected,
+      });
+      expect({ width: image.width, height: image.height, mimeType: image.mimeType }).toEqual({
+        ...expected,
+        mimeType: 'image/png',
+      });
     }
   });
 
   it('draws visibly different pictures for different prompts', async () => {
-    const [a, b] = await Promise.all(['red dog', 'blue dog'].map((prompt) => standard.generate({ ...request, prompt })));
+    const [a, b] = await Promise.all(
+      ['red dog', 'blue dog'].map((prompt) => standard.generate({ ...request, prompt })),
+    );
     const pixels = async (bytes: Buffer) => sharp(bytes).resize(32, 32, { fit: 'fill' }).raw().toBuffer();
     const [pa, pb] = await Promise.all([pixels(a.bytes), pixels(b.bytes)]);
     let difference = 0;

@@ -28,7 +28,12 @@ export class OpenAIImageProvider implements ImageProvider {
     this.model = options.model;
     this.apiKey = options.apiKey;
     // Retries belong to our resilience layer, which also sees the breaker; the SDK's would multiply them.
-    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0, timeout: options.timeoutMs });
+    this.client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl,
+      maxRetries: 0,
+      timeout: options.timeoutMs,
+    });
   }
 
   size(params: PriceParams): ImageSize {
@@ -47,10 +52,11 @@ export class OpenAIImageProvider implements ImageProvider {
       throw this.toProviderError(error);
     }
     const image = reply.data.data?.[0];
-    const bytes =
-      image?.b64_json ? Buffer.from(image.b64_json, 'base64')
-      : image?.url ? await downloadImage(image.url, params.signal, this.name, [this.apiKey])
-      : undefined;
+    const bytes = image?.b64_json
+      ? Buffer.from(image.b64_json, 'base64')
+      : image?.url
+        ? await downloadImage(image.url, params.signal, this.name, [this.apiKey])
+        : undefined;
     if (bytes === undefined || bytes.length === 0) {
       throw new ProviderCallError(this.name, 'transient', 'openai answered without an image');
     }
@@ -102,7 +108,9 @@ export class OpenAIImageProvider implements ImageProvider {
         failureKindForStatus(error.status),
         redact(error.message, [this.apiKey]),
         error.status,
-        retryAfterMs && /^\d+$/.test(retryAfterMs) ? Number(retryAfterMs) : parseRetryAfter(headers?.get('retry-after'), Date.now()),
+        retryAfterMs && /^\d+$/.test(retryAfterMs)
+          ? Number(retryAfterMs)
+          : parseRetryAfter(headers?.get('retry-after'), Date.now()),
       );
     }
     const message = error instanceof Error ? error.message : String(error);

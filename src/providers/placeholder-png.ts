@@ -74,7 +74,11 @@ function colour(seed: Buffer, at: number): Buffer {
 
 function band(seed: Buffer, at: number, height: number): Band {
   const top = Math.floor((seed[at] / 256) * height);
-  return { top, bottom: top + Math.max(2, Math.floor((seed[at + 1] / 256) * height * 0.15)), colour: colour(seed, at + 1) };
+  return {
+    top,
+    bottom: top + Math.max(2, Math.floor((seed[at + 1] / 256) * height * 0.15)),
+    colour: colour(seed, at + 1),
+  };
 }
 
 function disc(seed: Buffer, at: number, width: number, height: number): Disc {

@@ -62,7 +62,9 @@ describe('pricing', () => {
   describe('every size we request is priced', () => {
     const models: OpenAIImageModel[] = ['dall-e-3', 'gpt-image-1'];
     const cases = models.flatMap((model) =>
-      ASPECT_RATIOS.flatMap((ratio) => (['standard', 'hd'] as const).map((quality) => [model, ratio, quality] as const)),
+      ASPECT_RATIOS.flatMap((ratio) =>
+        (['standard', 'hd'] as const).map((quality) => [model, ratio, quality] as const),
+      ),
     );
 
     it.each(cases)('%s %s %s', (model, ratio, quality) => {

@@ -35,7 +35,9 @@ describe('provider errors', () => {
     });
 
     it('removes authorization values and OpenAI key echoes', () => {
-      const text = redact('Authorization: Bearer abc.def.ghi, Key zzz:yyy; Incorrect API key provided: sk-ab***********yz.');
+      const text = redact(
+        'Authorization: Bearer abc.def.ghi, Key zzz:yyy; Incorrect API key provided: sk-ab***********yz.',
+      );
       expect(text).toBe('Authorization: Bearer [redacted], Key [redacted] Incorrect API key provided: [redacted]');
     });
 

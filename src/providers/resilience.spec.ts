@@ -82,7 +82,12 @@ describe('ProviderResilience', () => {
   });
 
   it('backs off exponentially with jitter between retries', async () => {
-    const resilience = new ProviderResilience('openai', { ...fast, baseDelayMs: 40, maxDelayMs: 1_000, random: () => 1 });
+    const resilience = new ProviderResilience('openai', {
+      ...fast,
+      baseDelayMs: 40,
+      maxDelayMs: 1_000,
+      random: () => 1,
+    });
     const { call, calls } = scripted(transient(), transient());
     await resilience.execute(call);
     expect(calls[1] - calls[0]).toBeGreaterThanOrEqual(38);
@@ -157,7 +162,9 @@ describe('ProviderResilience', () => {
     const resilience = new ProviderResilience('openai', { ...fast, retries: 0 });
     const error = await failure(
       resilience.execute(async () => {
-        throw new Error(`request to https://user:pw@api.example/v1?key=${secret} failed with Authorization: Bearer ${secret}`);
+        throw new Error(
+          `request to https://user:pw@api.example/v1?key=${secret} failed with Authorization: Bearer ${secret}`,
+        );
       }),
     );
     const everything = `${error.message} ${JSON.stringify(error.details)}`;

@@ -77,7 +77,9 @@ export class ProviderResilience {
     const o = this.options;
     const retryable = handleWhen(
       (error) =>
-        (error instanceof ProviderCallError && error.kind === 'transient' && (error.retryAfterMs ?? 0) <= o.maxRetryAfterMs) ||
+        (error instanceof ProviderCallError &&
+          error.kind === 'transient' &&
+          (error.retryAfterMs ?? 0) <= o.maxRetryAfterMs) ||
         isAttemptTimeout(error),
     );
     const unhealthy = handleWhen(
@@ -92,9 +94,13 @@ export class ProviderResilience {
       backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) => this.delayBefore(context)),
     });
     retries.onRetry(({ delay, attempt, ...result }) =>
-      this.logger.warn(`${provider} attempt ${attempt} failed (${summary(result)}); retrying in ${Math.round(delay)} ms`),
+      this.logger.warn(
+        `${provider} attempt ${attempt} failed (${summary(result)}); retrying in ${Math.round(delay)} ms`,
+      ),
     );
-    this.breaker.onBreak(() => this.logger.warn(`${provider} circuit opened after ${o.breakerThreshold} consecutive failures`));
+    this.breaker.onBreak(() =>
+      this.logger.warn(`${provider} circuit opened after ${o.breakerThreshold} consecutive failures`),
+    );
     this.breaker.onHalfOpen(() => this.logger.log(`${provider} circuit half-open: probing`));
     this.breaker.onReset(() => this.logger.log(`${provider} circuit closed`));
     this.policy = wrap(retries, this.breaker, timeout(o.attemptTimeoutMs, TimeoutStrategy.Aggressive));
@@ -137,16 +143,23 @@ export class ProviderResilience {
   private toDomainError(error: unknown, signal: AbortSignal | undefined): DomainError {
     const provider = this.provider;
     if (error instanceof BrokenCircuitError) {
-      return new DomainError('provider_unavailable', `${provider} is unavailable (circuit open)`, { provider, reason: 'circuit_open' });
+      return new DomainError('provider_unavailable', `${provider} is unavailable (circuit open)`, {
+        provider,
+        reason: 'circuit_open',
+      });
     }
     if (signal?.aborted) {
       return new DomainError('provider_failed', `${provider} call was cancelled`, { provider, reason: 'cancelled' });
     }
     if (isAttemptTimeout(error)) {
-      return new DomainError('provider_failed', `${provider} did not answer within ${this.options.attemptTimeoutMs} ms`, {
-        provider,
-        reason: 'timeout',
-      });
+      return new DomainError(
+        'provider_failed',
+        `${provider} did not answer within ${this.options.attemptTimeoutMs} ms`,
+        {
+          provider,
+          reason: 'timeout',
+        },
+      );
     }
     const failure = this.normalise(error);
     return new DomainError('provider_failed', `${provider} failed: ${redact(failure.message)}`, {

@@ -15,7 +15,10 @@ export type TierProviders = Readonly<Record<Tier, ImageProvider>>;
  * Premium is OpenAI when OPENAI_API_KEY is set, Standard is fal when FAL_KEY is set; a tier
  * without a key is served by the local provider at the sizes of the provider it replaces.
  */
-export function providersFromConfig(config: AppConfig, timeoutMs = DEFAULT_RESILIENCE_OPTIONS.attemptTimeoutMs): TierProviders {
+export function providersFromConfig(
+  config: AppConfig,
+  timeoutMs = DEFAULT_RESILIENCE_OPTIONS.attemptTimeoutMs,
+): TierProviders {
   const openaiModel = config.openai.imageModel;
   const premiumStandIn: StandIn = {
     size: (params) => openAIImageSize(openaiModel, params.aspectRatio),

@@ -26,14 +26,19 @@ function samples(text: string): Array<{ name: string; labels: Record<string, str
     .map((line) => {
       const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (!match) throw new Error(`Not a sample line: ${line}`);
-      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+      const labels = Object.fromEntries(
+        [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+      );
       return { name: match[1], labels, value: Number(match[3]) };
     });
 }
 
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   const found = samples(text).filter(
-    (s) => s.name === name && Object.keys(s.labels).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+    (s) =>
+      s.name === name &&
+      Object.keys(s.labels).length === Object.keys(labels).length &&
+      Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
   if (found.length > 1) throw new Error(`${found.length} samples of ${name} ${JSON.stringify(labels)}`);
   return found[0]?.value;
@@ -55,7 +60,8 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
   let database: Database;
   let databaseUrl: string | undefined;
 
-  const generate = (user: string, json: Record<string, unknown>) => t.request('/v1/generations', { method: 'POST', user, json });
+  const generate = (user: string, json: Record<string, unknown>) =>
+    t.request('/v1/generations', { method: 'POST', user, json });
   const created = async (user: string, json: Record<string, unknown>, expected: Record<string, unknown>) => {
     const response = await generate(user, json);
     expect({ httpStatus: response.status, ...response.body }).toMatchObject({ httpStatus: 201, ...expected });
@@ -68,28 +74,51 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
   beforeAll(async () => {
     fakes = await startAllFakes();
     databaseUrl = hasPostgres() ? await createTestDatabase('analytics') : undefined;
-    database = await Database.open(databaseUrl ? { url: databaseUrl, migrations: ALL_MIGRATIONS } : { pgliteDir: 'memory://', migrations: ALL_MIGRATIONS });
+    database = await Database.open(
+      databaseUrl
+        ? { url: databaseUrl, migrations: ALL_MIGRATIONS }
+        : { pgliteDir: 'memory://', migrations: ALL_MIGRATIONS },
+    );
     t = await startTestApp({ env: { ...fakes.env }, clock, database });
 
     const premium = { cached: false, tier: 'premium', provider: 'openai', costUsd: 0.04 };
     await created('alice', { prompt: 'a lighthouse at dawn' }, { ...premium, charge: 'free' });
     await created('alice', { prompt: 'a red fox in the snow' }, { ...premium, charge: 'free' });
     await created('alice', { prompt: 'a city at night' }, { ...premium, charge: 'free' });
-    expect((await t.request('/v1/admin/users/alice/credits', { method: 'POST', json: { credits: 2, reason: 'purchase' } })).status).toBe(201);
+    expect(
+      (await t.request('/v1/admin/users/alice/credits', { method: 'POST', json: { credits: 2, reason: 'purchase' } }))
+        .status,
+    ).toBe(201);
     await created('alice', { prompt: 'a mountain lake' }, { ...premium, charge: 'paid' });
     await created('alice', { prompt: 'a lighthouse at dawn' }, { cached: true, charge: 'none' });
     await created('bob', { prompt: 'A  Lighthouse at dawn!' }, { cached: true, charge: 'none' });
-    await created('bob', { prompt: 'a blue bicycle', tier: 'standard' }, { tier: 'standard', provider: 'fal', costUsd: 0.003, charge: 'free' });
+    await created(
+      'bob',
+      { prompt: 'a blue bicycle', tier: 'standard' },
+      { tier: 'standard', provider: 'fal', costUsd: 0.003, charge: 'free' },
+    );
 
     clock.set('2026-11-04T09:00:00Z');
-    await created('carol', { prompt: 'a stormy sea', aspectRatio: '16:9', quality: 'hd' }, { tier: 'premium', costUsd: 0.12, charge: 'free' });
+    await created(
+      'carol',
+      { prompt: 'a stormy sea', aspectRatio: '16:9', quality: 'hd' },
+      { tier: 'premium', costUsd: 0.12, charge: 'free' },
+    );
     expect((await t.request('/v1/admin/budget', { method: 'PUT', json: { capUsd: 0.3 } })).status).toBe(200);
     clock.set('2026-11-04T15:30:00Z');
-    await created('dave', { prompt: 'a green meadow' }, { tier: 'standard', downgraded: true, provider: 'fal', costUsd: 0.003, charge: 'free' });
+    await created(
+      'dave',
+      { prompt: 'a green meadow' },
+      { tier: 'standard', downgraded: true, provider: 'fal', costUsd: 0.003, charge: 'free' },
+    );
 
     clock.set('2026-11-05T09:00:00Z');
     await created('dave', { prompt: 'a green meadow' }, { cached: true, tier: 'standard', charge: 'none' });
-    await created('erin', { prompt: 'an origami crane', tier: 'standard' }, { provider: 'fal', costUsd: 0.003, charge: 'free' });
+    await created(
+      'erin',
+      { prompt: 'an origami crane', tier: 'standard' },
+      { provider: 'fal', costUsd: 0.003, charge: 'free' },
+    );
     fakes.openai.failNext({ kind: 'status', status: 500 }, 20);
     fakes.fal.failNext({ kind: 'status', status: 500 }, 20);
     expect((await generate('erin', { prompt: 'this one fails' })).status).toBe(502);
@@ -134,20 +163,30 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
       ...expectedDays,
       { date: '2026-11-06', generations: 0, cacheHits: 0, spendUsd: 0, savedUsd: 0, premium: 0, standard: 0 },
     ]);
-    const month = (await t.request('/v1/admin/analytics/daily')).body.days as Array<{ generations: number; cacheHits: number }>;
+    const month = (await t.request('/v1/admin/analytics/daily')).body.days as Array<{
+      generations: number;
+      cacheHits: number;
+    }>;
     expect(month).toHaveLength(30);
     expect(month.reduce((sum, day) => sum + day.generations, 0)).toBe(expectedSummary.generations);
     expect(month.reduce((sum, day) => sum + day.cacheHits, 0)).toBe(expectedSummary.cacheHits);
 
     const oneDay = await t.request('/v1/admin/analytics/summary?from=2026-11-04&to=2026-11-04');
-    expect(oneDay.body).toMatchObject({ generations: 2, spendUsd: 0.123, uniqueUsers: 2, byProvider: { openai: { generations: 1, spendUsd: 0.12 }, fal: { generations: 1, spendUsd: 0.003 } } });
+    expect(oneDay.body).toMatchObject({
+      generations: 2,
+      spendUsd: 0.123,
+      uniqueUsers: 2,
+      byProvider: { openai: { generations: 1, spendUsd: 0.12 }, fal: { generations: 1, spendUsd: 0.003 } },
+    });
     const onlyFrom = await t.request('/v1/admin/analytics/summary?from=2026-11-05');
     expect(onlyFrom.body).toMatchObject({ from: '2026-11-05', to: '2026-11-30', generations: 1, cacheHits: 1 });
   });
 
   it('the usage_log view answers the seed-style SQL with the same numbers', async () => {
     const month = `created_at >= '2026-11-01T00:00:00Z' AND created_at < '2026-12-01T00:00:00Z'`;
-    const counts = await database.query<{ event: string; n: number }>(`SELECT event, count(*)::int AS n FROM usage_log WHERE ${month} GROUP BY event ORDER BY event`);
+    const counts = await database.query<{ event: string; n: number }>(
+      `SELECT event, count(*)::int AS n FROM usage_log WHERE ${month} GROUP BY event ORDER BY event`,
+    );
     expect(Object.fromEntries(counts.map((row) => [row.event, row.n]))).toEqual({
       CACHE_HIT: 3,
       CREDITS_DEBITED: 1,
@@ -166,8 +205,13 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
     expect(Number(money.spend)).toBe(expectedSummary.spendUsd);
     expect(Number(money.saved)).toBe(expectedSummary.savedUsd);
     expect(Number(money.hit_rate)).toBeCloseTo(expectedSummary.cacheHitRate, 12);
-    const [success] = await database.query(`SELECT user_id, meta FROM usage_log WHERE event = 'GEN_SUCCESS' AND meta->>'tier' = 'premium' AND meta->>'cost' = '0.120000'`);
-    expect(success).toMatchObject({ user_id: 'carol', meta: { provider: 'openai', model: 'dall-e-3', promptHash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    const [success] = await database.query(
+      `SELECT user_id, meta FROM usage_log WHERE event = 'GEN_SUCCESS' AND meta->>'tier' = 'premium' AND meta->>'cost' = '0.120000'`,
+    );
+    expect(success).toMatchObject({
+      user_id: 'carol',
+      meta: { provider: 'openai', model: 'dall-e-3', promptHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
     const perDay = await database.query<{ day: string; n: number }>(
       `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS n FROM usage_log WHERE event = 'GEN_SUCCESS' GROUP BY 1 ORDER BY 1`,
     );
@@ -197,11 +241,29 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
     expect(sample(text, 'genledger_projection_lag_events', { projection: USAGE_PROJECTION })).toBe(0);
     expect(sample(text, 'genledger_projection_failing', { projection: BUDGET_PROJECTION })).toBe(0);
     // The fake clock stands still during a request: every generation took 0 s by the events.
-    expect(sample(text, 'genledger_generation_duration_seconds_count', { provider: 'openai', tier: 'premium' })).toBe(5);
-    expect(sample(text, 'genledger_generation_duration_seconds_bucket', { provider: 'fal', tier: 'standard', le: '0.5' })).toBe(3);
-    expect(sample(text, 'genledger_generation_duration_seconds_bucket', { provider: 'fal', tier: 'standard', le: '+Inf' })).toBe(3);
-    expect(sample(text, 'genledger_http_request_duration_seconds_count', { method: 'POST', route: '/v1/generations', status_code: '201' })).toBe(11);
-    expect(sample(text, 'genledger_http_request_duration_seconds_count', { method: 'POST', route: '/v1/generations', status_code: '502' })).toBe(1);
+    expect(sample(text, 'genledger_generation_duration_seconds_count', { provider: 'openai', tier: 'premium' })).toBe(
+      5,
+    );
+    expect(
+      sample(text, 'genledger_generation_duration_seconds_bucket', { provider: 'fal', tier: 'standard', le: '0.5' }),
+    ).toBe(3);
+    expect(
+      sample(text, 'genledger_generation_duration_seconds_bucket', { provider: 'fal', tier: 'standard', le: '+Inf' }),
+    ).toBe(3);
+    expect(
+      sample(text, 'genledger_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/v1/generations',
+        status_code: '201',
+      }),
+    ).toBe(11);
+    expect(
+      sample(text, 'genledger_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/v1/generations',
+        status_code: '502',
+      }),
+    ).toBe(1);
     expect(sample(text, 'genledger_process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
 
@@ -217,7 +279,11 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
     for (const [query, field] of cases) {
       for (const call of ['summary', 'daily']) {
         const response = await t.request(`/v1/admin/analytics/${call}?${query}`);
-        expect({ query, status: response.status, code: response.body.code }).toEqual({ query, status: 400, code: 'validation_failed' });
+        expect({ query, status: response.status, code: response.body.code }).toEqual({
+          query,
+          status: 400,
+          code: 'validation_failed',
+        });
         expect(response.body.errors.map((e: { field: string }) => e.field)).toContain(field);
       }
     }
@@ -229,8 +295,11 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
   it('rebuilding the analytics projections from zero gives identical numbers, and verify says so', async () => {
     const summary = (await t.request('/v1/admin/analytics/summary')).body;
     const daily = (await t.request('/v1/admin/analytics/daily')).body;
-    const metrics = samples((await t.request('/metrics')).text).filter((s) => /^genledger_(generations|cache|provider|budget|generation_duration)/.test(s.name));
-    for (const table of [...Object.values(USAGE_TABLES), BUDGET_CHANGES_TABLE]) await database.query(`DELETE FROM ${table}`);
+    const metrics = samples((await t.request('/metrics')).text).filter((s) =>
+      /^genledger_(generations|cache|provider|budget|generation_duration)/.test(s.name),
+    );
+    for (const table of [...Object.values(USAGE_TABLES), BUDGET_CHANGES_TABLE])
+      await database.query(`DELETE FROM ${table}`);
     expect((await t.request('/v1/admin/analytics/summary')).body.generations).toBe(0);
     const registry = t.app.get(ProjectionRegistry);
     await expect(registry.verify(USAGE_PROJECTION)).resolves.toMatchObject({ matches: false });
@@ -247,7 +316,9 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
     expect(rebuilt.body.projections.every((p: { matches: boolean }) => p.matches)).toBe(true);
     expect((await t.request('/v1/admin/analytics/summary')).body).toEqual(summary);
     expect((await t.request('/v1/admin/analytics/daily')).body).toEqual(daily);
-    const after = samples((await t.request('/metrics')).text).filter((s) => /^genledger_(generations|cache|provider|budget|generation_duration)/.test(s.name));
+    const after = samples((await t.request('/metrics')).text).filter((s) =>
+      /^genledger_(generations|cache|provider|budget|generation_duration)/.test(s.name),
+    );
     expect(after).toEqual(metrics);
   });
 
@@ -262,31 +333,52 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
       savedMicros: 83_000,
       downgradedAt: '2026-11-04T15:30:00.000Z',
     });
-    expect(noCache.whatIf?.outcome).toMatchObject({ spendMicros: 289_000 + 83_000, generations: { premium: 7, standard: 4 }, cacheHits: 0, savedMicros: 0 });
+    expect(noCache.whatIf?.outcome).toMatchObject({
+      spendMicros: 289_000 + 83_000,
+      generations: { premium: 7, standard: 4 },
+      cacheHits: 0,
+      savedMicros: 0,
+    });
     expect(noCache.whatIf?.difference.spendMicros).toBe(noCache.actual.savedMicros);
     // Every Premium image (four 1:1, one HD 16:9) at fal's one-megapixel price, $0.003.
     const standardOnly = costReport(usage, { kind: 'standard-only' });
-    expect(standardOnly.whatIf?.outcome).toMatchObject({ spendMicros: 8 * 3_000, generations: { premium: 0, standard: 8 }, cacheHits: 3, savedMicros: 3 * 3_000 });
+    expect(standardOnly.whatIf?.outcome).toMatchObject({
+      spendMicros: 8 * 3_000,
+      generations: { premium: 0, standard: 8 },
+      cacheHits: 3,
+      savedMicros: 3 * 3_000,
+    });
     // With the default $100 cap nothing is downgraded: dave's first request is Premium at $0.04.
     const highCap = costReport(usage, { kind: 'cap', capMicros: 100_000_000 });
-    expect(highCap.whatIf?.outcome).toMatchObject({ spendMicros: 289_000 - 3_000 + 40_000, generations: { premium: 6, standard: 2 }, downgradedAt: null });
+    expect(highCap.whatIf?.outcome).toMatchObject({
+      spendMicros: 289_000 - 3_000 + 40_000,
+      generations: { premium: 6, standard: 2 },
+      downgradedAt: null,
+    });
     expect(costReport(await readMonthUsage(t.app.get(EventStore), '2026-10'), undefined).actual.spendMicros).toBe(0);
   });
 
-  (hasPostgres() ? it : it.skip)('npm run cli -- report --month 2026-11 --what-if no-cache --json, on the service database', () => {
-    const cli = join(process.cwd(), 'dist/src/cli/main.js');
-    expect(existsSync(cli)).toBe(true);
-    const run = spawnSync(process.execPath, [cli, 'report', '--month', '2026-11', '--what-if', 'no-cache', '--json'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' },
-      encoding: 'utf8',
-    });
-    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(JSON.parse(run.stdout)).toMatchObject({
-      month: '2026-11',
-      actual: { spendUsd: expectedSummary.spendUsd, savedUsd: expectedSummary.savedUsd, cacheHits: 3 },
-      whatIf: { policy: 'no-cache', spendUsd: 0.372, difference: { spendUsd: expectedSummary.savedUsd } },
-    });
-  });
+  (hasPostgres() ? it : it.skip)(
+    'npm run cli -- report --month 2026-11 --what-if no-cache --json, on the service database',
+    () => {
+      const cli = join(process.cwd(), 'dist/src/cli/main.js');
+      expect(existsSync(cli)).toBe(true);
+      const run = spawnSync(
+        process.execPath,
+        [cli, 'report', '--month', '2026-11', '--what-if', 'no-cache', '--json'],
+        {
+          env: { ...process.env, DATABASE_URL: databaseUrl, NODE_OPTIONS: '' },
+          encoding: 'utf8',
+        },
+      );
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        month: '2026-11',
+        actual: { spendUsd: expectedSummary.spendUsd, savedUsd: expectedSummary.savedUsd, cacheHits: 3 },
+        whatIf: { policy: 'no-cache', spendUsd: 0.372, difference: { spendUsd: expectedSummary.savedUsd } },
+      });
+    },
+  );
 
   it("audit prints every event of the user's account with the balance after it, ending at the credits call's balance", async () => {
     const store = t.app.get(EventStore);
@@ -302,8 +394,15 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
     };
     const { code, out } = await run(['alice']);
     expect(code).toBe(0);
-    type AccountEventView = { streamId: string; type: string; data: { credits: number; kind?: string }; metadata: { requestId?: string } };
-    const accountEvents = ((await t.request('/v1/admin/users/alice/events')).body.events as AccountEventView[]).filter((event) => event.streamId === 'account-alice');
+    type AccountEventView = {
+      streamId: string;
+      type: string;
+      data: { credits: number; kind?: string };
+      metadata: { requestId?: string };
+    };
+    const accountEvents = ((await t.request('/v1/admin/users/alice/events')).body.events as AccountEventView[]).filter(
+      (event) => event.streamId === 'account-alice',
+    );
     const rows = out.split('\n').filter((line) => /^\d{4}-\d{2}-\d{2} /.test(line));
     expect(rows.map((line) => line.split(/\s+/)[2])).toEqual(accountEvents.map((event) => event.type));
     rows.forEach((line, index) => {
@@ -322,7 +421,9 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
     expect(expected).toContain(2);
     const credits = (await t.request('/v1/admin/users/alice/credits')).body;
     expect(credits.paidCredits).toBe(1);
-    expect(out).toContain(`Balance: ${credits.paidCredits} paid credits available, ${credits.reservedCredits} held, 2 granted in all`);
+    expect(out).toContain(
+      `Balance: ${credits.paidCredits} paid credits available, ${credits.reservedCredits} held, 2 granted in all`,
+    );
 
     const before = await run(['alice', '--at', '2026-11-03T08:00:00Z']);
     expect(before.out).toBe('No account events for alice up to 2026-11-03T08:00:00.000Z.\n');

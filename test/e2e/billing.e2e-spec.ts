@@ -28,10 +28,16 @@ describe('credits and budget over HTTP', () => {
   });
 
   it('grants credits idempotently by externalId', async () => {
-    const first = await t.request('/v1/admin/users/buyer/credits', { method: 'POST', json: { credits: 10, reason: 'purchase', externalId: 'pi_123' } });
+    const first = await t.request('/v1/admin/users/buyer/credits', {
+      method: 'POST',
+      json: { credits: 10, reason: 'purchase', externalId: 'pi_123' },
+    });
     expect(first.status).toBe(201);
     expect(first.body).toEqual({ grantId: expect.stringMatching(/^grant_/), paidCredits: 10 });
-    const again = await t.request('/v1/admin/users/buyer/credits', { method: 'POST', json: { credits: 10, reason: 'purchase', externalId: 'pi_123' } });
+    const again = await t.request('/v1/admin/users/buyer/credits', {
+      method: 'POST',
+      json: { credits: 10, reason: 'purchase', externalId: 'pi_123' },
+    });
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect((await t.request('/v1/credits', { user: 'buyer' })).body.paidCredits).toBe(10);
@@ -61,18 +67,32 @@ describe('credits and budget over HTTP', () => {
 
   it('rejects malformed user ids, invalid JSON and non-JSON bodies without writing', async () => {
     const before = await countEvents();
-    const badId = await t.request(`/v1/admin/users/${encodeURIComponent('a b')}/credits`, { method: 'POST', json: { credits: 1, reason: 'x' } });
+    const badId = await t.request(`/v1/admin/users/${encodeURIComponent('a b')}/credits`, {
+      method: 'POST',
+      json: { credits: 1, reason: 'x' },
+    });
     expect(badId.status).toBe(400);
     expect(badId.body.errors[0].field).toBe('userId');
     const longId = await t.request(`/v1/admin/users/${'u'.repeat(129)}/credits`);
     expect(longId.status).toBe(400);
-    const invalidJson = await t.request('/v1/admin/users/u1/credits', { method: 'POST', body: '{"credits": 1,', headers: { 'content-type': 'application/json' } });
+    const invalidJson = await t.request('/v1/admin/users/u1/credits', {
+      method: 'POST',
+      body: '{"credits": 1,',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(invalidJson.status).toBe(400);
     expect(invalidJson.body.code).toBe('validation_failed');
-    const text = await t.request('/v1/admin/users/u1/credits', { method: 'POST', body: 'credits=1', headers: { 'content-type': 'text/plain' } });
+    const text = await t.request('/v1/admin/users/u1/credits', {
+      method: 'POST',
+      body: 'credits=1',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
     expect(text.body.code).toBe('unsupported_media_type');
-    const huge = await t.request('/v1/admin/users/u1/credits', { method: 'POST', json: { credits: 1, reason: 'x'.repeat(70 * 1024) } });
+    const huge = await t.request('/v1/admin/users/u1/credits', {
+      method: 'POST',
+      json: { credits: 1, reason: 'x'.repeat(70 * 1024) },
+    });
     expect(huge.status).toBe(413);
     expect(huge.body.code).toBe('payload_too_large');
     const devHeader = await t.request('/v1/credits', { user: 'bad id!' });
@@ -97,7 +117,14 @@ describe('credits and budget over HTTP', () => {
     const read = await t.request('/v1/admin/budget');
     expect(read.status).toBe(200);
     expect(read.body).toEqual({
-      month: '2026-11', spendUsd: 0, reservedUsd: 0, capUsd: 100, hardCapUsd: null, tier: 'premium', downgradedAt: null, forecastUsd: 0,
+      month: '2026-11',
+      spendUsd: 0,
+      reservedUsd: 0,
+      capUsd: 100,
+      hardCapUsd: null,
+      tier: 'premium',
+      downgradedAt: null,
+      forecastUsd: 0,
     });
     const set = await t.request('/v1/admin/budget', { method: 'PUT', json: { capUsd: 150, hardCapUsd: 200 } });
     expect(set.status).toBe(200);

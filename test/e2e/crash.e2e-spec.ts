@@ -30,7 +30,8 @@ describePostgres('a process killed between reservation and capture', () => {
     let second: ServiceProcess | undefined;
     try {
       first = await startServiceProcess(env);
-      const credits = async (url: string) => (await (await fetch(`${url}/v1/credits`, { headers: { 'x-user-id': 'victim' } })).json()) as any;
+      const credits = async (url: string) =>
+        (await (await fetch(`${url}/v1/credits`, { headers: { 'x-user-id': 'victim' } })).json()) as any;
       fakes.openai.setLatency(30_000);
       const inFlight = fetch(`${first.url}/v1/generations`, {
         method: 'POST',
@@ -38,24 +39,42 @@ describePostgres('a process killed between reservation and capture', () => {
         body: JSON.stringify({ prompt: 'never finished' }),
       }).catch(() => 'connection lost');
       const url = first.url;
-      await until(async () => ((await credits(url)).freeRemainingToday === 2 ? true : undefined), 10_000, 'the reservation');
+      await until(
+        async () => ((await credits(url)).freeRemainingToday === 2 ? true : undefined),
+        10_000,
+        'the reservation',
+      );
       await first.kill('SIGKILL');
       expect(await inFlight).toBe('connection lost');
 
       fakes.openai.setLatency(0);
       second = await startServiceProcess(env);
       const secondUrl = second.url;
-      await until(async () => ((await credits(secondUrl)).freeRemainingToday === 3 ? true : undefined), 15_000, 'the release');
-      const events = ((await (await fetch(`${secondUrl}/v1/admin/users/victim/events`)).json()) as any).events as Array<{ type: string; data: any }>;
+      await until(
+        async () => ((await credits(secondUrl)).freeRemainingToday === 3 ? true : undefined),
+        15_000,
+        'the release',
+      );
+      const events = ((await (await fetch(`${secondUrl}/v1/admin/users/victim/events`)).json()) as any)
+        .events as Array<{ type: string; data: any }>;
       const types = events.map((e) => e.type);
       expect(types).toContain('ReservationReleased');
       expect(types).not.toContain('ReservationCaptured');
       expect(events.find((e) => e.type === 'ReservationReleased')?.data.reason).toBe('expired');
-      await until(async () => {
-        const latest = ((await (await fetch(`${secondUrl}/v1/admin/users/victim/events`)).json()) as any).events as Array<{ type: string; data: any }>;
-        return latest.some((e) => e.type === 'GenerationFailed' && e.data.code === 'reservation_expired') ? true : undefined;
-      }, 10_000, 'GenerationFailed');
-      const list = (await (await fetch(`${secondUrl}/v1/generations`, { headers: { 'x-user-id': 'victim' } })).json()) as any;
+      await until(
+        async () => {
+          const latest = ((await (await fetch(`${secondUrl}/v1/admin/users/victim/events`)).json()) as any)
+            .events as Array<{ type: string; data: any }>;
+          return latest.some((e) => e.type === 'GenerationFailed' && e.data.code === 'reservation_expired')
+            ? true
+            : undefined;
+        },
+        10_000,
+        'GenerationFailed',
+      );
+      const list = (await (
+        await fetch(`${secondUrl}/v1/generations`, { headers: { 'x-user-id': 'victim' } })
+      ).json()) as any;
       expect(list.items.map((g: { status: string }) => g.status)).toEqual(['failed']);
     } finally {
       await first?.kill('SIGKILL');

@@ -8,7 +8,16 @@ import { startAllFakes, type AllFakes } from '../fakes';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const OUTPUT = join(process.cwd(), 'test-output');
 
 /** Non-transparent pixels of a chart's canvas, as a share of its area. */
@@ -27,10 +36,12 @@ describe('GET /dashboard in headless Chromium', () => {
   let t: TestApp;
   let browser: Browser;
 
-  const admin = (path: string, init: { method?: string; json?: unknown } = {}) => t.request(path, { ...init, admin: ADMIN_TOKEN });
+  const admin = (path: string, init: { method?: string; json?: unknown } = {}) =>
+    t.request(path, { ...init, admin: ADMIN_TOKEN });
   const generate = async (user: string, json: Record<string, unknown>) => {
     const response = await t.request('/v1/generations', { method: 'POST', user, json });
-    if (response.status !== 201) throw new Error(`${user} ${JSON.stringify(json)}: ${response.status} ${response.text}`);
+    if (response.status !== 201)
+      throw new Error(`${user} ${JSON.stringify(json)}: ${response.status} ${response.text}`);
     clock.advance(7 * 60_000);
   };
 
@@ -43,7 +54,10 @@ describe('GET /dashboard in headless Chromium', () => {
     fakes = await startAllFakes();
     t = await startTestApp({ env: { ...fakes.env, ADMIN_TOKEN }, clock });
     expect((await admin('/v1/admin/budget', { method: 'PUT', json: { capUsd: 2 } })).status).toBe(200);
-    expect((await admin('/v1/admin/users/ana/credits', { method: 'POST', json: { credits: 20, reason: 'purchase' } })).status).toBe(201);
+    expect(
+      (await admin('/v1/admin/users/ana/credits', { method: 'POST', json: { credits: 20, reason: 'purchase' } }))
+        .status,
+    ).toBe(201);
     for (let day = 1; day <= 14; day++) {
       clock.set(`2026-11-${String(day).padStart(2, '0')}T08:00:00Z`);
       for (let n = 0; n < 3; n++) await generate('ana', { prompt: `sunrise over hill ${day}-${n}` });
@@ -55,12 +69,21 @@ describe('GET /dashboard in headless Chromium', () => {
       await generate(`visitor-${day}`, { prompt: `app icon ${day}`, tier: 'standard' });
       if (day === 9) {
         fakes.fal.failNext({ kind: 'status', status: 500 }, 20);
-        expect((await t.request('/v1/generations', { method: 'POST', user: 'dev', json: { prompt: 'doomed', tier: 'standard' } })).status).toBe(502);
+        expect(
+          (
+            await t.request('/v1/generations', {
+              method: 'POST',
+              user: 'dev',
+              json: { prompt: 'doomed', tier: 'standard' },
+            })
+          ).status,
+        ).toBe(502);
         fakes.reset();
       }
     }
     const runners = t.app.get(ProjectionRunners);
-    for (const projection of ALL_PROJECTIONS.filter((p) => p.kind === 'async')) await runners.runner(projection.name).waitUntilCaughtUp();
+    for (const projection of ALL_PROJECTIONS.filter((p) => p.kind === 'async'))
+      await runners.runner(projection.name).waitUntilCaughtUp();
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     mkdirSync(OUTPUT, { recursive: true });
   }, 120_000);
@@ -96,7 +119,12 @@ describe('GET /dashboard in headless Chromium', () => {
     const summary = (await admin('/v1/admin/analytics/summary')).body;
     expect(summary.generations).toBeGreaterThan(50);
     const kpis = await page.$$eval('.kpi', (cards: any[]) => cards.map((card) => card.textContent));
-    expect(kpis).toEqual(expect.arrayContaining([expect.stringContaining(`Generations${summary.generations}`), expect.stringContaining(`Users${summary.uniqueUsers}`)]));
+    expect(kpis).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`Generations${summary.generations}`),
+        expect.stringContaining(`Users${summary.uniqueUsers}`),
+      ]),
+    );
 
     const expectedSeries: Record<string, number> = { spend: 3, tiers: 2, cache: 2, charges: 2 };
     for (const [chart, series] of Object.entries(expectedSeries)) {
@@ -112,7 +140,9 @@ describe('GET /dashboard in headless Chromium', () => {
     expect(Number(tierCharts)).toBe(summary.generations);
     expect(await page.textContent('#tier')).toMatch(/^Standard only since Nov \d+, \d\d:\d\d UTC$/);
     expect(await page.textContent('#tier-events')).toMatch(/Premium downgraded to Standard at Nov \d+/);
-    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('genledger.adminToken'))).toBe(ADMIN_TOKEN);
+    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('genledger.adminToken'))).toBe(
+      ADMIN_TOKEN,
+    );
 
     await page.screenshot({ path: join(OUTPUT, 'dashboard.png'), fullPage: true });
 
@@ -127,7 +157,11 @@ describe('GET /dashboard in headless Chromium', () => {
   });
 
   it('fits a phone screen without sideways scrolling', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+    });
     const page = await context.newPage();
     await page.goto(`${t.url}/dashboard`);
     await page.fill('#token', ADMIN_TOKEN);
@@ -150,7 +184,9 @@ describe('GET /dashboard in headless Chromium', () => {
     await page.fill('#token', 'not-the-admin-token');
     await page.click('#unlock');
     await page.waitForSelector('body[data-state="rejected"]');
-    expect(await page.textContent('#gate-message')).toContain('The admin token was refused (403: This token may not make admin calls)');
+    expect(await page.textContent('#gate-message')).toContain(
+      'The admin token was refused (403: This token may not make admin calls)',
+    );
     expect(await page.isVisible('#board')).toBe(false);
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('genledger.adminToken'))).toBeNull();
     await context.close();

@@ -1,13 +1,26 @@
 import { createHash } from 'node:crypto';
-import { createFalClient, fal, ApiError, ValidationError, type QueueStatus, type RequestMiddleware } from '@fal-ai/client';
+import {
+  createFalClient,
+  fal,
+  ApiError,
+  ValidationError,
+  type QueueStatus,
+  type RequestMiddleware,
+} from '@fal-ai/client';
 import OpenAI, { APIConnectionError, AuthenticationError, BadRequestError, InternalServerError } from 'openai';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import type { UploadApiOptions } from 'cloudinary';
 import { colourFor, parseMultipart } from '../fakes/fake-server';
 import {
-  FAKE_CREDENTIALS, startAllFakes, startFakeCloudinary, startFakeFal, startFakeOpenAI,
-  type FakeCloudinary, type FakeFal, type FakeOpenAI,
+  FAKE_CREDENTIALS,
+  startAllFakes,
+  startFakeCloudinary,
+  startFakeFal,
+  startFakeOpenAI,
+  type FakeCloudinary,
+  type FakeFal,
+  type FakeOpenAI,
 } from '../fakes';
 
 /** The top-left pixel and size of an encoded image, decoded independently of the fakes. */
@@ -19,7 +32,11 @@ async function inspect(bytes: Buffer): Promise<{ width: number; height: number; 
 
 async function download(url: string): Promise<{ status: number; type: string | null; bytes: Buffer }> {
   const response = await fetch(url);
-  return { status: response.status, type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    bytes: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
 describe('fake OpenAI against the openai SDK', () => {
@@ -34,18 +51,34 @@ describe('fake OpenAI against the openai SDK', () => {
 
   it('returns a real PNG of the requested DALL-E 3 size as b64_json, painted from the prompt', async () => {
     const prompt = 'a red fox in the snow';
-    const reply = await client().images.generate({ model: 'dall-e-3', prompt, size: '1792x1024', quality: 'hd', style: 'natural', response_format: 'b64_json' });
+    const reply = await client().images.generate({
+      model: 'dall-e-3',
+      prompt,
+      size: '1792x1024',
+      quality: 'hd',
+      style: 'natural',
+      response_format: 'b64_json',
+    });
     const image = await inspect(Buffer.from(reply.data![0]!.b64_json!, 'base64'));
     const colour = colourFor(prompt);
     expect(image).toEqual({ width: 1792, height: 1024, format: 'png', rgb: [colour.r, colour.g, colour.b] });
     expect(reply.data![0]!.revised_prompt).toContain(prompt);
     expect(fake.requests).toHaveLength(1);
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', path: '/v1/images/generations', body: { model: 'dall-e-3', quality: 'hd' } });
+    expect(fake.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/v1/images/generations',
+      body: { model: 'dall-e-3', quality: 'hd' },
+    });
     expect(fake.requests[0]!.headers.authorization).toBe(`Bearer ${apiKey}`);
   });
 
   it('serves url images from the same server and answers 403 once they expire', async () => {
-    const reply = await client().images.generate({ model: 'dall-e-3', prompt: 'a lighthouse', size: '1024x1792', response_format: 'url' });
+    const reply = await client().images.generate({
+      model: 'dall-e-3',
+      prompt: 'a lighthouse',
+      size: '1024x1792',
+      response_format: 'url',
+    });
     const url = reply.data![0]!.url!;
     expect(url.startsWith(`${fake.url}/images/`)).toBe(true);
     const served = await download(url);
@@ -54,7 +87,10 @@ describe('fake OpenAI against the openai SDK', () => {
 
     const shortLived = await startFakeOpenAI({ apiKey, imageUrlTtlMs: 1 });
     try {
-      const expiring = await new OpenAI({ apiKey, baseURL: `${shortLived.url}/v1` }).images.generate({ model: 'dall-e-3', prompt: 'x' });
+      const expiring = await new OpenAI({ apiKey, baseURL: `${shortLived.url}/v1` }).images.generate({
+        model: 'dall-e-3',
+        prompt: 'x',
+      });
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect((await download(expiring.data![0]!.url!)).status).toBe(403);
     } finally {
@@ -63,8 +99,16 @@ describe('fake OpenAI against the openai SDK', () => {
   });
 
   it('answers gpt-image-1 with b64 images and token usage, and refuses response_format for it', async () => {
-    const reply = await client().images.generate({ model: 'gpt-image-1', prompt: 'a kite', size: '1536x1024', quality: 'low' });
-    expect(await inspect(Buffer.from(reply.data![0]!.b64_json!, 'base64'))).toMatchObject({ width: 1536, height: 1024 });
+    const reply = await client().images.generate({
+      model: 'gpt-image-1',
+      prompt: 'a kite',
+      size: '1536x1024',
+      quality: 'low',
+    });
+    expect(await inspect(Buffer.from(reply.data![0]!.b64_json!, 'base64'))).toMatchObject({
+      width: 1536,
+      height: 1024,
+    });
     expect(reply.usage).toMatchObject({ output_tokens: 408, input_tokens_details: { image_tokens: 0 } });
     const refused = client().images.generate({ model: 'gpt-image-1', prompt: 'a kite', response_format: 'url' });
     await expect(refused).rejects.toMatchObject({ status: 400, param: 'response_format' });
@@ -74,21 +118,40 @@ describe('fake OpenAI against the openai SDK', () => {
     const badSize = client().images.generate({ model: 'dall-e-3', prompt: 'p', size: '512x512' });
     await expect(badSize).rejects.toBeInstanceOf(BadRequestError);
     await expect(badSize).rejects.toMatchObject({ param: 'size', type: 'invalid_request_error' });
-    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p', n: 2 })).rejects.toMatchObject({ status: 400, param: 'n' });
-    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p', quality: 'high' })).rejects.toMatchObject({ param: 'quality' });
-    await expect(client().images.generate({ model: 'gpt-image-1', prompt: 'p', size: '1792x1024' })).rejects.toMatchObject({ param: 'size' });
+    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p', n: 2 })).rejects.toMatchObject({
+      status: 400,
+      param: 'n',
+    });
+    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p', quality: 'high' })).rejects.toMatchObject({
+      param: 'quality',
+    });
+    await expect(
+      client().images.generate({ model: 'gpt-image-1', prompt: 'p', size: '1792x1024' }),
+    ).rejects.toMatchObject({ param: 'size' });
   });
 
   it('refuses a wrong key with AuthenticationError in OpenAI error shape', async () => {
-    const attempt = new OpenAI({ apiKey: 'sk-wrong-key-123456', baseURL: `${fake.url}/v1`, maxRetries: 0 }).images.generate({ prompt: 'p' });
+    const attempt = new OpenAI({
+      apiKey: 'sk-wrong-key-123456',
+      baseURL: `${fake.url}/v1`,
+      maxRetries: 0,
+    }).images.generate({ prompt: 'p' });
     await expect(attempt).rejects.toBeInstanceOf(AuthenticationError);
-    await expect(attempt).rejects.toMatchObject({ status: 401, code: 'invalid_api_key', type: 'invalid_request_error' });
+    await expect(attempt).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_api_key',
+      type: 'invalid_request_error',
+    });
   });
 
   it('sends 429 with Retry-After, which the SDK waits out before its own retry', async () => {
     fake.failNext({ kind: 'status', status: 429, retryAfterSeconds: 1 });
     const started = Date.now();
-    const reply = await client({ maxRetries: 2 }).images.generate({ model: 'dall-e-3', prompt: 'p', response_format: 'b64_json' });
+    const reply = await client({ maxRetries: 2 }).images.generate({
+      model: 'dall-e-3',
+      prompt: 'p',
+      response_format: 'b64_json',
+    });
     expect(reply.data).toHaveLength(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(fake.requests.map((r) => r.headers['x-stainless-retry-count'])).toEqual(['0', '1']);
@@ -97,7 +160,10 @@ describe('fake OpenAI against the openai SDK', () => {
   it('fails with 503, stalls, sends broken JSON and drops connections when told to', async () => {
     fake.failNext({ kind: 'status', status: 503 }, 2);
     await expect(client().images.generate({ prompt: 'p' })).rejects.toBeInstanceOf(InternalServerError);
-    await expect(client().images.generate({ prompt: 'p' })).rejects.toMatchObject({ status: 503, type: 'server_error' });
+    await expect(client().images.generate({ prompt: 'p' })).rejects.toMatchObject({
+      status: 503,
+      type: 'server_error',
+    });
     await expect(client().images.generate({ prompt: 'p' })).resolves.toHaveProperty('data');
 
     // Under Jest the SDK files the abort as APIConnectionError (the DOMException comes from another
@@ -138,7 +204,10 @@ describe('fake OpenAI against the openai SDK', () => {
 describe('fake fal against @fal-ai/client', () => {
   const key = 'fal-test-id:fal-test-secret';
   let fake: FakeFal;
-  const toFake: RequestMiddleware = async (request) => ({ ...request, url: request.url.replace(/^https:\/\/(queue\.)?fal\.run/, fake.url) });
+  const toFake: RequestMiddleware = async (request) => ({
+    ...request,
+    url: request.url.replace(/^https:\/\/(queue\.)?fal\.run/, fake.url),
+  });
 
   beforeAll(async () => {
     fake = await startFakeFal({ key });
@@ -151,7 +220,12 @@ describe('fake fal against @fal-ai/client', () => {
     fake.setQueueDelay(500);
     const seen: string[] = [];
     const result = await fal.subscribe('fal-ai/flux/schnell', {
-      input: { prompt: 'a blue bicycle', image_size: 'landscape_16_9', num_inference_steps: 4, enable_safety_checker: true },
+      input: {
+        prompt: 'a blue bicycle',
+        image_size: 'landscape_16_9',
+        num_inference_steps: 4,
+        enable_safety_checker: true,
+      },
       pollInterval: 100,
       onQueueUpdate: (update: QueueStatus) => void seen.push(update.status),
     });
@@ -170,18 +244,28 @@ describe('fake fal against @fal-ai/client', () => {
   });
 
   it('honours a custom size and PNG output', async () => {
-    const result = await fal.subscribe('fal-ai/flux/schnell', { input: { prompt: 'p', image_size: { width: 1344, height: 768 }, output_format: 'png' } });
-    expect(await inspect((await download(result.data.images[0]!.url)).bytes)).toMatchObject({ width: 1344, height: 768, format: 'png' });
+    const result = await fal.subscribe('fal-ai/flux/schnell', {
+      input: { prompt: 'p', image_size: { width: 1344, height: 768 }, output_format: 'png' },
+    });
+    expect(await inspect((await download(result.data.images[0]!.url)).bytes)).toMatchObject({
+      width: 1344,
+      height: 768,
+      format: 'png',
+    });
   });
 
-  it('surfaces a failed job as an ApiError carrying fal\'s error body', async () => {
+  it("surfaces a failed job as an ApiError carrying fal's error body", async () => {
     fake.failNext({ kind: 'job-error' });
     let requestId = '';
-    const attempt = fal.subscribe('fal-ai/flux/schnell', { input: { prompt: 'p' }, onEnqueue: (id: string) => void (requestId = id) });
+    const attempt = fal.subscribe('fal-ai/flux/schnell', {
+      input: { prompt: 'p' },
+      onEnqueue: (id: string) => void (requestId = id),
+    });
     await expect(attempt).rejects.toBeInstanceOf(ApiError);
     await expect(attempt).rejects.toMatchObject({ status: 500, body: { error_type: 'runner_server_error' } });
     await expect(fal.queue.status('fal-ai/flux/schnell', { requestId })).resolves.toMatchObject({
-      status: 'COMPLETED', error_type: 'runner_server_error',
+      status: 'COMPLETED',
+      error_type: 'runner_server_error',
     });
   });
 
@@ -193,10 +277,12 @@ describe('fake fal against @fal-ai/client', () => {
 
   it('refuses a wrong key with 401', async () => {
     const other = createFalClient({ credentials: 'wrong:key', requestMiddleware: toFake });
-    await expect(other.subscribe('fal-ai/flux/schnell', { input: { prompt: 'p' } })).rejects.toMatchObject({ status: 401 });
+    await expect(other.subscribe('fal-ai/flux/schnell', { input: { prompt: 'p' } })).rejects.toMatchObject({
+      status: 401,
+    });
   });
 
-  it('recovers through the client\'s own retries from a 503 and a dropped connection', async () => {
+  it("recovers through the client's own retries from a 503 and a dropped connection", async () => {
     fake.failNext({ kind: 'status', status: 503 });
     fake.failNext({ kind: 'drop' });
     const result = await fal.subscribe('fal-ai/flux/schnell', { input: { prompt: 'p' } });
@@ -206,14 +292,20 @@ describe('fake fal against @fal-ai/client', () => {
 });
 
 describe('fake Cloudinary against the cloudinary SDK', () => {
-  const { cloudName, apiKey, apiSecret } = { cloudName: 'test-cloud', apiKey: '123456789012345', apiSecret: 'test-secret' };
+  const { cloudName, apiKey, apiSecret } = {
+    cloudName: 'test-cloud',
+    apiKey: '123456789012345',
+    apiSecret: 'test-secret',
+  };
   let fake: FakeCloudinary;
   let cloudinary: typeof import('cloudinary').v2;
   const previousUrl = process.env.CLOUDINARY_URL;
 
   const upload = (bytes: Buffer, options: UploadApiOptions = {}): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
-      cloudinary.uploader.upload_stream(options, (error, result) => (error ? reject(error) : resolve(result as never))).end(bytes);
+      cloudinary.uploader
+        .upload_stream(options, (error, result) => (error ? reject(error) : resolve(result as never)))
+        .end(bytes);
     });
 
   beforeAll(async () => {
@@ -221,6 +313,7 @@ describe('fake Cloudinary against the cloudinary SDK', () => {
     // The SDK settles on http or https when first loaded, so it is loaded only now, in its own registry.
     process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cloudName}?upload_prefix=${fake.url}`;
     jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after CLOUDINARY_URL is set
       cloudinary = (require('cloudinary') as typeof import('cloudinary')).v2;
     });
   });
@@ -231,15 +324,30 @@ describe('fake Cloudinary against the cloudinary SDK', () => {
   });
 
   it('verifies the signature of upload_stream, replies like Cloudinary and serves the same bytes back', async () => {
-    const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#3366cc' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
     const reply = await upload(png, { folder: 'genledger', public_id: 'gen_1', tags: ['a', 'b'] });
     expect(reply).toMatchObject({
-      public_id: 'genledger/gen_1', width: 300, height: 200, format: 'png', resource_type: 'image', type: 'upload',
-      bytes: png.length, etag: createHash('md5').update(png).digest('hex'), original_filename: 'file', overwritten: false, tags: ['a', 'b'],
+      public_id: 'genledger/gen_1',
+      width: 300,
+      height: 200,
+      format: 'png',
+      resource_type: 'image',
+      type: 'upload',
+      bytes: png.length,
+      etag: createHash('md5').update(png).digest('hex'),
+      original_filename: 'file',
+      overwritten: false,
+      tags: ['a', 'b'],
     });
-    expect(reply.signature).toBe(cloudinary.utils.api_sign_request({ public_id: reply.public_id, version: reply.version }, apiSecret));
+    expect(reply.signature).toBe(
+      cloudinary.utils.api_sign_request({ public_id: reply.public_id, version: reply.version }, apiSecret),
+    );
     expect(reply.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(reply.secure_url).toBe(`${fake.url}/${cloudName}/image/upload/v${String(reply.version)}/genledger/gen_1.png`);
+    expect(reply.secure_url).toBe(
+      `${fake.url}/${cloudName}/image/upload/v${String(reply.version)}/genledger/gen_1.png`,
+    );
     const served = await download(reply.secure_url as string);
     expect(served.type).toBe('image/png');
     expect(served.bytes.equals(png)).toBe(true);
@@ -247,16 +355,30 @@ describe('fake Cloudinary against the cloudinary SDK', () => {
     expect(fake.requests[0]!.body).toMatchObject({ api_key: apiKey, folder: 'genledger', file: { bytes: png.length } });
   });
 
-  it('refuses a wrong secret or key with 401 in Cloudinary\'s error shape', async () => {
-    await expect(upload(Buffer.from('x'), { api_secret: 'not-the-secret' })).rejects.toMatchObject({ http_code: 401, message: expect.stringMatching(/^Invalid Signature/) });
-    await expect(upload(Buffer.from('x'), { api_key: '999' })).rejects.toMatchObject({ http_code: 401, message: 'Unknown API key 999' });
+  it("refuses a wrong secret or key with 401 in Cloudinary's error shape", async () => {
+    await expect(upload(Buffer.from('x'), { api_secret: 'not-the-secret' })).rejects.toMatchObject({
+      http_code: 401,
+      message: expect.stringMatching(/^Invalid Signature/),
+    });
+    await expect(upload(Buffer.from('x'), { api_key: '999' })).rejects.toMatchObject({
+      http_code: 401,
+      message: 'Unknown API key 999',
+    });
   });
 
   it('keeps an existing asset when overwrite is false and replaces it otherwise', async () => {
-    const first = await sharp({ create: { width: 10, height: 10, channels: 3, background: 'red' } }).png().toBuffer();
-    const second = await sharp({ create: { width: 20, height: 20, channels: 3, background: 'blue' } }).png().toBuffer();
+    const first = await sharp({ create: { width: 10, height: 10, channels: 3, background: 'red' } })
+      .png()
+      .toBuffer();
+    const second = await sharp({ create: { width: 20, height: 20, channels: 3, background: 'blue' } })
+      .png()
+      .toBuffer();
     const created = await upload(first, { public_id: 'same' });
-    await expect(upload(second, { public_id: 'same', overwrite: false })).resolves.toMatchObject({ existing: true, width: 10, version: created.version });
+    await expect(upload(second, { public_id: 'same', overwrite: false })).resolves.toMatchObject({
+      existing: true,
+      width: 10,
+      version: created.version,
+    });
     const replaced = await upload(second, { public_id: 'same' });
     expect(replaced).toMatchObject({ overwritten: true, width: 20 });
     expect(replaced.version as number).toBeGreaterThan(created.version as number);
@@ -270,7 +392,10 @@ describe('fake Cloudinary against the cloudinary SDK', () => {
     const reply = await upload(bytes, { public_id: 'print', resource_type: 'image' });
     expect(reply).toMatchObject({ format: 'pdf', pages: 2, width: 612, height: 792, resource_type: 'image' });
     expect((await download(reply.secure_url as string)).type).toBe('application/pdf');
-    await expect(upload(Buffer.from('not an image'), {})).rejects.toMatchObject({ http_code: 400, message: 'Invalid image file' });
+    await expect(upload(Buffer.from('not an image'), {})).rejects.toMatchObject({
+      http_code: 400,
+      message: 'Invalid image file',
+    });
     const raw = await upload(Buffer.from('plain text'), { resource_type: 'raw', public_id: 'notes.txt' });
     expect(raw).toMatchObject({ resource_type: 'raw', public_id: 'notes.txt' });
     expect(raw).not.toHaveProperty('width');

@@ -4,7 +4,10 @@ import { startTestApp, type TestApp } from '../support/test-app';
 const SECRET = 'test-secret-that-is-at-least-32-characters-long';
 const ADMIN = 'admin-token-0123456789';
 
-async function jwt(claims: { sub?: string; aud?: string; iss?: string; exp?: number }, secret = SECRET): Promise<string> {
+async function jwt(
+  claims: { sub?: string; aud?: string; iss?: string; exp?: number },
+  secret = SECRET,
+): Promise<string> {
   let builder = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
   if (claims.sub) builder = builder.setSubject(claims.sub);
   if (claims.aud) builder = builder.setAudience(claims.aud);
@@ -50,7 +53,12 @@ describe('service foundation over HTTP (dev auth)', () => {
     const response = await t.request('/v1/nothing-here');
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(response.body).toMatchObject({ status: 404, code: 'not_found', title: expect.any(String), type: expect.any(String) });
+    expect(response.body).toMatchObject({
+      status: 404,
+      code: 'not_found',
+      title: expect.any(String),
+      type: expect.any(String),
+    });
   });
 });
 
@@ -58,7 +66,12 @@ describe('JWT auth and admin token', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({
-      env: { AUTH_JWT_SECRET: SECRET, AUTH_JWT_AUDIENCE: 'genledger', AUTH_JWT_ISSUER: 'https://issuer.test', ADMIN_TOKEN: ADMIN },
+      env: {
+        AUTH_JWT_SECRET: SECRET,
+        AUTH_JWT_AUDIENCE: 'genledger',
+        AUTH_JWT_ISSUER: 'https://issuer.test',
+        ADMIN_TOKEN: ADMIN,
+      },
     });
   });
   afterAll(async () => t.close());

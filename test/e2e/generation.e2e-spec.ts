@@ -23,16 +23,28 @@ describe('POST /v1/generations with the fake providers', () => {
   const generate = (user: string, json: unknown, headers: Record<string, string> = {}) =>
     t.request('/v1/generations', { method: 'POST', user, json, headers });
   const credits = async (user: string) => (await t.request('/v1/credits', { user })).body;
-  const eventsOf = async (user: string) => (await t.request(`/v1/admin/users/${user}/events`)).body.events as Array<{ type: string; data: any }>;
+  const eventsOf = async (user: string) =>
+    (await t.request(`/v1/admin/users/${user}/events`)).body.events as Array<{ type: string; data: any }>;
 
   it('gives a fresh user 3 free generations, then 402 with no provider call; after a grant of 2, two paid, then 402', async () => {
     const user = 'quota-user';
     for (let i = 0; i < 3; i++) {
-      const response = await generate(user, { prompt: `free lighthouse number ${i}`, aspectRatio: '16:9', quality: 'hd' });
+      const response = await generate(user, {
+        prompt: `free lighthouse number ${i}`,
+        aspectRatio: '16:9',
+        quality: 'hd',
+      });
       expect(response.status).toBe(201);
       expect(response.body).toMatchObject({
-        status: 'succeeded', cached: false, charge: 'free', tier: 'premium', requestedTier: 'premium', downgraded: false,
-        provider: 'openai', model: 'dall-e-3', costUsd: 0.12,
+        status: 'succeeded',
+        cached: false,
+        charge: 'free',
+        tier: 'premium',
+        requestedTier: 'premium',
+        downgraded: false,
+        provider: 'openai',
+        model: 'dall-e-3',
+        costUsd: 0.12,
         image: { width: 1792, height: 1024, mimeType: 'image/png', url: expect.stringMatching(/^http/) },
         promptHash: expect.stringMatching(/^[0-9a-f]{64}$/),
         credits: { freeRemainingToday: 2 - i, paidCredits: 0 },
@@ -61,7 +73,12 @@ describe('POST /v1/generations with the fake providers', () => {
     const first = await generate(user, { prompt: 'A red dog on a blue car' });
     expect(first.status).toBe(201);
     const calls = imageCalls(fakes);
-    for (const variant of ['a red dog on a blue car', '  A   RED dog on a blue car!!! ', 'Please create an image of a red dog on a blue car.', 'ａ red dog on a blue car']) {
+    for (const variant of [
+      'a red dog on a blue car',
+      '  A   RED dog on a blue car!!! ',
+      'Please create an image of a red dog on a blue car.',
+      'ａ red dog on a blue car',
+    ]) {
       const hit = await generate(user, { prompt: variant });
       expect(hit.status).toBe(201);
       expect(hit.body).toMatchObject({ cached: true, charge: 'none', costUsd: 0, promptHash: first.body.promptHash });
@@ -83,7 +100,9 @@ describe('POST /v1/generations with the fake providers', () => {
 
   it('50 concurrent identical requests from 50 users: one provider call, one charge, 49 cache hits', async () => {
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => generate(`crowd-${i}`, { prompt: 'a brand new prompt nobody asked before' })),
+      Array.from({ length: 50 }, (_, i) =>
+        generate(`crowd-${i}`, { prompt: 'a brand new prompt nobody asked before' }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(201));
     expect(results.filter((r) => r.body.cached === false)).toHaveLength(1);
@@ -109,7 +128,9 @@ describe('POST /v1/generations with the fake providers', () => {
     expect(await credits(user)).toEqual({ ...before, monthlySpend: expect.any(Number) });
     expect(await monthSpend()).toBe(spendBefore);
     const types = (await eventsOf(user)).map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['CreditsReserved', 'ReservationReleased', 'GenerationRequested', 'GenerationFailed']));
+    expect(types).toEqual(
+      expect.arrayContaining(['CreditsReserved', 'ReservationReleased', 'GenerationRequested', 'GenerationFailed']),
+    );
     expect(types).not.toContain('ReservationCaptured');
   });
 
@@ -117,13 +138,21 @@ describe('POST /v1/generations with the fake providers', () => {
     fakes.openai.failNext({ kind: 'status', status: 503 }, 10);
     const response = await generate('fallback-user', { prompt: 'premium is down today' });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ provider: 'fal', tier: 'standard', requestedTier: 'premium', downgraded: true, costUsd: 0.003 });
+    expect(response.body).toMatchObject({
+      provider: 'fal',
+      tier: 'standard',
+      requestedTier: 'premium',
+      downgraded: true,
+      costUsd: 0.003,
+    });
   });
 
   it('Idempotency-Key: 20 concurrent retries make one generation and one charge; another body is 422', async () => {
     const user = 'idem-user';
     const body = { prompt: 'idempotent sunset over the sea' };
-    const responses = await Promise.all(Array.from({ length: 20 }, () => generate(user, body, { 'idempotency-key': 'key-1' })));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => generate(user, body, { 'idempotency-key': 'key-1' })),
+    );
     const created = responses.filter((r) => r.status === 201);
     const running = responses.filter((r) => r.status === 409);
     expect(created.length + running.length).toBe(20);
@@ -164,11 +193,21 @@ describe('POST /v1/generations with the fake providers', () => {
 
   it('rejects invalid JSON, oversized bodies and other content types without charging', async () => {
     const user = 'bad-body-user';
-    const invalid = await t.request('/v1/generations', { method: 'POST', user, body: '{"prompt":', headers: { 'content-type': 'application/json' } });
+    const invalid = await t.request('/v1/generations', {
+      method: 'POST',
+      user,
+      body: '{"prompt":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(invalid.status).toBe(400);
     const huge = await generate(user, { prompt: 'x'.repeat(70 * 1024) });
     expect(huge.status).toBe(413);
-    const form = await t.request('/v1/generations', { method: 'POST', user, body: 'prompt=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await t.request('/v1/generations', {
+      method: 'POST',
+      user,
+      body: 'prompt=hi',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBe(415);
     expect(await eventsOf(user)).toHaveLength(0);
   });
@@ -177,7 +216,8 @@ describe('POST /v1/generations with the fake providers', () => {
     const user = 'reader';
     await t.request(`/v1/admin/users/${user}/credits`, { method: 'POST', json: { credits: 10, reason: 'test' } });
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await generate(user, { prompt: `list item ${i}`, tier: 'standard' })).body.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await generate(user, { prompt: `list item ${i}`, tier: 'standard' })).body.id);
     const one = await t.request(`/v1/generations/${ids[0]}`, { user });
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id: ids[0], status: 'succeeded', provider: 'fal', tier: 'standard' });

@@ -7,13 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ProblemFilter } from '../../src/common/http/problem.filter';
-import { APP_CONFIG, parseConfig, type AppConfig } from '../../src/config/app-config';
+import { APP_CONFIG, parseConfig } from '../../src/config/app-config';
 import { MediaModule } from '../../src/media/media.module';
 import { LocalDiskStorage } from '../../src/media/storage/local-disk.storage';
 import { MediaStorage } from '../../src/media/storage/media-storage';
 
 /** Sends the path exactly as written: fetch would resolve `..` segments before they reach the server. */
-function rawGet(port: number, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+function rawGet(
+  port: number,
+  path: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
       const chunks: Buffer[] = [];
@@ -46,7 +49,9 @@ describe('GET /media/* (local disk)', () => {
     await app.listen(0, '127.0.0.1');
     port = (app.getHttpServer().address() as { port: number }).port;
     storage = app.get(MediaStorage);
-    png = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#aa3300' } }).png().toBuffer();
+    png = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#aa3300' } })
+      .png()
+      .toBuffer();
     // Beside the media directory: where a traversal out of it would land.
     writeFileSync(join(dataDir, 'secret.png'), 'not-for-the-web');
   });

@@ -13,11 +13,15 @@ const { cloudName, apiKey, apiSecret } = FAKE_CREDENTIALS.cloudinary;
 /** Cloudinary's upload signature: sorted `k=v` params joined by `&`, then the secret, SHA-1. */
 function expectedSignature(fields: Record<string, unknown>): string {
   const signed = Object.entries(fields)
-    .filter(([key, value]) => !['file', 'api_key', 'signature', 'resource_type', 'cloud_name'].includes(key) && value !== '')
+    .filter(
+      ([key, value]) => !['file', 'api_key', 'signature', 'resource_type', 'cloud_name'].includes(key) && value !== '',
+    )
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => `${key}=${String(value)}`)
     .join('&');
-  return createHash('sha1').update(signed + apiSecret).digest('hex');
+  return createHash('sha1')
+    .update(signed + apiSecret)
+    .digest('hex');
 }
 
 describe('media storage on the fake Cloudinary', () => {
@@ -28,7 +32,9 @@ describe('media storage on the fake Cloudinary', () => {
 
   beforeAll(async () => {
     fake = await startFakeCloudinary({ cloudName, apiKey, apiSecret });
-    const config = parseConfig({ CLOUDINARY_URL: `cloudinary://${apiKey}:${apiSecret}@${cloudName}?upload_prefix=${fake.url}` });
+    const config = parseConfig({
+      CLOUDINARY_URL: `cloudinary://${apiKey}:${apiSecret}@${cloudName}?upload_prefix=${fake.url}`,
+    });
 
     @Global()
     @Module({ providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] })
@@ -36,7 +42,9 @@ describe('media storage on the fake Cloudinary', () => {
 
     const moduleRef = await Test.createTestingModule({ imports: [ConfigForTest, MediaModule] }).compile();
     storage = moduleRef.get(MediaStorage);
-    png = await sharp({ create: { width: 48, height: 24, channels: 3, background: '#123456' } }).png().toBuffer();
+    png = await sharp({ create: { width: 48, height: 24, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer();
   });
 
   afterEach(() => fake.reset());
@@ -53,14 +61,25 @@ describe('media storage on the fake Cloudinary', () => {
 
   it('uploads a signed image with a deterministic public id and returns its secure_url', async () => {
     const stored = await storage.put('generations/gen_abc.png', png, 'image/png');
-    expect(stored).toMatchObject({ publicId: 'generations/gen_abc', width: 48, height: 24, bytes: png.length, mimeType: 'image/png' });
+    expect(stored).toMatchObject({
+      publicId: 'generations/gen_abc',
+      width: 48,
+      height: 24,
+      bytes: png.length,
+      mimeType: 'image/png',
+    });
     expect(stored.url).toMatch(new RegExp(`^${fake.url}/${cloudName}/image/upload/v\\d+/generations/gen_abc\\.png$`));
 
     expect(fake.requests).toHaveLength(1);
     const [upload] = fake.requests;
     expect(upload).toMatchObject({ method: 'POST', path: `/v1_1/${cloudName}/image/upload` });
     const fields = upload!.body as Record<string, unknown>;
-    expect(fields).toMatchObject({ public_id: 'generations/gen_abc', overwrite: '1', invalidate: '1', api_key: apiKey });
+    expect(fields).toMatchObject({
+      public_id: 'generations/gen_abc',
+      overwrite: '1',
+      invalidate: '1',
+      api_key: apiKey,
+    });
     expect(fields.file).toMatchObject({ bytes: png.length });
     expect(fields.signature).toBe(expectedSignature(fields));
 
@@ -70,7 +89,9 @@ describe('media storage on the fake Cloudinary', () => {
 
   it('overwrites on a second upload of the same key instead of adding an asset', async () => {
     const first = await storage.put('generations/gen_same.png', png, 'image/png');
-    const replacement = await sharp({ create: { width: 48, height: 24, channels: 3, background: '#fedcba' } }).png().toBuffer();
+    const replacement = await sharp({ create: { width: 48, height: 24, channels: 3, background: '#fedcba' } })
+      .png()
+      .toBuffer();
     const second = await storage.put('generations/gen_same.png', replacement, 'image/png');
     expect(second.publicId).toBe(first.publicId);
     expect(fake.asset('generations/gen_same')?.bytes.equals(replacement)).toBe(true);
@@ -80,7 +101,11 @@ describe('media storage on the fake Cloudinary', () => {
   it('stores PDFs as raw files named by the whole key', async () => {
     const pdf = Buffer.from('%PDF-1.7\n%fake\n');
     const stored = await storage.put('prints/gen_abc/72x36.pdf', pdf, 'application/pdf');
-    expect(stored).toMatchObject({ publicId: 'prints/gen_abc/72x36.pdf', mimeType: 'application/pdf', bytes: pdf.length });
+    expect(stored).toMatchObject({
+      publicId: 'prints/gen_abc/72x36.pdf',
+      mimeType: 'application/pdf',
+      bytes: pdf.length,
+    });
     expect(stored.url).toMatch(/\/raw\/upload\/v\d+\/prints\/gen_abc\/72x36\.pdf$/);
     expect(fake.requests[0]!.path).toBe(`/v1_1/${cloudName}/raw/upload`);
     await expect(storage.get('prints/gen_abc/72x36.pdf')).resolves.toEqual({ bytes: pdf, mimeType: 'application/pdf' });

@@ -101,7 +101,12 @@ describe('providers against the fake OpenAI and fal servers', () => {
     });
 
     it('puts a style DALL-E does not know into the prompt', async () => {
-      await routerFor(env).generate('premium', { ...request, style: 'watercolor', quality: 'standard', aspectRatio: '1:3' });
+      await routerFor(env).generate('premium', {
+        ...request,
+        style: 'watercolor',
+        quality: 'standard',
+        aspectRatio: '1:3',
+      });
       expect(fakes.openai.requests[0]!.body).toEqual({
         model: 'dall-e-3',
         prompt: 'a lighthouse at dawn, style: watercolor',
@@ -132,7 +137,9 @@ describe('providers against the fake OpenAI and fal servers', () => {
     let png: Buffer;
 
     beforeAll(async () => {
-      png = await sharp({ create: { width: 1792, height: 1024, channels: 3, background: '#204060' } }).png().toBuffer();
+      png = await sharp({ create: { width: 1792, height: 1024, channels: 3, background: '#204060' } })
+        .png()
+        .toBuffer();
       // The fakes honour response_format; this stand-in ignores it, as a proxy or an older API might.
       server = createServer((req, res) => {
         if (req.url === '/v1/images/generations') {
@@ -150,7 +157,10 @@ describe('providers against the fake OpenAI and fal servers', () => {
     afterAll(() => new Promise((resolve) => server.close(resolve)));
 
     it('downloads the image at once, since the URL expires', async () => {
-      const result = await routerFor({ OPENAI_API_KEY: 'sk-url-test', OPENAI_BASE_URL: `${baseUrl}/v1` }).generate('premium', request);
+      const result = await routerFor({ OPENAI_API_KEY: 'sk-url-test', OPENAI_BASE_URL: `${baseUrl}/v1` }).generate(
+        'premium',
+        request,
+      );
       expect(result.image.bytes.equals(png)).toBe(true);
       expect(result.image).toMatchObject({ width: 1792, height: 1024, providerRequestId: 'req_url' });
     });
@@ -159,7 +169,12 @@ describe('providers against the fake OpenAI and fal servers', () => {
   describe('fal (standard)', () => {
     it('generates through the queue with an explicit image size and downloads the image', async () => {
       const result = await routerFor(env).generate('standard', { ...request, aspectRatio: '3:1' });
-      expect(result).toMatchObject({ provider: 'fal', model: 'fal-ai/flux/schnell', tier: 'standard', costMicros: 3_000 });
+      expect(result).toMatchObject({
+        provider: 'fal',
+        model: 'fal-ai/flux/schnell',
+        tier: 'standard',
+        costMicros: 3_000,
+      });
       expect(result.image).toMatchObject({ width: 1728, height: 576, mimeType: 'image/png' });
       const metadata = await sharp(result.image.bytes).metadata();
       expect([metadata.format, metadata.width, metadata.height]).toEqual(['png', 1728, 576]);
@@ -239,7 +254,10 @@ describe('providers against the fake OpenAI and fal servers', () => {
     it('falls back when OpenAI is too slow', async () => {
       fakes.openai.failNext({ kind: 'slow', delayMs: 2_000 }, 3);
       const router = routerFor(env, { ...fast, attemptTimeoutMs: 300, retries: 1 });
-      await expect(router.generate('premium', request)).resolves.toMatchObject({ provider: 'fal', fallbackReason: 'timeout' });
+      await expect(router.generate('premium', request)).resolves.toMatchObject({
+        provider: 'fal',
+        fallbackReason: 'timeout',
+      });
     });
   });
 
@@ -278,7 +296,9 @@ describe('providers against the fake OpenAI and fal servers', () => {
       fakes.fal.failNext({ kind: 'status', status: 503 }, 3);
       const error = await failure(router.generate('premium', request));
       expect(error.message).toMatch(/^fal failed: fal answered 503/);
-      expect(logs.join('\n')).toMatch(/premium \(openai\) failed: openai failed: 401 Incorrect API key provided: \[redacted\]/);
+      expect(logs.join('\n')).toMatch(
+        /premium \(openai\) failed: openai failed: 401 Incorrect API key provided: \[redacted\]/,
+      );
     });
   });
 });

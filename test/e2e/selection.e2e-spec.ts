@@ -18,7 +18,8 @@ describe('selections and print assets (local media)', () => {
   });
   afterAll(async () => t.close());
 
-  const generate = async (user: string, json: unknown) => (await t.request('/v1/generations', { method: 'POST', user, json })).body;
+  const generate = async (user: string, json: unknown) =>
+    (await t.request('/v1/generations', { method: 'POST', user, json })).body;
   const select = (user: string, id: string, json?: unknown) =>
     t.request(`/v1/generations/${id}/selection`, { method: 'POST', user, ...(json === undefined ? {} : { json }) });
   const local = (url: string) => url.replace(/^https?:\/\/[^/]+/, t.url);
@@ -48,7 +49,9 @@ describe('selections and print assets (local media)', () => {
     const repeated = await select('printer', generation.id, { widthInches: 72, heightInches: 36 });
     expect(repeated.status).toBe(201);
     expect(repeated.body).toEqual(response.body);
-    const events = (await t.request('/v1/admin/users/printer/events')).body.events.filter((e: { type: string }) => e.type === 'PrintAssetsProduced');
+    const events = (await t.request('/v1/admin/users/printer/events')).body.events.filter(
+      (e: { type: string }) => e.type === 'PrintAssetsProduced',
+    );
     expect(events).toHaveLength(1);
     const other = await select('printer', generation.id, { widthInches: 24, heightInches: 12 });
     expect(other.body.printImage).toMatchObject({ width: 3600, height: 1800 });
@@ -96,9 +99,19 @@ describe('selections with the fake Cloudinary', () => {
   });
 
   it('uploads both files to Cloudinary and answers with Cloudinary URLs; a failed generation is 409', async () => {
-    const generation = (await t.request('/v1/generations', { method: 'POST', user: 'cloud', json: { prompt: 'clouds over a field', aspectRatio: '16:9' } })).body;
+    const generation = (
+      await t.request('/v1/generations', {
+        method: 'POST',
+        user: 'cloud',
+        json: { prompt: 'clouds over a field', aspectRatio: '16:9' },
+      })
+    ).body;
     expect(generation.image.url.startsWith(fakes.cloudinary.url)).toBe(true);
-    const response = await t.request(`/v1/generations/${generation.id}/selection`, { method: 'POST', user: 'cloud', json: { widthInches: 20, heightInches: 10 } });
+    const response = await t.request(`/v1/generations/${generation.id}/selection`, {
+      method: 'POST',
+      user: 'cloud',
+      json: { widthInches: 20, heightInches: 10 },
+    });
     expect(response.status).toBe(201);
     expect(response.body.printImage.url.startsWith(fakes.cloudinary.url)).toBe(true);
     expect(response.body.pdf.url.startsWith(fakes.cloudinary.url)).toBe(true);
@@ -109,10 +122,20 @@ describe('selections with the fake Cloudinary', () => {
     expect((await sharp(jpeg).metadata()).width).toBe(3000);
 
     fakes.openai.failNext({ kind: 'status', status: 400 }, 1);
-    const failed = await t.request('/v1/generations', { method: 'POST', user: 'cloud', json: { prompt: 'refused by the provider' } });
+    const failed = await t.request('/v1/generations', {
+      method: 'POST',
+      user: 'cloud',
+      json: { prompt: 'refused by the provider' },
+    });
     expect(failed.status).toBe(502);
-    const [row] = await t.database.query<{ id: string }>(`SELECT id FROM generations WHERE status = 'failed' AND user_id = 'cloud'`);
-    const conflict = await t.request(`/v1/generations/${row.id}/selection`, { method: 'POST', user: 'cloud', json: { widthInches: 10, heightInches: 10 } });
+    const [row] = await t.database.query<{ id: string }>(
+      `SELECT id FROM generations WHERE status = 'failed' AND user_id = 'cloud'`,
+    );
+    const conflict = await t.request(`/v1/generations/${row.id}/selection`, {
+      method: 'POST',
+      user: 'cloud',
+      json: { widthInches: 10, heightInches: 10 },
+    });
     expect(conflict.status).toBe(409);
   });
 });

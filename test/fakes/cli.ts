@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   });
   const lines = [
     '# Fake OpenAI, fal.ai and Cloudinary servers for genledger, on loopback only.',
-    '# They speak the providers\' wire formats, accept only the credentials below, draw solid-colour',
+    "# They speak the providers' wire formats, accept only the credentials below, draw solid-colour",
     '# images of the requested size, and keep everything in memory until they stop (Ctrl-C).',
     '# Point genledger at them by running these lines in the shell that starts it:',
     ...Object.entries(fakes.env).map(([name, value]) => `export ${name}='${value}'`),

@@ -2,7 +2,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import type { FormatEnum } from 'sharp';
-import { FakeServer, IMAGE_CONTENT_TYPES, jsonReply, type FakeReply, type FakeRequest, type FaultScope } from './fake-server';
+import {
+  FakeServer,
+  IMAGE_CONTENT_TYPES,
+  jsonReply,
+  type FakeReply,
+  type FakeRequest,
+  type FaultScope,
+} from './fake-server';
 
 export interface FakeCloudinaryOptions {
   readonly cloudName: string;
@@ -38,7 +45,10 @@ const CONVERTIBLE = new Set(['jpg', 'jpeg', 'png', 'webp', 'avif', 'gif', 'tiff'
 const SHARP_FORMATS: Readonly<Record<string, string>> = { jpeg: 'jpg', heif: 'avif' };
 
 class UploadError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -66,12 +76,17 @@ export class FakeCloudinary extends FakeServer {
 
   protected errorReply(status: number): FakeReply {
     const message =
-      status === 401 ? 'Invalid credentials'
-      : status === 404 ? 'Resource not found'
-      : status === 420 || status === 429 ? 'Rate Limit Exceeded'
-      : status === 500 ? 'General Error'
-      : status >= 500 ? 'Service Unavailable'
-      : `Request failed with status ${status}`;
+      status === 401
+        ? 'Invalid credentials'
+        : status === 404
+          ? 'Resource not found'
+          : status === 420 || status === 429
+            ? 'Rate Limit Exceeded'
+            : status === 500
+              ? 'General Error'
+              : status >= 500
+                ? 'Service Unavailable'
+                : `Request failed with status ${status}`;
     return cloudinaryError(status, message);
   }
 
@@ -88,7 +103,11 @@ export class FakeCloudinary extends FakeServer {
         throw error;
       }
     }
-    if ((req.method === 'GET' || req.method === 'HEAD') && segments[0] === this.config.cloudName && segments[2] === 'upload') {
+    if (
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      segments[0] === this.config.cloudName &&
+      segments[2] === 'upload'
+    ) {
       return this.deliver(segments[1]!, segments.slice(3));
     }
     return cloudinaryError(404, `Invalid URL (${req.method} ${req.path})`);
@@ -105,7 +124,10 @@ export class FakeCloudinary extends FakeServer {
     const timestamp = Number(fields.timestamp);
     if (fields.timestamp === undefined) throw new UploadError(400, 'Missing required parameter - timestamp');
     if (!(timestamp > Date.now() / 1000 - 3600)) {
-      throw new UploadError(400, `Stale request - reported time is ${new Date(timestamp * 1000).toISOString()} which is more than 1 hour ago`);
+      throw new UploadError(
+        400,
+        `Stale request - reported time is ${new Date(timestamp * 1000).toISOString()} which is more than 1 hour ago`,
+      );
     }
     const signature = fields.signature;
     if (typeof signature !== 'string') throw new UploadError(400, 'Missing required parameter - signature');
@@ -117,28 +139,43 @@ export class FakeCloudinary extends FakeServer {
   }
 
   private async upload(resourceType: string, fields: Fields, req: FakeRequest): Promise<FakeReply> {
-    if (!['image', 'raw', 'auto'].includes(resourceType)) throw new UploadError(400, `Resource type ${resourceType} is not supported by this fake`);
+    if (!['image', 'raw', 'auto'].includes(resourceType))
+      throw new UploadError(400, `Resource type ${resourceType} is not supported by this fake`);
     const { data, filename } = await fileOf(fields, req);
     const limit = this.config.maxFileBytes ?? 20 * 1024 * 1024;
-    if (data.length > limit) throw new UploadError(400, `File size too large. Got ${data.length}. Maximum is ${limit}.`);
+    if (data.length > limit)
+      throw new UploadError(400, `File size too large. Got ${data.length}. Maximum is ${limit}.`);
     const analysed = await analyse(data, resourceType, str(fields.format));
     const kind = analysed ? 'image' : 'raw';
     const extension = /\.([^./]+)$/.exec(filename)?.[1];
     const originalFilename = filename.replace(/\.[^./]+$/, '');
     const folder = (str(fields.folder) ?? '').replace(/^\/+|\/+$/g, '');
-    let name = str(fields.public_id) ?? (flag(fields.use_filename, false)
-      ? `${originalFilename.replace(/[^\w-]/g, '_')}${flag(fields.unique_filename, true) ? `_${randomId(6)}` : ''}`
-      : randomId(20));
+    let name =
+      str(fields.public_id) ??
+      (flag(fields.use_filename, false)
+        ? `${originalFilename.replace(/[^\w-]/g, '_')}${flag(fields.unique_filename, true) ? `_${randomId(6)}` : ''}`
+        : randomId(20));
     if (kind === 'raw' && fields.public_id === undefined && extension) name += `.${extension}`;
     const publicId = folder ? `${folder}/${name}` : name;
     const key = `${kind}:${publicId}`;
     const existing = this.assets.get(key);
     if (existing && !flag(fields.overwrite, true)) return this.reply(existing, { existing: true, overwritten: false });
     const asset: StoredAsset = {
-      publicId, resourceType: kind, bytes: analysed?.bytes ?? data, format: analysed?.format,
-      width: analysed?.width, height: analysed?.height, pages: analysed?.pages, originalFilename, folder,
+      publicId,
+      resourceType: kind,
+      bytes: analysed?.bytes ?? data,
+      format: analysed?.format,
+      width: analysed?.width,
+      height: analysed?.height,
+      pages: analysed?.pages,
+      originalFilename,
+      folder,
       version: Math.max(Math.floor(Date.now() / 1000), (existing?.version ?? 0) + 1),
-      tags: (str(fields.tags) ?? '').split(',').map((t) => t.trim()).filter(Boolean), createdAt: new Date(),
+      tags: (str(fields.tags) ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+      createdAt: new Date(),
     };
     this.assets.set(key, asset);
     return this.reply(asset, { overwritten: existing !== undefined });
@@ -192,15 +229,18 @@ export class FakeCloudinary extends FakeServer {
     if (resourceType === 'raw') {
       const asset = this.assets.get(`raw:${path}`);
       if (!asset) return notFound(path);
-      const type = IMAGE_CONTENT_TYPES[/\.([^./]+)$/.exec(path)?.[1]?.toLowerCase() ?? ''] ?? 'application/octet-stream';
+      const type =
+        IMAGE_CONTENT_TYPES[/\.([^./]+)$/.exec(path)?.[1]?.toLowerCase() ?? ''] ?? 'application/octet-stream';
       return { status: 200, headers: { 'content-type': type }, body: asset.bytes };
     }
     const match = /^(.*?)(?:\.([a-z0-9]+))?$/i.exec(path)!;
     const asset = this.assets.get(`image:${match[1]}`) ?? this.assets.get(`image:${path}`);
     if (!asset || resourceType !== 'image') return notFound(match[1]!);
     const wanted = match[2]?.toLowerCase() === 'jpeg' ? 'jpg' : (match[2]?.toLowerCase() ?? asset.format!);
-    if (wanted === asset.format) return { status: 200, headers: { 'content-type': IMAGE_CONTENT_TYPES[wanted]! }, body: asset.bytes };
-    if (!CONVERTIBLE.has(wanted) || !CONVERTIBLE.has(asset.format!)) return deliveryError(400, `Cannot convert ${asset.format} to ${wanted}`);
+    if (wanted === asset.format)
+      return { status: 200, headers: { 'content-type': IMAGE_CONTENT_TYPES[wanted]! }, body: asset.bytes };
+    if (!CONVERTIBLE.has(wanted) || !CONVERTIBLE.has(asset.format!))
+      return deliveryError(400, `Cannot convert ${asset.format} to ${wanted}`);
     const converted = await sharp(asset.bytes).toFormat(sharpFormat(wanted)).toBuffer();
     return { status: 200, headers: { 'content-type': IMAGE_CONTENT_TYPES[wanted]! }, body: converted };
   }
@@ -225,7 +265,9 @@ function stringsToSign(fields: Fields): string[] {
 }
 
 function sign(toSign: string, secret: string, hexLength: number): string {
-  return createHash(hexLength === 64 ? 'sha256' : 'sha1').update(toSign + secret).digest('hex');
+  return createHash(hexLength === 64 ? 'sha256' : 'sha1')
+    .update(toSign + secret)
+    .digest('hex');
 }
 
 function sameHex(expected: string, given: string): boolean {
@@ -239,7 +281,8 @@ async function fileOf(fields: Fields, req: FakeRequest): Promise<{ data: Buffer;
   if (!file) throw new UploadError(400, 'Missing required parameter - file');
   const dataUri = /^data:[^;,]*(?:;[^;,]*)*;base64,(.*)$/s.exec(file);
   if (dataUri) return { data: Buffer.from(dataUri[1]!, 'base64'), filename: 'file' };
-  if (!/^https?:\/\//.test(file)) throw new UploadError(400, `Invalid file: only http(s) URLs and data URIs are accepted by this fake`);
+  if (!/^https?:\/\//.test(file))
+    throw new UploadError(400, `Invalid file: only http(s) URLs and data URIs are accepted by this fake`);
   let response: Response;
   try {
     response = await fetch(file, { signal: AbortSignal.timeout(30_000) });
@@ -266,10 +309,18 @@ async function analyse(data: Buffer, resourceType: string, format: string | unde
     const pdf = await PDFDocument.load(data, { ignoreEncryption: true, updateMetadata: false }).catch(() => undefined);
     if (pdf && pdf.getPageCount() > 0) {
       const { width, height } = pdf.getPage(0).getSize();
-      return { bytes: data, format: 'pdf', width: Math.round(width), height: Math.round(height), pages: pdf.getPageCount() };
+      return {
+        bytes: data,
+        format: 'pdf',
+        width: Math.round(width),
+        height: Math.round(height),
+        pages: pdf.getPageCount(),
+      };
     }
   }
-  const metadata = await sharp(data).metadata().catch(() => undefined);
+  const metadata = await sharp(data)
+    .metadata()
+    .catch(() => undefined);
   if (!metadata?.format || !metadata.width || !metadata.height) {
     if (resourceType === 'auto') return undefined;
     throw new UploadError(400, 'Invalid image file');

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 
@@ -138,9 +144,7 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
 
   /** Removes and returns the next queued fault of a scope, so subclasses can add fault kinds. */
   protected takeFault(scope: FaultScope, accepts: (fault: F) => boolean = () => true): F | undefined {
-    const index = this.faults.findIndex(
-      (entry) => (entry.fault.scope ?? 'api') === scope && accepts(entry.fault),
-    );
+    const index = this.faults.findIndex((entry) => (entry.fault.scope ?? 'api') === scope && accepts(entry.fault));
     if (index < 0) return undefined;
     const entry = this.faults[index]!;
     entry.remaining -= 1;
@@ -182,7 +186,9 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
       this.send(res, await this.handle(request));
     } catch (error) {
       // A fault in the fake itself must not pass for a provider outage unnoticed.
-      process.stderr.write(`fake provider server failed on ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}\n`);
+      process.stderr.write(
+        `fake provider server failed on ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}\n`,
+      );
       this.send(res, this.errorReply(500));
     }
   }
@@ -197,9 +203,11 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
   private send(res: ServerResponse, reply: FakeReply): void {
     if (res.destroyed || res.writableEnded) return;
     const body =
-      reply.body === undefined ? Buffer.alloc(0)
-      : Buffer.isBuffer(reply.body) ? reply.body
-      : Buffer.from(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
+      reply.body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.isBuffer(reply.body)
+          ? reply.body
+          : Buffer.from(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
     res.writeHead(reply.status, { ...reply.headers, 'content-length': String(body.length) });
     res.end(body);
   }
@@ -209,10 +217,13 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
       req.files.map((f) => [f.field, { filename: f.filename, contentType: f.contentType, bytes: f.data.length }]),
     );
     const body =
-      req.json !== undefined ? req.json
-      : req.files.length > 0 || Object.keys(req.fields).length > 0 ? { ...req.fields, ...files }
-      : req.invalidJson ? req.raw.toString('utf8')
-      : undefined;
+      req.json !== undefined
+        ? req.json
+        : req.files.length > 0 || Object.keys(req.fields).length > 0
+          ? { ...req.fields, ...files }
+          : req.invalidJson
+            ? req.raw.toString('utf8')
+            : undefined;
     this.requests.push({
       method: req.method,
       path: req.path,
@@ -241,7 +252,13 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 function parseRequest(req: IncomingMessage, raw: Buffer): FakeRequest {
   const target = new URL(req.url ?? '/', 'http://fake.invalid');
   const contentType = req.headers['content-type'] ?? '';
-  const base = { method: req.method ?? 'GET', path: target.pathname, query: target.searchParams, headers: req.headers, raw };
+  const base = {
+    method: req.method ?? 'GET',
+    path: target.pathname,
+    query: target.searchParams,
+    headers: req.headers,
+    raw,
+  };
   if (/^application\/(.+\+)?json/i.test(contentType) && raw.length > 0) {
     try {
       return { ...base, json: JSON.parse(raw.toString('utf8')), invalidJson: false, fields: {}, files: [] };
@@ -249,7 +266,8 @@ function parseRequest(req: IncomingMessage, raw: Buffer): FakeRequest {
       return { ...base, invalidJson: true, fields: {}, files: [] };
     }
   }
-  if (/^multipart\/form-data/i.test(contentType)) return { ...base, invalidJson: false, ...parseMultipart(contentType, raw) };
+  if (/^multipart\/form-data/i.test(contentType))
+    return { ...base, invalidJson: false, ...parseMultipart(contentType, raw) };
   if (/^application\/x-www-form-urlencoded/i.test(contentType)) {
     return { ...base, invalidJson: false, fields: collectFields(new URLSearchParams(raw.toString('utf8'))), files: [] };
   }
@@ -273,7 +291,10 @@ function collectFields(pairs: Iterable<[string, string]>): Record<string, string
  * their headers say so. Tolerates a missing CRLF after the closing delimiter (the Cloudinary SDK
  * sends none) and preamble or epilogue text.
  */
-export function parseMultipart(contentType: string, raw: Buffer): { fields: Record<string, string | string[]>; files: FilePart[] } {
+export function parseMultipart(
+  contentType: string,
+  raw: Buffer,
+): { fields: Record<string, string | string[]>; files: FilePart[] } {
   const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
   const pairs: Array<[string, string]> = [];
   const files: FilePart[] = [];
@@ -293,7 +314,12 @@ export function parseMultipart(contentType: string, raw: Buffer): { fields: Reco
     const name = dispositionParam(disposition, 'name');
     const filename = dispositionParam(disposition, 'filename');
     if (name !== undefined && filename !== undefined) {
-      files.push({ field: name, filename, contentType: headers['content-type'] ?? 'application/octet-stream', data: Buffer.from(data) });
+      files.push({
+        field: name,
+        filename,
+        contentType: headers['content-type'] ?? 'application/octet-stream',
+        data: Buffer.from(data),
+      });
     } else if (name !== undefined) {
       pairs.push([name, data.toString('utf8')]);
     }

@@ -23,8 +23,12 @@ export interface FakeFalOptions {
 }
 
 const PRESET_SIZES: Readonly<Record<string, readonly [number, number]>> = {
-  square_hd: [1024, 1024], square: [512, 512], portrait_4_3: [768, 1024], portrait_16_9: [576, 1024],
-  landscape_4_3: [1024, 768], landscape_16_9: [1024, 576],
+  square_hd: [1024, 1024],
+  square: [512, 512],
+  portrait_4_3: [768, 1024],
+  portrait_16_9: [576, 1024],
+  landscape_4_3: [1024, 768],
+  landscape_16_9: [1024, 576],
 };
 const MAX_SIDE = 14142;
 const JOB_RETENTION_MS = 3_600_000;
@@ -87,19 +91,26 @@ export class FakeFal extends FakeServer<FalFault> {
 
   protected errorReply(status: number): FakeReply {
     const [detail, errorType] =
-      status === 401 ? ['No user found for Key ID and Secret', undefined]
-      : status === 429 ? ['Too many requests: the concurrent request limit was exceeded', undefined]
-      : status === 502 ? ['The runner sent an incomplete response', 'runner_incomplete_response']
-      : status === 503 ? ['No runner could be allocated to handle the request', 'runner_scheduling_failure']
-      : status === 504 ? ['Request timed out', 'request_timeout']
-      : status >= 500 ? ['Internal Server Error', 'internal_error']
-      : [`Request failed with status ${status}`, undefined];
+      status === 401
+        ? ['No user found for Key ID and Secret', undefined]
+        : status === 429
+          ? ['Too many requests: the concurrent request limit was exceeded', undefined]
+          : status === 502
+            ? ['The runner sent an incomplete response', 'runner_incomplete_response']
+            : status === 503
+              ? ['No runner could be allocated to handle the request', 'runner_scheduling_failure']
+              : status === 504
+                ? ['Request timed out', 'request_timeout']
+                : status >= 500
+                  ? ['Internal Server Error', 'internal_error']
+                  : [`Request failed with status ${status}`, undefined];
     return falError(status, errorType ? { detail, error_type: errorType } : { detail }, errorType);
   }
 
   protected async handle(req: FakeRequest): Promise<FakeReply> {
     const segments = req.path.split('/').filter(Boolean);
-    if (req.method === 'GET' && segments[0] === 'files' && segments.length === 3) return this.serveFile(segments[1]!, segments[2]!);
+    if (req.method === 'GET' && segments[0] === 'files' && segments.length === 3)
+      return this.serveFile(segments[1]!, segments[2]!);
     const key = /^Key (.+)$/.exec(req.headers.authorization ?? '')?.[1]?.trim();
     if (!key) return falError(401, { detail: 'Authentication is required to access this application.' });
     if (key !== this.config.key) return this.errorReply(401);
@@ -125,8 +136,15 @@ export class FakeFal extends FakeServer<FalFault> {
     const input = req.json ?? {};
     const seed = isRecord(input) && Number.isInteger(input.seed) ? (input.seed as number) : randomInt(0, 2 ** 31);
     const job: Job = {
-      id: randomUUID(), appId: `${segments[0]}/${segments[1]}`, endpoint: segments.join('/'), input, seed,
-      submittedAt: Date.now(), delayMs: this.queueDelayMs, injectedFailure, cancelled: false,
+      id: randomUUID(),
+      appId: `${segments[0]}/${segments[1]}`,
+      endpoint: segments.join('/'),
+      input,
+      seed,
+      submittedAt: Date.now(),
+      delayMs: this.queueDelayMs,
+      injectedFailure,
+      cancelled: false,
     };
     this.jobs.set(job.id, job);
     return falJson(200, { status: 'IN_QUEUE', ...this.links(job), queue_position: 0 }, job.id);
@@ -135,16 +153,29 @@ export class FakeFal extends FakeServer<FalFault> {
   private status(job: Job, withLogs: boolean): FakeReply {
     const phase = this.phase(job);
     const logs = withLogs ? [] : null;
-    if (phase === 'IN_QUEUE') return falJson(202, { status: phase, ...this.links(job), queue_position: 0, logs }, job.id);
+    if (phase === 'IN_QUEUE')
+      return falJson(202, { status: phase, ...this.links(job), queue_position: 0, logs }, job.id);
     if (phase === 'IN_PROGRESS') {
-      const progress = { message: 'Generating image', level: 'INFO', source: 'USER', timestamp: new Date().toISOString() };
+      const progress = {
+        message: 'Generating image',
+        level: 'INFO',
+        source: 'USER',
+        timestamp: new Date().toISOString(),
+      };
       return falJson(202, { status: phase, ...this.links(job), logs: withLogs ? [progress] : null }, job.id);
     }
     const failure = this.failureOf(job);
     const outcome = failure
-      ? { error: String((failure.body as { detail?: unknown }).detail ?? 'Request failed'), error_type: failure.errorType ?? null }
+      ? {
+          error: String((failure.body as { detail?: unknown }).detail ?? 'Request failed'),
+          error_type: failure.errorType ?? null,
+        }
       : {};
-    return falJson(200, { status: phase, ...this.links(job), logs, metrics: { inference_time: job.delayMs / 2000 }, ...outcome }, job.id);
+    return falJson(
+      200,
+      { status: phase, ...this.links(job), logs, metrics: { inference_time: job.delayMs / 2000 }, ...outcome },
+      job.id,
+    );
   }
 
   private result(job: Job): FakeReply {
@@ -159,13 +190,17 @@ export class FakeFal extends FakeServer<FalFault> {
       height: input.height,
       content_type: IMAGE_CONTENT_TYPES[ext],
     }));
-    return falJson(200, {
-      images,
-      timings: { inference: job.delayMs / 2000 },
-      seed: job.seed,
-      has_nsfw_concepts: images.map(() => false),
-      prompt: input.prompt,
-    }, job.id);
+    return falJson(
+      200,
+      {
+        images,
+        timings: { inference: job.delayMs / 2000 },
+        seed: job.seed,
+        has_nsfw_concepts: images.map(() => false),
+        prompt: input.prompt,
+      },
+      job.id,
+    );
   }
 
   private cancel(job: Job): FakeReply {
@@ -177,12 +212,20 @@ export class FakeFal extends FakeServer<FalFault> {
   private async serveFile(jobId: string, file: string): Promise<FakeReply> {
     const job = this.jobs.get(jobId);
     const match = /^(\d+)\.(jpeg|png)$/.exec(file);
-    const input = job && this.phase(job) === 'COMPLETED' && !this.failureOf(job) ? (validate(job.input, job.endpoint) as ValidInput) : undefined;
+    const input =
+      job && this.phase(job) === 'COMPLETED' && !this.failureOf(job)
+        ? (validate(job.input, job.endpoint) as ValidInput)
+        : undefined;
     const index = Number(match?.[1]);
     if (!input || !match || match[2] !== input.format || index >= input.numImages) {
       return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' };
     }
-    const bytes = await solidImage(input.width, input.height, input.format, colourFor(index === 0 ? input.prompt : `${input.prompt}#${index}`));
+    const bytes = await solidImage(
+      input.width,
+      input.height,
+      input.format,
+      colourFor(index === 0 ? input.prompt : `${input.prompt}#${index}`),
+    );
     return { status: 200, headers: { 'content-type': IMAGE_CONTENT_TYPES[input.format]! }, body: bytes };
   }
 
@@ -194,7 +237,12 @@ export class FakeFal extends FakeServer<FalFault> {
 
   /** Like fal, a bad input is accepted by the queue and fails when the model runs. */
   private failureOf(job: Job): JobFailure | undefined {
-    if (job.cancelled) return { status: 499, body: { detail: 'Request was cancelled', error_type: 'client_cancelled' }, errorType: 'client_cancelled' };
+    if (job.cancelled)
+      return {
+        status: 499,
+        body: { detail: 'Request was cancelled', error_type: 'client_cancelled' },
+        errorType: 'client_cancelled',
+      };
     if (job.injectedFailure) return job.injectedFailure;
     const issues = validate(job.input, job.endpoint);
     return Array.isArray(issues) ? { status: 422, body: { detail: issues } } : undefined;
@@ -222,7 +270,8 @@ export async function startFakeFal(options: FakeFalOptions): Promise<FakeFal> {
 function validate(input: unknown, endpoint: string): ValidInput | ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const body = isRecord(input) ? input : {};
-  const issue = (field: string, msg: string, type: string): void => void issues.push({ loc: ['body', field], msg, type });
+  const issue = (field: string, msg: string, type: string): void =>
+    void issues.push({ loc: ['body', field], msg, type });
   const prompt = body.prompt;
   if (prompt === undefined) issue('prompt', 'Field required', 'missing');
   else if (typeof prompt !== 'string') issue('prompt', 'Input should be a valid string', 'string_type');
@@ -231,11 +280,19 @@ function validate(input: unknown, endpoint: string): ValidInput | ValidationIssu
   if (typeof size === 'string') {
     const preset = PRESET_SIZES[size];
     if (preset) [width, height] = preset;
-    else issue('image_size', `Input should be ${Object.keys(PRESET_SIZES).map((p) => `'${p}'`).join(', ')} or an object with width and height`, 'enum');
+    else
+      issue(
+        'image_size',
+        `Input should be ${Object.keys(PRESET_SIZES)
+          .map((p) => `'${p}'`)
+          .join(', ')} or an object with width and height`,
+        'enum',
+      );
   } else if (isRecord(size)) {
     const w = size.width ?? 512;
     const h = size.height ?? 512;
-    if (!isIntIn(w, 1, MAX_SIDE) || !isIntIn(h, 1, MAX_SIDE)) issue('image_size', `width and height should be integers from 1 to ${MAX_SIDE}`, 'value_error');
+    if (!isIntIn(w, 1, MAX_SIDE) || !isIntIn(h, 1, MAX_SIDE))
+      issue('image_size', `width and height should be integers from 1 to ${MAX_SIDE}`, 'value_error');
     else [width, height] = [w as number, h as number];
   } else if (size !== undefined) {
     issue('image_size', 'Input should be a preset name or an object with width and height', 'model_type');
@@ -257,7 +314,11 @@ function validate(input: unknown, endpoint: string): ValidInput | ValidationIssu
 
 function jobErrorFrom(fault: Extract<FalFault, { kind: 'job-error' }>): JobFailure {
   const errorType = fault.errorType ?? 'runner_server_error';
-  return { status: fault.status ?? 500, body: { detail: fault.detail ?? 'The runner encountered an internal server error', error_type: errorType }, errorType };
+  return {
+    status: fault.status ?? 500,
+    body: { detail: fault.detail ?? 'The runner encountered an internal server error', error_type: errorType },
+    errorType,
+  };
 }
 
 function falJson(status: number, body: object, requestId: string): FakeReply {

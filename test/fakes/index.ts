@@ -45,7 +45,12 @@ export async function startAllFakes(options: StartAllFakesOptions = {}): Promise
   const { cloudName, apiKey, apiSecret } = FAKE_CREDENTIALS.cloudinary;
   const started = await Promise.allSettled([
     startFakeOpenAI({ apiKey: FAKE_CREDENTIALS.openaiApiKey, port: options.openaiPort, latencyMs: options.latencyMs }),
-    startFakeFal({ key: FAKE_CREDENTIALS.falKey, port: options.falPort, latencyMs: options.latencyMs, queueDelayMs: options.falQueueDelayMs }),
+    startFakeFal({
+      key: FAKE_CREDENTIALS.falKey,
+      port: options.falPort,
+      latencyMs: options.latencyMs,
+      queueDelayMs: options.falQueueDelayMs,
+    }),
     startFakeCloudinary({ cloudName, apiKey, apiSecret, port: options.cloudinaryPort, latencyMs: options.latencyMs }),
   ]);
   const failure = started.find((result) => result.status === 'rejected');

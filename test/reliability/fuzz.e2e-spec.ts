@@ -36,7 +36,9 @@ describe('bad input fuzz over every public route: 2xx or 4xx only, and no charge
 
   beforeAll(async () => {
     t = await startTestApp({ env: ENV });
-    generationId = (await t.request('/v1/generations', { method: 'POST', user: owner, json: { prompt: 'a fuzzed lighthouse' } })).body.id;
+    generationId = (
+      await t.request('/v1/generations', { method: 'POST', user: owner, json: { prompt: 'a fuzzed lighthouse' } })
+    ).body.id;
   }, 60_000);
 
   afterAll(async () => {
@@ -57,20 +59,35 @@ describe('bad input fuzz over every public route: 2xx or 4xx only, and no charge
     if (status >= 500 || status < 200 || (status >= 300 && status < 400)) {
       throw new Error(`${sent.method} ${sent.path} answered ${status} to ${JSON.stringify(sent)}`);
     }
-    if (status >= 400 && !type.startsWith('application/problem+json')) throw new Error(`${status} without problem+json (${type}) for ${JSON.stringify(sent)}`);
+    if (status >= 400 && !type.startsWith('application/problem+json'))
+      throw new Error(`${status} without problem+json (${type}) for ${JSON.stringify(sent)}`);
     return status;
   }
 
-  const eventCount = async (user: string): Promise<number> => (await t.request(`/v1/admin/users/${user}/events`)).body.events.length;
+  const eventCount = async (user: string): Promise<number> =>
+    (await t.request(`/v1/admin/users/${user}/events`)).body.events.length;
 
   it('POST /v1/generations: bodies, content types, user and Idempotency-Key headers', async () => {
     await fc.assert(
-      fc.asyncProperty(userIdHeader, contentType, rawBody(generationBody), fc.option(headerValue, { nil: undefined }), async (user, type, body, key) => {
-        const traceable = addressableUser(user);
-        const before = traceable ? await eventCount(user) : 0;
-        const status = await expectClean({ method: 'POST', path: '/v1/generations', user, contentType: type, body, headers: key === undefined ? {} : { 'idempotency-key': key } });
-        if (status >= 400 && traceable) expect(await eventCount(user)).toBe(before);
-      }),
+      fc.asyncProperty(
+        userIdHeader,
+        contentType,
+        rawBody(generationBody),
+        fc.option(headerValue, { nil: undefined }),
+        async (user, type, body, key) => {
+          const traceable = addressableUser(user);
+          const before = traceable ? await eventCount(user) : 0;
+          const status = await expectClean({
+            method: 'POST',
+            path: '/v1/generations',
+            user,
+            contentType: type,
+            body,
+            headers: key === undefined ? {} : { 'idempotency-key': key },
+          });
+          if (status >= 400 && traceable) expect(await eventCount(user)).toBe(before);
+        },
+      ),
       { numRuns: 100, examples: [['fuzz-user', 'application/json', '{"prompt":"ok","tier":1e-7}', undefined]] },
     );
   }, 240_000);
@@ -86,35 +103,67 @@ describe('bad input fuzz over every public route: 2xx or 4xx only, and no charge
     );
   }, 120_000);
 
-  it('POST /v1/generations/{id}/selection: ids (the owner\'s among them) and bodies', async () => {
+  it("POST /v1/generations/{id}/selection: ids (the owner's among them) and bodies", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constant(generationId), pathSegment), fc.oneof(fc.constant(owner), validUserId), rawBody(selectionBody), contentType, async (id, user, body, type) => {
-        await expectClean({ method: 'POST', path: `/v1/generations/${id}/selection`, user, body, contentType: type });
-      }),
-      { numRuns: RUNS, examples: [[generationId, owner, '{"widthInches":1e-7,"heightInches":12}', 'application/json']] },
+      fc.asyncProperty(
+        fc.oneof(fc.constant(generationId), pathSegment),
+        fc.oneof(fc.constant(owner), validUserId),
+        rawBody(selectionBody),
+        contentType,
+        async (id, user, body, type) => {
+          await expectClean({ method: 'POST', path: `/v1/generations/${id}/selection`, user, body, contentType: type });
+        },
+      ),
+      {
+        numRuns: RUNS,
+        examples: [[generationId, owner, '{"widthInches":1e-7,"heightInches":12}', 'application/json']],
+      },
     );
   }, 240_000);
 
   it('admin calls: user ids, grants, the at query, analytics ranges and projection rebuilds', async () => {
     await fc.assert(
-      fc.asyncProperty(pathSegment, queryString, rawBody(grantBody), rawBody(rebuildBody), contentType, async (user, query, grant, rebuild, type) => {
-        await expectClean({ method: 'GET', path: `/v1/admin/users/${user}/credits?${query}`, contentType: type });
-        await expectClean({ method: 'POST', path: `/v1/admin/users/${user}/credits`, body: grant, contentType: type });
-        await expectClean({ method: 'GET', path: `/v1/admin/users/${user}/events?${query}` });
-        await expectClean({ method: 'GET', path: `/v1/admin/analytics/summary?${query}` });
-        await expectClean({ method: 'GET', path: `/v1/admin/analytics/daily?${query}` });
-        await expectClean({ method: 'POST', path: '/v1/admin/projections/rebuild', body: rebuild, contentType: type });
-      }),
+      fc.asyncProperty(
+        pathSegment,
+        queryString,
+        rawBody(grantBody),
+        rawBody(rebuildBody),
+        contentType,
+        async (user, query, grant, rebuild, type) => {
+          await expectClean({ method: 'GET', path: `/v1/admin/users/${user}/credits?${query}`, contentType: type });
+          await expectClean({
+            method: 'POST',
+            path: `/v1/admin/users/${user}/credits`,
+            body: grant,
+            contentType: type,
+          });
+          await expectClean({ method: 'GET', path: `/v1/admin/users/${user}/events?${query}` });
+          await expectClean({ method: 'GET', path: `/v1/admin/analytics/summary?${query}` });
+          await expectClean({ method: 'GET', path: `/v1/admin/analytics/daily?${query}` });
+          await expectClean({
+            method: 'POST',
+            path: '/v1/admin/projections/rebuild',
+            body: rebuild,
+            contentType: type,
+          });
+        },
+      ),
       { numRuns: 30 },
     );
   }, 240_000);
 
   it('operations and unknown routes: health, metrics, dashboard, docs, any path', async () => {
     await fc.assert(
-      fc.asyncProperty(queryString, pathSegment, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), async (query, segment, method) => {
-        for (const path of ['/health/live', '/health/ready', '/metrics', '/dashboard', '/docs-json']) await expectClean({ method: 'GET', path: `${path}?${query}` });
-        await expectClean({ method, path: `/${segment}/${segment}?${query}` });
-      }),
+      fc.asyncProperty(
+        queryString,
+        pathSegment,
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
+        async (query, segment, method) => {
+          for (const path of ['/health/live', '/health/ready', '/metrics', '/dashboard', '/docs-json'])
+            await expectClean({ method: 'GET', path: `${path}?${query}` });
+          await expectClean({ method, path: `/${segment}/${segment}?${query}` });
+        },
+      ),
       { numRuns: RUNS },
     );
   }, 120_000);
@@ -125,7 +174,13 @@ describe('bad input fuzz over every public route: 2xx or 4xx only, and no charge
         await expectClean({ method: 'PUT', path: '/v1/admin/budget', body, contentType: type });
         await expectClean({ method: 'GET', path: '/v1/admin/budget' });
       }),
-      { numRuns: RUNS, examples: [['{"capUsd":1e-7}', 'application/json'], ['{"capUsd":100,"hardCapUsd":5e-324}', 'application/json']] },
+      {
+        numRuns: RUNS,
+        examples: [
+          ['{"capUsd":1e-7}', 'application/json'],
+          ['{"capUsd":100,"hardCapUsd":5e-324}', 'application/json'],
+        ],
+      },
     );
   }, 120_000);
 });

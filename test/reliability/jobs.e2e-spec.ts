@@ -19,7 +19,11 @@ describePostgres('scheduled jobs across replicas on one PostgreSQL', () => {
     beforeAll(async () => {
       fakes = await startAllFakes();
       fakes.openai.setLatency(2500);
-      cluster = await startCluster(3, { ...fakes.env, RESERVATION_TIMEOUT_SECONDS: '1', JOB_INTERVAL_SECONDS: '1' }, 'jobs');
+      cluster = await startCluster(
+        3,
+        { ...fakes.env, RESERVATION_TIMEOUT_SECONDS: '1', JOB_INTERVAL_SECONDS: '1' },
+        'jobs',
+      );
     }, 120_000);
 
     afterAll(async () => {
@@ -30,17 +34,27 @@ describePostgres('scheduled jobs across replicas on one PostgreSQL', () => {
     it('a provider slower than the reservation: released exactly once, the image free, its cost still counted', async () => {
       const users = Array.from({ length: 9 }, (_, i) => `slow-provider-${i}`);
       const replies = await spread(users.length, cluster.clients, (client, i) =>
-        client.call('POST', '/v1/generations', { user: users[i], json: { prompt: `slower than its reservation ${i}` }, timeoutMs: 60_000 }),
+        client.call('POST', '/v1/generations', {
+          user: users[i],
+          json: { prompt: `slower than its reservation ${i}` },
+          timeoutMs: 60_000,
+        }),
       );
       await sleep(2500);
-      const { ledgers, problems } = await auditUsers(cluster.clients[0]!, users, { freeDailyQuota: 3, expectAllSettled: true, uniquePrompts: true });
+      const { ledgers, problems } = await auditUsers(cluster.clients[0]!, users, {
+        freeDailyQuota: 3,
+        expectAllSettled: true,
+        uniquePrompts: true,
+      });
       const releases = ledgers.flatMap((ledger) => [...ledger.reservations.values()].map((r) => r.releases.join(',')));
       const providerCalls = fakes.openai.requests.filter((r) => r.path === '/v1/images/generations').length;
       const budget = await cluster.clients[0]!.budget();
 
       expect(problems).toEqual([]);
       expect(releases).toEqual(Array(users.length).fill('expired'));
-      expect(replies.map((reply) => [reply.status, reply.body?.charge])).toEqual(Array(users.length).fill([201, 'none']));
+      expect(replies.map((reply) => [reply.status, reply.body?.charge])).toEqual(
+        Array(users.length).fill([201, 'none']),
+      );
       expect(budget.spendUsd).toBeCloseTo(providerCalls * PREMIUM_PRICE_USD, 6);
       expect(budget.reservedUsd).toBe(0);
     }, 120_000);
@@ -95,7 +109,9 @@ describePostgres('scheduled jobs across replicas on one PostgreSQL', () => {
     it('the daily quota reset fired on all three at midnight records one DailyQuotaReset', async () => {
       await Promise.all(instances.map((instance) => jobsOf(instance).dailyQuotaReset()));
       await Promise.all(instances.map((instance) => jobsOf(instance).dailyQuotaReset()));
-      const count = await withClient(url, async (client) => Number((await client.query(`select count(*) from events where type = 'DailyQuotaReset'`)).rows[0].count));
+      const count = await withClient(url, async (client) =>
+        Number((await client.query(`select count(*) from events where type = 'DailyQuotaReset'`)).rows[0].count),
+      );
       expect(count).toBe(1);
     }, 60_000);
   });

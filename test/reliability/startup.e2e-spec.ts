@@ -7,7 +7,15 @@ describePostgres('replicas deployed together', () => {
     const started = await Promise.allSettled([0, 1, 2].map(() => startGenledger({ DATABASE_URL: url })));
     const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     try {
-      const failures = started.flatMap((result) => (result.status === 'rejected' ? [String(result.reason).split('\n').find((line) => /failed/i.test(line)) ?? String(result.reason)] : []));
+      const failures = started.flatMap((result) =>
+        result.status === 'rejected'
+          ? [
+              String(result.reason)
+                .split('\n')
+                .find((line) => /failed/i.test(line)) ?? String(result.reason),
+            ]
+          : [],
+      );
       expect(failures).toEqual([]);
       for (const replica of running) expect((await fetch(`${replica.url}/health/ready`)).status).toBe(200);
     } finally {

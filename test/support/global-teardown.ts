@@ -8,10 +8,9 @@ export default async function globalTeardown(): Promise<void> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ datname: string }>(
-      'select datname from pg_database where datname like $1',
-      [`genledger_t_${run}_%`],
-    );
+    const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [
+      `genledger_t_${run}_%`,
+    ]);
     for (const { datname } of rows) {
       await client.query(`drop database if exists "${datname}" with (force)`);
     }

@@ -81,7 +81,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     clock: options.clock,
     database,
     schedule: options.schedule ?? false,
-    providerResilience: options.providerResilience ?? { baseDelayMs: 20, maxDelayMs: 200, attemptTimeoutMs: 5000, halfOpenAfterMs: 1000 },
+    providerResilience: options.providerResilience ?? {
+      baseDelayMs: 20,
+      maxDelayMs: 200,
+      attemptTimeoutMs: 5000,
+      halfOpenAfterMs: 1000,
+    },
     logger: createRootLogger(config.logLevel, sink),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -105,7 +110,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       }
       const response = await fetch(`${url}${path}`, { ...init, headers, body });
       const text = await response.text();
-      let parsed: unknown = text;
+      let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : undefined;
       } catch {

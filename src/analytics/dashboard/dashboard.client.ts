@@ -10,8 +10,18 @@ export function dashboardClient(win: any): void {
   const TOKEN_KEY = 'genledger.adminToken';
   const REFRESH_MS = 60_000;
   const colors = {
-    premium: '#a78bfa', standard: '#2dd4bf', spend: '#38bdf8', cap: '#f87171', saved: '#34d399',
-    rate: '#fbbf24', free: '#60a5fa', paid: '#f472b6', warn: '#f59e0b', ok: '#22c55e', axis: '#8b9bb4', grid: 'rgba(139,155,180,0.14)',
+    premium: '#a78bfa',
+    standard: '#2dd4bf',
+    spend: '#38bdf8',
+    cap: '#f87171',
+    saved: '#34d399',
+    rate: '#fbbf24',
+    free: '#60a5fa',
+    paid: '#f472b6',
+    warn: '#f59e0b',
+    ok: '#22c55e',
+    axis: '#8b9bb4',
+    grid: 'rgba(139,155,180,0.14)',
   };
   const charts: Array<{ plot: any; observer: any }> = [];
   let month: string | null = null;
@@ -19,11 +29,23 @@ export function dashboardClient(win: any): void {
 
   const byId = (id: string): any => doc.getElementById(id);
   const usd = (value: number): string =>
-    new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: Math.abs(value) < 10 ? 3 : 2 }).format(value);
+    new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency: 'USD',
+      minimumFractionDigits: 2,
+      maximumFractionDigits: Math.abs(value) < 10 ? 3 : 2,
+    }).format(value);
   const integer = (value: number): string => new Intl.NumberFormat('en-US').format(value);
   const percent = (ratio: number): string => (ratio * 100).toFixed(ratio > 0 && ratio < 0.1 ? 1 : 0) + '%';
   const dayLabel = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
-  const timeLabel = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
+  const timeLabel = new Intl.DateTimeFormat('en-US', {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'UTC',
+  });
   const daySeconds = (date: string): number => Date.parse(date + 'T00:00:00Z') / 1000;
 
   function setState(state: string): void {
@@ -55,7 +77,9 @@ export function dashboardClient(win: any): void {
     const query = month ? '?from=' + month + '-01&to=' + lastDay(month) : '';
     let response: any;
     try {
-      response = await win.fetch('/v1/admin/analytics/dashboard' + query, { headers: { authorization: 'Bearer ' + token, accept: 'application/json' } });
+      response = await win.fetch('/v1/admin/analytics/dashboard' + query, {
+        headers: { authorization: 'Bearer ' + token, accept: 'application/json' },
+      });
     } catch (error: any) {
       showBoardMessage('The service did not answer (' + error.message + '). Retrying in a minute.');
       return;
@@ -64,11 +88,15 @@ export function dashboardClient(win: any): void {
       const problem = await response.json().catch(() => ({}));
       win.sessionStorage.removeItem(TOKEN_KEY);
       const why = problem.detail ? ': ' + problem.detail : '';
-      return showGate('The admin token was refused (' + response.status + why + '). Enter the ADMIN_TOKEN the service runs with.');
+      return showGate(
+        'The admin token was refused (' + response.status + why + '). Enter the ADMIN_TOKEN the service runs with.',
+      );
     }
     if (!response.ok) {
       const problem = await response.json().catch(() => ({}));
-      showBoardMessage('Could not load the figures (' + response.status + (problem.detail ? ': ' + problem.detail : '') + ').');
+      showBoardMessage(
+        'Could not load the figures (' + response.status + (problem.detail ? ': ' + problem.detail : '') + ').',
+      );
       setState('error');
       return;
     }
@@ -134,7 +162,12 @@ export function dashboardClient(win: any): void {
     const latest = days.filter((d: any) => d.monthToDateSpendUsd !== null).pop() ?? days[0];
     const monthToDate = latest.monthToDateSpendUsd ?? 0;
     const ratio = latest.capUsd > 0 ? monthToDate / latest.capUsd : 1;
-    return kpi('Spend', usd(spendUsd), percent(ratio) + ' of the ' + usd(latest.capUsd) + ' soft cap used by ' + dayLabel.format(new Date(latest.date)), ratio);
+    return kpi(
+      'Spend',
+      usd(spendUsd),
+      percent(ratio) + ' of the ' + usd(latest.capUsd) + ' soft cap used by ' + dayLabel.format(new Date(latest.date)),
+      ratio,
+    );
   }
 
   function render(data: any): void {
@@ -144,26 +177,48 @@ export function dashboardClient(win: any): void {
     const tier = byId('tier');
     const downgradedNow = latest !== undefined && latest.change === 'downgraded';
     tier.className = 'pill ' + (downgradedNow ? 'warn' : 'ok');
-    tier.textContent = downgradedNow ? 'Standard only since ' + timeLabel.format(new Date(latest.at)) + ' UTC' : 'Premium available';
+    tier.textContent = downgradedNow
+      ? 'Standard only since ' + timeLabel.format(new Date(latest.at)) + ' UTC'
+      : 'Premium available';
     byId('kpis').replaceChildren(
       spendKpi(s.spendUsd, data.days),
-      kpi('Generations', integer(s.generations), integer(s.byTier.premium.generations) + ' premium · ' + integer(s.byTier.standard.generations) + ' standard'),
-      kpi('Cache hit rate', percent(s.cacheHitRate), integer(s.cacheHits) + ' hits of ' + integer(s.cacheHits + s.generations) + ' requests'),
+      kpi(
+        'Generations',
+        integer(s.generations),
+        integer(s.byTier.premium.generations) + ' premium · ' + integer(s.byTier.standard.generations) + ' standard',
+      ),
+      kpi(
+        'Cache hit rate',
+        percent(s.cacheHitRate),
+        integer(s.cacheHits) + ' hits of ' + integer(s.cacheHits + s.generations) + ' requests',
+      ),
       kpi('Saved by the cache', usd(s.savedUsd), 'provider cost avoided'),
       kpi('Free / paid', integer(s.freeGenerations) + ' / ' + integer(s.paidGenerations), 'generations by charge'),
-      kpi('Users', integer(s.uniqueUsers), integer(data.failures) + ' failed generation' + (data.failures === 1 ? '' : 's')),
+      kpi(
+        'Users',
+        integer(s.uniqueUsers),
+        integer(data.failures) + ' failed generation' + (data.failures === 1 ? '' : 's'),
+      ),
     );
     byId('tier-events').replaceChildren(
       ...data.tierChanges.map((c: any) => {
         const when = timeLabel.format(new Date(c.at)) + ' UTC';
-        const text = c.change === 'downgraded'
-          ? 'Premium downgraded to Standard at ' + when + ': spend ' + usd(c.spendUsd) + ' plus the next Premium image would pass the ' + usd(c.capUsd) + ' cap'
-          : 'Premium restored at ' + when + ' (' + String(c.reason).replace(/_/g, ' ') + ')';
+        const text =
+          c.change === 'downgraded'
+            ? 'Premium downgraded to Standard at ' +
+              when +
+              ': spend ' +
+              usd(c.spendUsd) +
+              ' plus the next Premium image would pass the ' +
+              usd(c.capUsd) +
+              ' cap'
+            : 'Premium restored at ' + when + ' (' + String(c.reason).replace(/_/g, ' ') + ')';
         return element('li', c.change, text);
       }),
     );
     const updated = new Date();
-    byId('updated').textContent = data.from + ' to ' + data.to + ' (UTC) · updated ' + updated.toLocaleTimeString() + ' · refreshes every minute';
+    byId('updated').textContent =
+      data.from + ' to ' + data.to + ' (UTC) · updated ' + updated.toLocaleTimeString() + ' · refreshes every minute';
     drawCharts(data, downgrade);
   }
 
@@ -175,29 +230,129 @@ export function dashboardClient(win: any): void {
     const x = data.days.map((d: any) => daySeconds(d.date));
     // Days still to come have no figures yet: left empty rather than drawn as zeros.
     const pick = (field: string) => data.days.map((d: any) => (d.monthToDateSpendUsd === null ? null : d[field]));
-    const hitRate = data.days.map((d: any) => (d.cacheHits + d.generations === 0 ? null : (100 * d.cacheHits) / (d.cacheHits + d.generations)));
+    const hitRate = data.days.map((d: any) =>
+      d.cacheHits + d.generations === 0 ? null : (100 * d.cacheHits) / (d.cacheHits + d.generations),
+    );
     const markers = data.tierChanges.map((c: any) => ({
       at: Date.parse(c.at) / 1000,
       color: c.change === 'downgraded' ? colors.warn : colors.ok,
       label: c.change === 'downgraded' ? 'Downgraded' : 'Restored',
     }));
-    chart('spend', [x, pick('spendUsd'), pick('monthToDateSpendUsd'), data.days.map((d: any) => d.capUsd)], [
-      { label: 'Spend that day', scale: 'day', stroke: colors.spend, width: 1, fill: 'rgba(56,189,248,0.22)', paths: bars(0.55, 0), points: { show: false }, value: money },
-      { label: 'Month to date', scale: 'usd', stroke: colors.premium, width: 2.5, fill: 'rgba(167,139,250,0.10)', value: money },
-      { label: 'Soft cap', scale: 'usd', stroke: colors.cap, width: 1.5, dash: [7, 6], points: { show: false }, value: money },
-    ], [axis('usd', 0, dollarTicks), axis('day', 1, dollarTicks, colors.spend)], markers, downgrade ? 300 : 280);
-    chart('tiers', [x, pick('premium'), pick('standard')], [
-      { label: 'Premium', scale: 'n', stroke: colors.premium, fill: 'rgba(167,139,250,0.75)', paths: bars(0.42, -1), points: { show: false } },
-      { label: 'Standard', scale: 'n', stroke: colors.standard, fill: 'rgba(45,212,191,0.75)', paths: bars(0.42, 1), points: { show: false } },
-    ], [axis('n', 0, countTicks)], [], 260);
-    chart('cache', [x, hitRate, pick('savedUsd')], [
-      { label: 'Hit rate', scale: 'pct', stroke: colors.rate, width: 2.5, spanGaps: true, value: (_u: any, v: any) => (v === null ? '–' : v.toFixed(1) + '%') },
-      { label: 'Saved', scale: 'usd', stroke: colors.saved, fill: 'rgba(52,211,153,0.45)', paths: bars(0.5, 0), points: { show: false }, value: money },
-    ], [axis('pct', 0, (_u: any, splits: number[]) => splits.map((v) => v + '%')), axis('usd', 1, dollarTicks, colors.saved)], [], 260);
-    chart('charges', [x, pick('freeGenerations'), pick('paidGenerations')], [
-      { label: 'Free quota', scale: 'n', stroke: colors.free, fill: 'rgba(96,165,250,0.75)', paths: bars(0.42, -1), points: { show: false } },
-      { label: 'Paid credits', scale: 'n', stroke: colors.paid, fill: 'rgba(244,114,182,0.75)', paths: bars(0.42, 1), points: { show: false } },
-    ], [axis('n', 0, countTicks)], [], 260);
+    chart(
+      'spend',
+      [x, pick('spendUsd'), pick('monthToDateSpendUsd'), data.days.map((d: any) => d.capUsd)],
+      [
+        {
+          label: 'Spend that day',
+          scale: 'day',
+          stroke: colors.spend,
+          width: 1,
+          fill: 'rgba(56,189,248,0.22)',
+          paths: bars(0.55, 0),
+          points: { show: false },
+          value: money,
+        },
+        {
+          label: 'Month to date',
+          scale: 'usd',
+          stroke: colors.premium,
+          width: 2.5,
+          fill: 'rgba(167,139,250,0.10)',
+          value: money,
+        },
+        {
+          label: 'Soft cap',
+          scale: 'usd',
+          stroke: colors.cap,
+          width: 1.5,
+          dash: [7, 6],
+          points: { show: false },
+          value: money,
+        },
+      ],
+      [axis('usd', 0, dollarTicks), axis('day', 1, dollarTicks, colors.spend)],
+      markers,
+      downgrade ? 300 : 280,
+    );
+    chart(
+      'tiers',
+      [x, pick('premium'), pick('standard')],
+      [
+        {
+          label: 'Premium',
+          scale: 'n',
+          stroke: colors.premium,
+          fill: 'rgba(167,139,250,0.75)',
+          paths: bars(0.42, -1),
+          points: { show: false },
+        },
+        {
+          label: 'Standard',
+          scale: 'n',
+          stroke: colors.standard,
+          fill: 'rgba(45,212,191,0.75)',
+          paths: bars(0.42, 1),
+          points: { show: false },
+        },
+      ],
+      [axis('n', 0, countTicks)],
+      [],
+      260,
+    );
+    chart(
+      'cache',
+      [x, hitRate, pick('savedUsd')],
+      [
+        {
+          label: 'Hit rate',
+          scale: 'pct',
+          stroke: colors.rate,
+          width: 2.5,
+          spanGaps: true,
+          value: (_u: any, v: any) => (v === null ? '–' : v.toFixed(1) + '%'),
+        },
+        {
+          label: 'Saved',
+          scale: 'usd',
+          stroke: colors.saved,
+          fill: 'rgba(52,211,153,0.45)',
+          paths: bars(0.5, 0),
+          points: { show: false },
+          value: money,
+        },
+      ],
+      [
+        axis('pct', 0, (_u: any, splits: number[]) => splits.map((v) => v + '%')),
+        axis('usd', 1, dollarTicks, colors.saved),
+      ],
+      [],
+      260,
+    );
+    chart(
+      'charges',
+      [x, pick('freeGenerations'), pick('paidGenerations')],
+      [
+        {
+          label: 'Free quota',
+          scale: 'n',
+          stroke: colors.free,
+          fill: 'rgba(96,165,250,0.75)',
+          paths: bars(0.42, -1),
+          points: { show: false },
+        },
+        {
+          label: 'Paid credits',
+          scale: 'n',
+          stroke: colors.paid,
+          fill: 'rgba(244,114,182,0.75)',
+          paths: bars(0.42, 1),
+          points: { show: false },
+        },
+      ],
+      [axis('n', 0, countTicks)],
+      [],
+      260,
+    );
   }
 
   function money(_u: any, value: any): string {
@@ -218,7 +373,15 @@ export function dashboardClient(win: any): void {
 
   /** side 0 is the left axis (with the grid), 1 the right one, drawn in its series' colour. */
   function axis(scale: string, side: number, values: any, stroke: string = colors.axis): any {
-    return { scale, side: side === 0 ? 3 : 1, stroke, values, size: win.innerWidth < 560 ? 50 : 64, grid: { show: side === 0, stroke: colors.grid, width: 1 }, ticks: { show: false } };
+    return {
+      scale,
+      side: side === 0 ? 3 : 1,
+      stroke,
+      values,
+      size: win.innerWidth < 560 ? 50 : 64,
+      grid: { show: side === 0, stroke: colors.grid, width: 1 },
+      ticks: { show: false },
+    };
   }
 
   /** Vertical dashed lines at tier changes, drawn over the plot after the series. */
@@ -258,14 +421,31 @@ export function dashboardClient(win: any): void {
     const target = section.querySelector('.plot');
     target.replaceChildren();
     const scales: any = { x: { time: true } };
-    for (const s of series) scales[s.scale] = { range: (_u: any, _min: number, max: number) => [0, s.scale === 'pct' ? 100 : Math.max(max * 1.15, s.scale === 'n' ? 4 : 0.01)] };
+    for (const s of series)
+      scales[s.scale] = {
+        range: (_u: any, _min: number, max: number) => [
+          0,
+          s.scale === 'pct' ? 100 : Math.max(max * 1.15, s.scale === 'n' ? 4 : 0.01),
+        ],
+      };
     const options = {
       width: Math.max(260, target.clientWidth),
       height,
       tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       scales,
-      series: [{ label: 'Day', value: (_u: any, ts: any) => (ts === null ? '–' : dayLabel.format(new Date(ts * 1000))) }, ...series],
-      axes: [{ stroke: colors.axis, grid: { show: false }, ticks: { show: false }, values: (_u: any, splits: number[]) => splits.map((ts) => dayLabel.format(new Date(ts * 1000))) }, ...yAxes],
+      series: [
+        { label: 'Day', value: (_u: any, ts: any) => (ts === null ? '–' : dayLabel.format(new Date(ts * 1000))) },
+        ...series,
+      ],
+      axes: [
+        {
+          stroke: colors.axis,
+          grid: { show: false },
+          ticks: { show: false },
+          values: (_u: any, splits: number[]) => splits.map((ts) => dayLabel.format(new Date(ts * 1000))),
+        },
+        ...yAxes,
+      ],
       cursor: { points: { size: 7 }, drag: { x: false, y: false } },
       legend: { live: true },
       plugins: markers.length > 0 ? [markersPlugin(markers)] : [],
@@ -276,7 +456,11 @@ export function dashboardClient(win: any): void {
     charts.push({ plot, observer });
     section.dataset.series = String(series.length);
     section.dataset.points = String(data[0].length);
-    section.dataset.total = String(data.slice(1).reduce((sum: number, values: any[]) => sum + values.reduce((a: number, v: any) => a + (v ?? 0), 0), 0));
+    section.dataset.total = String(
+      data
+        .slice(1)
+        .reduce((sum: number, values: any[]) => sum + values.reduce((a: number, v: any) => a + (v ?? 0), 0), 0),
+    );
   }
 
   byId('token-form').addEventListener('submit', (event: any) => {

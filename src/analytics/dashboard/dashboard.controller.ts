@@ -14,8 +14,14 @@ interface Asset {
 
 /** Everything the page loads comes from this service: an operator network may have no internet. */
 const ASSETS: Readonly<Record<string, Asset>> = {
-  'uplot.min.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8') },
-  'uplot.min.css': { type: 'text/css; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8') },
+  'uplot.min.js': {
+    type: 'text/javascript; charset=utf-8',
+    body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+  },
+  'uplot.min.css': {
+    type: 'text/css; charset=utf-8',
+    body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+  },
   'dashboard.js': { type: 'text/javascript; charset=utf-8', body: `(${dashboardClient.toString()})(window);\n` },
   'dashboard.css': { type: 'text/css; charset=utf-8', body: DASHBOARD_CSS },
 };

@@ -20,7 +20,12 @@ export function capAt(changes: readonly BudgetChangeRow[], day: string, defaultC
   const endOfDay = `${day}T23:59:59.999Z`;
   let cap = defaultCapMicros;
   for (const change of changes) {
-    if (change.change === 'cap_set' && change.month === monthOfDay(day) && change.at <= endOfDay && change.capMicros !== null) {
+    if (
+      change.change === 'cap_set' &&
+      change.month === monthOfDay(day) &&
+      change.at <= endOfDay &&
+      change.capMicros !== null
+    ) {
       cap = change.capMicros;
     }
   }

@@ -1,4 +1,12 @@
-import { difference, listPricing, replayActual, replayWhatIf, type CacheHitItem, type GenerationItem, type UsageItem } from './cost-report';
+import {
+  difference,
+  listPricing,
+  replayActual,
+  replayWhatIf,
+  type CacheHitItem,
+  type GenerationItem,
+  type UsageItem,
+} from './cost-report';
 
 const pricing = listPricing('dall-e-3', 'fal-ai/flux/schnell');
 
@@ -57,18 +65,37 @@ describe('cost report replay', () => {
   it('no-cache: every hit becomes a generation of its tier at its source cost, so spend rises by exactly the savings', () => {
     const actual = replayActual(month, null);
     const noCache = replayWhatIf(month, { kind: 'no-cache' }, pricing, null);
-    expect(noCache).toMatchObject({ spendMicros: 206_000, generations: { premium: 3, standard: 2 }, cacheHits: 0, savedMicros: 0 });
-    expect(difference(actual, noCache)).toEqual({ spendMicros: actual.savedMicros, generations: { premium: 1, standard: 1 }, cacheHits: -2, savedMicros: -43_000 });
+    expect(noCache).toMatchObject({
+      spendMicros: 206_000,
+      generations: { premium: 3, standard: 2 },
+      cacheHits: 0,
+      savedMicros: 0,
+    });
+    expect(difference(actual, noCache)).toEqual({
+      spendMicros: actual.savedMicros,
+      generations: { premium: 1, standard: 1 },
+      cacheHits: -2,
+      savedMicros: -43_000,
+    });
   });
 
   it('standard-only: Premium images at the fal price of the same aspect ratio, Premium hits saving that price', () => {
     const outcome = replayWhatIf(month, { kind: 'standard-only' }, pricing, null);
     // 1:1 is 1024x1024 and 16:9 is 1344x768: both within one billed megapixel at $0.003.
-    expect(outcome).toEqual({ spendMicros: 9_000, generations: { premium: 0, standard: 3 }, cacheHits: 2, savedMicros: 6_000, downgradedAt: null });
+    expect(outcome).toEqual({
+      spendMicros: 9_000,
+      generations: { premium: 0, standard: 3 },
+      cacheHits: 2,
+      savedMicros: 6_000,
+      downgradedAt: null,
+    });
   });
 
   it('standard-only prices a tall 1:3 image by its megapixels, and leaves the free local stand-in free', () => {
-    const items = [premium('2026-11-03T09:00:00Z', { aspectRatio: '1:3' }), premium('2026-11-03T09:01:00Z', { provider: 'local', costMicros: 0 })];
+    const items = [
+      premium('2026-11-03T09:00:00Z', { aspectRatio: '1:3' }),
+      premium('2026-11-03T09:01:00Z', { provider: 'local', costMicros: 0 }),
+    ];
     // 576x1728 is 0.95 MP: one billed megapixel.
     expect(replayWhatIf(items, { kind: 'standard-only' }, pricing, null).spendMicros).toBe(3_000);
   });
@@ -99,13 +126,26 @@ describe('cost report replay', () => {
       standard('2026-11-03T09:02:00Z', { requestedTier: 'premium', fellBack: true }),
     ];
     const outcome = replayWhatIf(items, { kind: 'cap', capMicros: 1_000_000 }, pricing, null);
-    expect(outcome).toMatchObject({ spendMicros: 40_000 + 80_000 + 3_000, generations: { premium: 2, standard: 1 }, downgradedAt: null });
+    expect(outcome).toMatchObject({
+      spendMicros: 40_000 + 80_000 + 3_000,
+      generations: { premium: 2, standard: 1 },
+      downgradedAt: null,
+    });
   });
 
   it('the actual policy replayed as a what-if at the real cap gives the recorded figures', () => {
-    const items = [premium('2026-11-03T09:00:00Z'), premium('2026-11-03T09:01:00Z'), standard('2026-11-03T09:02:00Z', { requestedTier: 'premium' })];
+    const items = [
+      premium('2026-11-03T09:00:00Z'),
+      premium('2026-11-03T09:01:00Z'),
+      standard('2026-11-03T09:02:00Z', { requestedTier: 'premium' }),
+    ];
     const atRealCap = replayWhatIf(items, { kind: 'cap', capMicros: 100_000 }, pricing, null);
-    expect(difference(replayActual(items, null), atRealCap)).toEqual({ spendMicros: 0, generations: { premium: 0, standard: 0 }, cacheHits: 0, savedMicros: 0 });
+    expect(difference(replayActual(items, null), atRealCap)).toEqual({
+      spendMicros: 0,
+      generations: { premium: 0, standard: 0 },
+      cacheHits: 0,
+      savedMicros: 0,
+    });
     expect(atRealCap.downgradedAt).toBe('2026-11-03T09:02:00Z');
   });
 });

@@ -31,10 +31,15 @@ export interface CacheHitItem {
 
 export type UsageItem = GenerationItem | CacheHitItem;
 
-export type WhatIf = { readonly kind: 'standard-only' } | { readonly kind: 'no-cache' } | { readonly kind: 'cap'; readonly capMicros: number };
+export type WhatIf =
+  | { readonly kind: 'standard-only' }
+  | { readonly kind: 'no-cache' }
+  | { readonly kind: 'cap'; readonly capMicros: number };
 
 /** List prices (micro-dollars) of the tiers' real providers for one image's parameters. */
-export type TierPricing = Readonly<Record<Tier, (params: { aspectRatio: AspectRatio; quality: ImageQuality }) => number>>;
+export type TierPricing = Readonly<
+  Record<Tier, (params: { aspectRatio: AspectRatio; quality: ImageQuality }) => number>
+>;
 
 export interface PolicyOutcome {
   readonly spendMicros: number;
@@ -48,7 +53,8 @@ export interface PolicyOutcome {
 export function listPricing(premiumModel: OpenAIImageModel, standardModel: string): TierPricing {
   const falModel = isPricedFalModel(standardModel) ? standardModel : 'fal-ai/flux/schnell';
   return {
-    premium: ({ aspectRatio, quality }) => openAIPriceMicros(premiumModel, quality, openAIImageSize(premiumModel, aspectRatio)),
+    premium: ({ aspectRatio, quality }) =>
+      openAIPriceMicros(premiumModel, quality, openAIImageSize(premiumModel, aspectRatio)),
     standard: ({ aspectRatio }) => falPriceMicros(falModel, falImageSize(aspectRatio)),
   };
 }
@@ -69,9 +75,15 @@ export function replayActual(items: readonly UsageItem[], downgradedAt: string |
  * of the tier the policy picks, for the same aspect ratio and quality. The local stand-in
  * provider bills nothing under any policy.
  */
-export function replayWhatIf(items: readonly UsageItem[], whatIf: WhatIf, pricing: TierPricing, actualDowngradedAt: string | null): PolicyOutcome {
+export function replayWhatIf(
+  items: readonly UsageItem[],
+  whatIf: WhatIf,
+  pricing: TierPricing,
+  actualDowngradedAt: string | null,
+): PolicyOutcome {
   const outcome = new Tally();
-  const priceAt = (item: UsageItem, tier: Tier, recorded: number) => (item.tier === tier ? recorded : item.provider === 'local' ? 0 : pricing[tier](item));
+  const priceAt = (item: UsageItem, tier: Tier, recorded: number) =>
+    item.tier === tier ? recorded : item.provider === 'local' ? 0 : pricing[tier](item);
   let downgradedAt: string | null = whatIf.kind === 'no-cache' ? actualDowngradedAt : null;
   for (const item of items) {
     if (item.kind === 'cache-hit') {
@@ -83,7 +95,8 @@ export function replayWhatIf(items: readonly UsageItem[], whatIf: WhatIf, pricin
     let tier: Tier = item.tier;
     if (whatIf.kind === 'standard-only') tier = 'standard';
     if (whatIf.kind === 'cap' && item.requestedTier === 'premium') {
-      if (downgradedAt === null && outcome.spendMicros + priceAt(item, 'premium', item.costMicros) > whatIf.capMicros) downgradedAt = item.at;
+      if (downgradedAt === null && outcome.spendMicros + priceAt(item, 'premium', item.costMicros) > whatIf.capMicros)
+        downgradedAt = item.at;
       tier = downgradedAt === null && !item.fellBack ? 'premium' : 'standard';
     }
     outcome.generation(tier, priceAt(item, tier, item.costMicros));

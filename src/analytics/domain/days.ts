@@ -15,7 +15,9 @@ export function parseDay(value: string): string | undefined {
   if (!match) return undefined;
   const [year, month, day] = match.slice(1).map(Number);
   const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? value : undefined;
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+    ? value
+    : undefined;
 }
 
 /** `YYYY-MM` with a month from 01 to 12, or undefined. */
@@ -43,13 +45,20 @@ export function monthRange(month: string): DayRange {
 
 /** The instants a day range covers: [start of `from`, start of the day after `to`). */
 export function rangeInstants(range: DayRange): { start: Date; end: Date } {
-  return { start: new Date(`${range.from}T00:00:00.000Z`), end: new Date(Date.parse(`${range.to}T00:00:00.000Z`) + DAY_MS) };
+  return {
+    start: new Date(`${range.from}T00:00:00.000Z`),
+    end: new Date(Date.parse(`${range.to}T00:00:00.000Z`) + DAY_MS),
+  };
 }
 
 /** Every day from `from` to `to`, both included. */
 export function daysOf(range: DayRange): string[] {
   const days: string[] = [];
-  for (let at = Date.parse(`${range.from}T00:00:00.000Z`); at <= Date.parse(`${range.to}T00:00:00.000Z`); at += DAY_MS) {
+  for (
+    let at = Date.parse(`${range.from}T00:00:00.000Z`);
+    at <= Date.parse(`${range.to}T00:00:00.000Z`);
+    at += DAY_MS
+  ) {
     days.push(utcDayOf(new Date(at)));
   }
   return days;

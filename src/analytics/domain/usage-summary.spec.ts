@@ -2,7 +2,12 @@ import { daysOf, monthRange, monthsOf, parseDay, parseMonth } from './days';
 import { dailySeries, summarize, type DailyUsageRow } from './usage-summary';
 import { capAt, type BudgetChangeRow } from './budget-changes';
 
-const row = (day: string, tier: DailyUsageRow['tier'], provider: string, figures: Partial<DailyUsageRow>): DailyUsageRow => ({
+const row = (
+  day: string,
+  tier: DailyUsageRow['tier'],
+  provider: string,
+  figures: Partial<DailyUsageRow>,
+): DailyUsageRow => ({
   day,
   tier,
   provider,
@@ -26,14 +31,26 @@ describe('UTC days', () => {
 
   it('knows month lengths and walks across month and year ends', () => {
     expect(monthRange('2028-02')).toEqual({ from: '2028-02-01', to: '2028-02-29' });
-    expect(daysOf({ from: '2026-12-30', to: '2027-01-02' })).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+    expect(daysOf({ from: '2026-12-30', to: '2027-01-02' })).toEqual([
+      '2026-12-30',
+      '2026-12-31',
+      '2027-01-01',
+      '2027-01-02',
+    ]);
     expect(monthsOf({ from: '2026-11-20', to: '2027-01-02' })).toEqual(['2026-11', '2026-12', '2027-01']);
   });
 });
 
 describe('summarize and dailySeries', () => {
   const rows = [
-    row('2026-11-03', 'premium', 'openai', { generations: 4, cacheHits: 2, spendMicros: 160_000, savedMicros: 80_000, freeGenerations: 3, paidGenerations: 1 }),
+    row('2026-11-03', 'premium', 'openai', {
+      generations: 4,
+      cacheHits: 2,
+      spendMicros: 160_000,
+      savedMicros: 80_000,
+      freeGenerations: 3,
+      paidGenerations: 1,
+    }),
     row('2026-11-03', 'standard', 'fal', { generations: 1, spendMicros: 3_000, freeGenerations: 1 }),
     row('2026-11-05', 'standard', 'fal', { cacheHits: 1, savedMicros: 3_000 }),
     row('2026-11-05', 'standard', 'local', { cacheHits: 1 }),
@@ -72,8 +89,18 @@ describe('summarize and dailySeries', () => {
 });
 
 describe('capAt', () => {
-  const change = (month: string, at: string, capMicros: number): BudgetChangeRow => ({ month, at, change: 'cap_set', reason: null, spendMicros: null, capMicros });
-  const changes = [change('2026-11', '2026-11-04T15:00:00.000Z', 300_000), change('2026-11', '2026-11-06T09:00:00.000Z', 500_000)];
+  const change = (month: string, at: string, capMicros: number): BudgetChangeRow => ({
+    month,
+    at,
+    change: 'cap_set',
+    reason: null,
+    spendMicros: null,
+    capMicros,
+  });
+  const changes = [
+    change('2026-11', '2026-11-04T15:00:00.000Z', 300_000),
+    change('2026-11', '2026-11-06T09:00:00.000Z', 500_000),
+  ];
 
   it("is the configured default until the month's first cap, then the latest cap set by the end of the day", () => {
     expect(capAt(changes, '2026-11-03', 100_000_000)).toBe(100_000_000);

@@ -92,7 +92,10 @@ export function summarize(range: DayRange, rows: readonly DailyUsageRow[], uniqu
     add(provider, row);
     byProvider.set(row.provider, provider);
   }
-  const usage = (totals: Totals): TierUsage => ({ generations: totals.generations, spendUsd: microsToDollars(totals.spendMicros) });
+  const usage = (totals: Totals): TierUsage => ({
+    generations: totals.generations,
+    spendUsd: microsToDollars(totals.spendMicros),
+  });
   return {
     from: range.from,
     to: range.to,
@@ -105,7 +108,9 @@ export function summarize(range: DayRange, rows: readonly DailyUsageRow[], uniqu
     paidGenerations: total.paidGenerations,
     uniqueUsers,
     byTier: { premium: usage(byTier.premium), standard: usage(byTier.standard) },
-    byProvider: Object.fromEntries([...byProvider.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, totals]) => [name, usage(totals)])),
+    byProvider: Object.fromEntries(
+      [...byProvider.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, totals]) => [name, usage(totals)]),
+    ),
   };
 }
 
@@ -117,7 +122,8 @@ export function dailySeries(range: DayRange, rows: readonly DailyUsageRow[]): Da
     const day = byDay.get(date) ?? [];
     const total = emptyTotals();
     for (const row of day) add(total, row);
-    const tierGenerations = (tier: Tier) => day.filter((row) => row.tier === tier).reduce((sum, row) => sum + row.generations, 0);
+    const tierGenerations = (tier: Tier) =>
+      day.filter((row) => row.tier === tier).reduce((sum, row) => sum + row.generations, 0);
     return {
       date,
       generations: total.generations,

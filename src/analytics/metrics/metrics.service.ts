@@ -51,11 +51,19 @@ export class MetricsService implements OnModuleInit {
     labelNames: ['tier', 'provider'],
     ...this.register,
   });
-  private readonly monthSpend = new Gauge({ name: 'genledger_budget_month_spend_usd', help: "This UTC month's provider spend, in USD", ...this.register });
-  private readonly monthCap = new Gauge({ name: 'genledger_budget_cap_usd', help: "This month's soft cap, in USD", ...this.register });
+  private readonly monthSpend = new Gauge({
+    name: 'genledger_budget_month_spend_usd',
+    help: "This UTC month's provider spend, in USD",
+    ...this.register,
+  });
+  private readonly monthCap = new Gauge({
+    name: 'genledger_budget_cap_usd',
+    help: "This month's soft cap, in USD",
+    ...this.register,
+  });
   private readonly remaining = new Gauge({
     name: 'genledger_budget_remaining_usd',
-    help: 'Soft cap minus this month\'s spend, in USD (negative once passed)',
+    help: "Soft cap minus this month's spend, in USD (negative once passed)",
     ...this.register,
   });
   private readonly downgraded = new Gauge({
@@ -108,7 +116,10 @@ export class MetricsService implements OnModuleInit {
     fastify.addHook('onResponse', async (request, reply) => {
       // The route pattern, never the raw URL: ids in paths would make a series per request.
       const route = request.routeOptions?.url ?? 'unmatched';
-      this.http.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      this.http.observe(
+        { method: request.method, route, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
     });
   }
 
@@ -122,7 +133,15 @@ export class MetricsService implements OnModuleInit {
       this.queries.openReservations(),
       this.runners.statuses(),
     ]);
-    for (const metric of [this.generations, this.failures, this.cacheHits, this.saved, this.spend, this.projectionLag, this.projectionFailing]) {
+    for (const metric of [
+      this.generations,
+      this.failures,
+      this.cacheHits,
+      this.saved,
+      this.spend,
+      this.projectionLag,
+      this.projectionFailing,
+    ]) {
       metric.reset();
     }
     for (const row of totals) {
@@ -137,7 +156,14 @@ export class MetricsService implements OnModuleInit {
       this.failures.inc({ tier: row.tier, code: row.code }, row.failures);
       this.generations.inc({ tier: row.tier, provider: 'none', outcome: 'failed' }, row.failures);
     }
-    this.latency.load(latency.map((row) => ({ labels: { provider: row.provider, tier: row.tier }, le: row.le, observations: row.observations, totalSeconds: row.totalMs / 1000 })));
+    this.latency.load(
+      latency.map((row) => ({
+        labels: { provider: row.provider, tier: row.tier },
+        le: row.le,
+        observations: row.observations,
+        totalSeconds: row.totalMs / 1000,
+      })),
+    );
     this.monthSpend.set(microsToDollars(month.spendMicros));
     this.monthCap.set(microsToDollars(month.capMicros));
     this.remaining.set(microsToDollars(month.capMicros - month.spendMicros));

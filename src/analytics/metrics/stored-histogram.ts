@@ -34,7 +34,10 @@ export class StoredHistogram extends Histogram<string> {
 
   /** Replaces every series with the stored rows. */
   load(rows: readonly StoredBucketRow[]): void {
-    const series = new Map<string, { labels: Readonly<Record<string, string>>; byLe: Map<string, number>; sum: number }>();
+    const series = new Map<
+      string,
+      { labels: Readonly<Record<string, string>>; byLe: Map<string, number>; sum: number }
+    >();
     for (const row of rows) {
       const id = JSON.stringify(Object.entries(row.labels).sort());
       const entry = series.get(id) ?? { labels: row.labels, byLe: new Map<string, number>(), sum: 0 };

@@ -45,10 +45,23 @@ interface ChangeRow {
 }
 
 function toChange(event: Recorded<BudgetAnalyticsEvent>, month: string): ChangeRow {
-  const base = { globalPosition: event.globalPosition, month, reason: null, spendMicros: null, capMicros: null, hardCapMicros: null };
+  const base = {
+    globalPosition: event.globalPosition,
+    month,
+    reason: null,
+    spendMicros: null,
+    capMicros: null,
+    hardCapMicros: null,
+  };
   switch (event.type) {
     case 'BudgetCapSet':
-      return { ...base, at: event.data.setAt, change: 'cap_set', capMicros: event.data.capMicros, hardCapMicros: event.data.hardCapMicros };
+      return {
+        ...base,
+        at: event.data.setAt,
+        change: 'cap_set',
+        capMicros: event.data.capMicros,
+        hardCapMicros: event.data.hardCapMicros,
+      };
     case 'TierDowngraded':
       return {
         ...base,

@@ -27,7 +27,9 @@ export class SumBatch {
       ...this.keys.map((_, index) => rows.map((row) => row.key[index])),
       ...this.sums.map((_, index) => rows.map((row) => row.sums[index])),
     ];
-    const unnest = columns.map((_, index) => `$${index + 1}::${index < this.keys.length ? 'text' : 'bigint'}[]`).join(', ');
+    const unnest = columns
+      .map((_, index) => `$${index + 1}::${index < this.keys.length ? 'text' : 'bigint'}[]`)
+      .join(', ');
     const updates = this.sums.map((column) => `${column} = t.${column} + excluded.${column}`).join(', ');
     await tx.query(
       `INSERT INTO ${table} AS t (${columns.join(', ')})

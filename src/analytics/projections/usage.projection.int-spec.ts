@@ -8,11 +8,26 @@ import { USAGE_TABLES, usageProjection } from './usage.projection';
 let position = 0;
 function recorded(type: string, streamId: string, at: string, data: Record<string, unknown>): RecordedEvent {
   position += 1;
-  return { globalPosition: position, transactionId: String(position), streamId, streamPosition: 1, type, schemaVersion: 1, data, metadata: {}, recordedAt: new Date(at) };
+  return {
+    globalPosition: position,
+    transactionId: String(position),
+    streamId,
+    streamPosition: 1,
+    type,
+    schemaVersion: 1,
+    data,
+    metadata: {},
+    recordedAt: new Date(at),
+  };
 }
 
-const requested = (id: string, at: string, tier = 'premium') => recorded('GenerationRequested', `generation-${id}`, at, { generationId: id, userId: 'u1', tier });
-const succeeded = (id: string, at: string, figures: { tier?: string; provider?: string; costMicros?: number; charge?: string; userId?: string } = {}) =>
+const requested = (id: string, at: string, tier = 'premium') =>
+  recorded('GenerationRequested', `generation-${id}`, at, { generationId: id, userId: 'u1', tier });
+const succeeded = (
+  id: string,
+  at: string,
+  figures: { tier?: string; provider?: string; costMicros?: number; charge?: string; userId?: string } = {},
+) =>
   recorded('GenerationSucceeded', `generation-${id}`, at, {
     generationId: id,
     userId: figures.userId ?? 'u1',
@@ -21,9 +36,16 @@ const succeeded = (id: string, at: string, figures: { tier?: string; provider?: 
     costMicros: figures.costMicros ?? 40_000,
     charge: figures.charge ?? 'free',
   });
-const failed = (id: string, at: string) => recorded('GenerationFailed', `generation-${id}`, at, { generationId: id, userId: 'u2', code: 'provider_failed' });
+const failed = (id: string, at: string) =>
+  recorded('GenerationFailed', `generation-${id}`, at, { generationId: id, userId: 'u2', code: 'provider_failed' });
 const hit = (id: string, at: string, userId: string) =>
-  recorded('CacheHit', `generation-${id}`, at, { generationId: id, userId, tier: 'premium', provider: 'openai', savedMicros: 40_000 });
+  recorded('CacheHit', `generation-${id}`, at, {
+    generationId: id,
+    userId,
+    tier: 'premium',
+    provider: 'openai',
+    savedMicros: 40_000,
+  });
 
 /** Requests, successes that cross midnight UTC, a failure and hits, in commit order. */
 const EVENTS = [
@@ -50,9 +72,15 @@ describe.each([
   afterAll(async () => database.close());
 
   /** Applies the events in batches of `size` into fresh tables named with `suffix`; returns every row. */
-  async function project(events: readonly RecordedEvent[], size: number, suffix: string): Promise<Record<string, unknown[]>> {
+  async function project(
+    events: readonly RecordedEvent[],
+    size: number,
+    suffix: string,
+  ): Promise<Record<string, unknown[]>> {
     const projections = [usageProjection, budgetProjection];
-    const names: TableNames = Object.fromEntries(projections.flatMap((p) => p.tables).map((table) => [table.name, `${table.name}_${suffix}`]));
+    const names: TableNames = Object.fromEntries(
+      projections.flatMap((p) => p.tables).map((table) => [table.name, `${table.name}_${suffix}`]),
+    );
     for (const table of projections.flatMap((p) => p.tables)) await database.query(table.createSql(names[table.name]));
     for (let start = 0; start < events.length; start += size) {
       const batch = events.slice(start, start + size);
@@ -64,29 +92,64 @@ describe.each([
       });
     }
     const rows: Record<string, unknown[]> = {};
-    for (const [logical, physical] of Object.entries(names)) rows[logical] = await database.query(`SELECT * FROM ${physical} ORDER BY 1, 2, 3`);
+    for (const [logical, physical] of Object.entries(names))
+      rows[logical] = await database.query(`SELECT * FROM ${physical} ORDER BY 1, 2, 3`);
     return rows;
   }
 
   it('counts by UTC day of recording, tier and provider; users per day; failures by the tier reserved; latency by bucket', async () => {
     const rows = await project(EVENTS, EVENTS.length, 'all');
     expect(rows[USAGE_TABLES.daily]).toEqual([
-      { day: '2026-11-04', tier: 'premium', provider: 'openai', generations: 1, cache_hits: 1, spend_micros: 40_000, saved_micros: 40_000, free_generations: 1, paid_generations: 0 },
-      { day: '2026-11-04', tier: 'standard', provider: 'fal', generations: 1, cache_hits: 0, spend_micros: 3_000, saved_micros: 0, free_generations: 0, paid_generations: 1 },
-      { day: '2026-11-05', tier: 'premium', provider: 'openai', generations: 0, cache_hits: 1, spend_micros: 0, saved_micros: 40_000, free_generations: 0, paid_generations: 0 },
+      {
+        day: '2026-11-04',
+        tier: 'premium',
+        provider: 'openai',
+        generations: 1,
+        cache_hits: 1,
+        spend_micros: 40_000,
+        saved_micros: 40_000,
+        free_generations: 1,
+        paid_generations: 0,
+      },
+      {
+        day: '2026-11-04',
+        tier: 'standard',
+        provider: 'fal',
+        generations: 1,
+        cache_hits: 0,
+        spend_micros: 3_000,
+        saved_micros: 0,
+        free_generations: 0,
+        paid_generations: 1,
+      },
+      {
+        day: '2026-11-05',
+        tier: 'premium',
+        provider: 'openai',
+        generations: 0,
+        cache_hits: 1,
+        spend_micros: 0,
+        saved_micros: 40_000,
+        free_generations: 0,
+        paid_generations: 0,
+      },
     ]);
     expect(rows[USAGE_TABLES.users]).toEqual([
       { day: '2026-11-04', user_id: 'u1', generations: 2, cache_hits: 0 },
       { day: '2026-11-04', user_id: 'u2', generations: 0, cache_hits: 1 },
       { day: '2026-11-05', user_id: 'u1', generations: 0, cache_hits: 1 },
     ]);
-    expect(rows[USAGE_TABLES.failures]).toEqual([{ day: '2026-11-04', tier: 'premium', code: 'provider_failed', failures: 1 }]);
+    expect(rows[USAGE_TABLES.failures]).toEqual([
+      { day: '2026-11-04', tier: 'premium', code: 'provider_failed', failures: 1 },
+    ]);
     // g1 took 20 s (bucket 20), g2 2 s (bucket 2); g6 is still in flight.
     expect(rows[USAGE_TABLES.latency]).toEqual([
       { provider: 'fal', tier: 'standard', le: '2', observations: 1, total_ms: 2_000 },
       { provider: 'openai', tier: 'premium', le: '20', observations: 1, total_ms: 20_000 },
     ]);
-    expect(rows[USAGE_TABLES.inFlight]).toEqual([{ generation_id: 'g6', tier: 'premium', requested_at: new Date('2026-11-05T09:30:00Z') }]);
+    expect(rows[USAGE_TABLES.inFlight]).toEqual([
+      { generation_id: 'g6', tier: 'premium', requested_at: new Date('2026-11-05T09:30:00Z') },
+    ]);
     expect(rows[BUDGET_CHANGES_TABLE]).toEqual([]);
   });
 
@@ -98,11 +161,23 @@ describe.each([
 
   it('records cap changes and tier changes of budget streams, in order', async () => {
     const events = [
-      recorded('BudgetCapSet', 'budget-2026-11', '2026-11-04T10:00:00Z', { capMicros: 300_000, hardCapMicros: null, setAt: '2026-11-04T10:00:00.000Z' }),
-      recorded('TierDowngraded', 'budget-2026-11', '2026-11-04T15:30:00Z', {
-        reason: 'soft_cap_exceeded', spendMicros: 283_000, reservedMicros: 0, nextPremiumPriceMicros: 40_000, capMicros: 300_000, at: '2026-11-04T15:30:00.000Z',
+      recorded('BudgetCapSet', 'budget-2026-11', '2026-11-04T10:00:00Z', {
+        capMicros: 300_000,
+        hardCapMicros: null,
+        setAt: '2026-11-04T10:00:00.000Z',
       }),
-      recorded('TierRestored', 'budget-2026-12', '2026-12-01T00:00:05Z', { reason: 'new_month', at: '2026-12-01T00:00:05.000Z' }),
+      recorded('TierDowngraded', 'budget-2026-11', '2026-11-04T15:30:00Z', {
+        reason: 'soft_cap_exceeded',
+        spendMicros: 283_000,
+        reservedMicros: 0,
+        nextPremiumPriceMicros: 40_000,
+        capMicros: 300_000,
+        at: '2026-11-04T15:30:00.000Z',
+      }),
+      recorded('TierRestored', 'budget-2026-12', '2026-12-01T00:00:05Z', {
+        reason: 'new_month',
+        at: '2026-12-01T00:00:05.000Z',
+      }),
     ];
     const rows = (await project(events, 2, 'budget'))[BUDGET_CHANGES_TABLE] as Array<Record<string, unknown>>;
     expect(rows.map((row) => [row.month, row.change, row.reason, row.cap_micros])).toEqual([

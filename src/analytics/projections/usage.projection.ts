@@ -87,7 +87,11 @@ async function applyUsage(tx: Sql, recorded: readonly RecordedEvent[], tables: T
     await tx.query(
       `INSERT INTO ${tables[USAGE_TABLES.inFlight]} (generation_id, tier, requested_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) ON CONFLICT (generation_id) DO NOTHING`,
-      [requested.map((e) => e.data.generationId), requested.map((e) => e.data.tier), requested.map((e) => e.recordedAt.toISOString())],
+      [
+        requested.map((e) => e.data.generationId),
+        requested.map((e) => e.data.tier),
+        requested.map((e) => e.recordedAt.toISOString()),
+      ],
     );
   }
   const finished = events.filter((event) => event.type === 'GenerationSucceeded' || event.type === 'GenerationFailed');
@@ -100,7 +104,10 @@ async function applyUsage(tx: Sql, recorded: readonly RecordedEvent[], tables: T
     for (const row of rows) started.set(row.generation_id, { tier: row.tier, requestedAt: new Date(row.requested_at) });
   }
 
-  const daily = new SumBatch(['day', 'tier', 'provider'], ['generations', 'cache_hits', 'spend_micros', 'saved_micros', 'free_generations', 'paid_generations']);
+  const daily = new SumBatch(
+    ['day', 'tier', 'provider'],
+    ['generations', 'cache_hits', 'spend_micros', 'saved_micros', 'free_generations', 'paid_generations'],
+  );
   const users = new SumBatch(['day', 'user_id'], ['generations', 'cache_hits']);
   const failures = new SumBatch(['day', 'tier', 'code'], ['failures']);
   const latency = new SumBatch(['provider', 'tier', 'le'], ['observations', 'total_ms']);

@@ -20,7 +20,12 @@ export interface CostReport {
   readonly month: string;
   readonly events: number;
   readonly actual: PolicyOutcome;
-  readonly whatIf: { readonly kind: WhatIf['kind']; readonly policy: string; readonly outcome: PolicyOutcome; readonly difference: CostDifference } | null;
+  readonly whatIf: {
+    readonly kind: WhatIf['kind'];
+    readonly policy: string;
+    readonly outcome: PolicyOutcome;
+    readonly difference: CostDifference;
+  } | null;
 }
 
 /** `standard-only`, `no-cache` or `cap=USD`; undefined when the text is none of them. */
@@ -34,9 +39,19 @@ export function parseWhatIf(text: string): WhatIf | undefined {
 export function costReport(usage: MonthUsage, whatIf: WhatIf | undefined): CostReport {
   const actual = replayActual(usage.items, usage.downgradedAt);
   if (!whatIf) return { month: usage.month, events: usage.events, actual, whatIf: null };
-  const outcome = replayWhatIf(usage.items, whatIf, listPricing(usage.premiumModel, usage.standardModel), usage.downgradedAt);
+  const outcome = replayWhatIf(
+    usage.items,
+    whatIf,
+    listPricing(usage.premiumModel, usage.standardModel),
+    usage.downgradedAt,
+  );
   const policy = whatIf.kind === 'cap' ? `cap=${microsToDollars(whatIf.capMicros)}` : whatIf.kind;
-  return { month: usage.month, events: usage.events, actual, whatIf: { kind: whatIf.kind, policy, outcome, difference: difference(actual, outcome) } };
+  return {
+    month: usage.month,
+    events: usage.events,
+    actual,
+    whatIf: { kind: whatIf.kind, policy, outcome, difference: difference(actual, outcome) },
+  };
 }
 
 /** Dollars with every micro-dollar shown, but at least cents: reports are exact, not rounded. */
@@ -54,12 +69,36 @@ export function costReportText(report: CostReport): string {
     whatIf ? [label, of(actual), of(whatIf.outcome), change(whatIf.difference)] : [label, of(actual)];
   const table = [
     whatIf ? ['', 'actual', whatIf.policy, 'difference'] : ['', 'actual'],
-    row('Spend', (o) => exactUsd(o.spendMicros), (d) => exactUsd(d.spendMicros, true)),
-    row('Premium generations', (o) => String(o.generations.premium), (d) => signedCount(d.generations.premium)),
-    row('Standard generations', (o) => String(o.generations.standard), (d) => signedCount(d.generations.standard)),
-    row('Cache hits', (o) => String(o.cacheHits), (d) => signedCount(d.cacheHits)),
-    row('Cache savings', (o) => exactUsd(o.savedMicros), (d) => exactUsd(d.savedMicros, true)),
-    row('Premium downgraded at', (o) => (o.downgradedAt ? `${o.downgradedAt.slice(0, 16).replace('T', ' ')} UTC` : '-'), () => ''),
+    row(
+      'Spend',
+      (o) => exactUsd(o.spendMicros),
+      (d) => exactUsd(d.spendMicros, true),
+    ),
+    row(
+      'Premium generations',
+      (o) => String(o.generations.premium),
+      (d) => signedCount(d.generations.premium),
+    ),
+    row(
+      'Standard generations',
+      (o) => String(o.generations.standard),
+      (d) => signedCount(d.generations.standard),
+    ),
+    row(
+      'Cache hits',
+      (o) => String(o.cacheHits),
+      (d) => signedCount(d.cacheHits),
+    ),
+    row(
+      'Cache savings',
+      (o) => exactUsd(o.savedMicros),
+      (d) => exactUsd(d.savedMicros, true),
+    ),
+    row(
+      'Premium downgraded at',
+      (o) => (o.downgradedAt ? `${o.downgradedAt.slice(0, 16).replace('T', ' ')} UTC` : '-'),
+      () => '',
+    ),
   ];
   const widths = table[0].map((_, column) => Math.max(...table.map((cells) => cells[column].length)));
   const lines = table.map((cells) =>

@@ -2,7 +2,12 @@ import type { OpenAIImageModel } from '../../config/app-config';
 import type { EventStore } from '../../event-store/event-store';
 import type { RecordedEvent } from '../../event-store/event-types';
 import type { TierDowngraded } from '../../billing/domain/budget';
-import { generationStreamId, type CacheHit, type GenerationRequested, type GenerationSucceeded } from '../../generation/domain/generation-events';
+import {
+  generationStreamId,
+  type CacheHit,
+  type GenerationRequested,
+  type GenerationSucceeded,
+} from '../../generation/domain/generation-events';
 import { monthRange, rangeInstants } from '../domain/days';
 import type { UsageItem } from '../domain/cost-report';
 import type { Recorded } from '../projections/recorded';
@@ -43,7 +48,8 @@ export async function readMonthUsage(store: EventStore, month: string): Promise<
     let after = { transactionId: first.transaction_id, globalPosition: Number(first.global_position) - 1 };
     for (;;) {
       const batch = await store.readAll({ after, limit: BATCH, types: TYPES });
-      for (const event of batch) if (event.recordedAt >= start && event.recordedAt < end) events.push(event as Recorded<ReportEvent>);
+      for (const event of batch)
+        if (event.recordedAt >= start && event.recordedAt < end) events.push(event as Recorded<ReportEvent>);
       if (batch.length < BATCH) break;
       after = batch[batch.length - 1];
     }
@@ -51,7 +57,8 @@ export async function readMonthUsage(store: EventStore, month: string): Promise<
   events.sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime() || a.globalPosition - b.globalPosition);
 
   const requests = new Map<string, GenerationRequested['data']>();
-  for (const event of events) if (event.type === 'GenerationRequested') requests.set(event.data.generationId, event.data);
+  for (const event of events)
+    if (event.type === 'GenerationRequested') requests.set(event.data.generationId, event.data);
   await addEarlierRequests(store, events, requests);
 
   const items: UsageItem[] = [];
@@ -81,7 +88,15 @@ export async function readMonthUsage(store: EventStore, month: string): Promise<
       });
     } else if (event.type === 'CacheHit') {
       const { tier, provider, savedMicros, aspectRatio, quality } = event.data;
-      items.push({ kind: 'cache-hit', at, tier, provider, savedMicros, aspectRatio: aspectRatio as UsageItem['aspectRatio'], quality: quality as UsageItem['quality'] });
+      items.push({
+        kind: 'cache-hit',
+        at,
+        tier,
+        provider,
+        savedMicros,
+        aspectRatio: aspectRatio as UsageItem['aspectRatio'],
+        quality: quality as UsageItem['quality'],
+      });
     }
   }
   return { month, events: events.length, items, downgradedAt, premiumModel, standardModel };

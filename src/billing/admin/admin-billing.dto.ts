@@ -10,9 +10,14 @@ export class UserIdParams {
 }
 
 export class CreditsAtQuery {
-  @ApiPropertyOptional({ description: 'ISO 8601 instant: the status as it was then, from the events', example: '2026-11-25T12:00:00Z' })
+  @ApiPropertyOptional({
+    description: 'ISO 8601 instant: the status as it was then, from the events',
+    example: '2026-11-25T12:00:00Z',
+  })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/, { message: 'at must be an ISO 8601 date-time with a time zone' })
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/, {
+    message: 'at must be an ISO 8601 date-time with a time zone',
+  })
   at?: string;
 }
 
@@ -28,7 +33,11 @@ export class GrantCreditsBody {
   @Length(1, 200)
   reason!: string;
 
-  @ApiPropertyOptional({ maxLength: 200, example: 'pi_123', description: 'Idempotency: a second grant with the same externalId changes nothing' })
+  @ApiPropertyOptional({
+    maxLength: 200,
+    example: 'pi_123',
+    description: 'Idempotency: a second grant with the same externalId changes nothing',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -43,7 +52,11 @@ export class SetBudgetBody {
   @Max(1_000_000_000)
   capUsd!: number;
 
-  @ApiPropertyOptional({ example: 200, nullable: true, description: 'Hard cap in USD: no paid provider call beyond it; null removes it' })
+  @ApiPropertyOptional({
+    example: 200,
+    nullable: true,
+    description: 'Hard cap in USD: no paid provider call beyond it; null removes it',
+  })
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @HasAtMostDecimals(6)

@@ -212,7 +212,10 @@ describe('account ledger against the auditor', () => {
               } else if (audited.status !== 'open') {
                 // Settlements too old to be remembered are refused as unknown: refused all the same.
                 check = (outcome) =>
-                  assert.ok(outcome === 'invalid_state' || outcome === 'not_found', `settled twice: ${JSON.stringify(outcome)}`);
+                  assert.ok(
+                    outcome === 'invalid_state' || outcome === 'not_found',
+                    `settled twice: ${JSON.stringify(outcome)}`,
+                  );
               } else if (audited.expiresAt <= clock) {
                 check = (outcome) => assert.equal(outcome, 'invalid_state');
               } else {
@@ -230,7 +233,10 @@ describe('account ledger against the auditor', () => {
               for (const [, r] of expired) r.status = 'released';
               const expiredIds = expired.map(([id]) => id).sort();
               check = (outcome) => {
-                assert.deepEqual(typesOf(outcome), expiredIds.map(() => 'ReservationReleased'));
+                assert.deepEqual(
+                  typesOf(outcome),
+                  expiredIds.map(() => 'ReservationReleased'),
+                );
                 const releasedIds = (outcome as AccountEvent[]).flatMap((e) =>
                   e.type === 'ReservationReleased' ? [e.data.reservationId] : [],
                 );

@@ -104,8 +104,14 @@ describe('GrantCredits', () => {
   });
 
   it('adds paid credits, with or without an external id', () => {
-    account.given([]).when(grant()).then([granted(10, 'g2')]);
-    account.given([]).when(grant('pi_1')).then([granted(10, 'g2', 'pi_1')]);
+    account
+      .given([])
+      .when(grant())
+      .then([granted(10, 'g2')]);
+    account
+      .given([])
+      .when(grant('pi_1'))
+      .then([granted(10, 'g2', 'pi_1')]);
   });
 
   it('is idempotent by external id: a second grant changes nothing and points at the first', () => {
@@ -119,7 +125,10 @@ describe('GrantCredits', () => {
     const given = account.given([]);
     expect(grantIdForExternalId(given.state, 'constructor')).toBeUndefined();
     given.when(grant('constructor')).then([granted(10, 'g2', 'constructor')]);
-    account.given([granted(5, 'g1', 'constructor')]).when(grant('constructor')).then([]);
+    account
+      .given([granted(5, 'g1', 'constructor')])
+      .when(grant('constructor'))
+      .then([]);
   });
 
   it.each([0, -1, 1.5])('refuses %p credits', (credits) => {
@@ -139,7 +148,10 @@ describe('ReserveCredits', () => {
         reserved('r1', NOON, 'free', 0, 'gen_1'),
         { type: 'QuotaConsumed', data: { reservationId: 'r1', day: '2026-11-24', usedToday: 1 } },
       ]);
-    account.given(reservedFree('r1', NOON, 1)).when(reserve('r2', NOON)).then(reservedFree('r2', NOON, 2));
+    account
+      .given(reservedFree('r1', NOON, 1))
+      .when(reserve('r2', NOON))
+      .then(reservedFree('r2', NOON, 2));
   });
 
   it('holds the tier price in paid credits once the free quota is used', () => {
@@ -150,8 +162,14 @@ describe('ReserveCredits', () => {
   });
 
   it('refuses with insufficient_credits when the quota is used and the credits do not cover the tier', () => {
-    account.given([granted(1), ...freeQuotaUsed(NOON)]).when(reserve('r4', NOON)).thenThrows('insufficient_credits');
-    account.given([]).when(reserve('r1', NOON, { freeDailyQuota: 0 })).thenThrows('insufficient_credits');
+    account
+      .given([granted(1), ...freeQuotaUsed(NOON)])
+      .when(reserve('r4', NOON))
+      .thenThrows('insufficient_credits');
+    account
+      .given([])
+      .when(reserve('r1', NOON, { freeDailyQuota: 0 }))
+      .thenThrows('insufficient_credits');
   });
 
   it('counts credits held by open reservations as spent', () => {
@@ -189,7 +207,10 @@ describe('ReserveCredits', () => {
   });
 
   it('refuses a reservation id that is already open or settled', () => {
-    account.given(reservedFree('r1', NOON, 1)).when(reserve('r1', NOON)).thenThrows('invalid_state', /already exists/);
+    account
+      .given(reservedFree('r1', NOON, 1))
+      .when(reserve('r1', NOON))
+      .thenThrows('invalid_state', /already exists/);
     account
       .given([...reservedFree('r1', NOON, 1), captured('r1', NOON, 'free')])
       .when(reserve('r1', NOON))
@@ -233,7 +254,10 @@ describe('CaptureReservation', () => {
     const lastSecond = at('2026-11-24T23:59:59.000Z');
     const afterMidnight = at('2026-11-25T00:00:30.000Z');
     const given = freeQuotaUsed(lastSecond);
-    account.given(given).when(capture('free-3', afterMidnight)).then([captured('free-3', afterMidnight, 'free')]);
+    account
+      .given(given)
+      .when(capture('free-3', afterMidnight))
+      .then([captured('free-3', afterMidnight, 'free')]);
 
     const state = account.given([...given, captured('free-3', afterMidnight, 'free')]).state;
     expect(creditStatus(state, afterMidnight, QUOTA).freeRemainingToday).toBe(3);
@@ -257,7 +281,10 @@ describe('CaptureReservation', () => {
 
   it('refuses a reservation whose timeout has passed, released or not', () => {
     const expiry = at(plusSeconds(NOON, 120));
-    account.given(reservedFree('r1', NOON, 1)).when(capture('r1', expiry)).thenThrows('invalid_state', /expired at/);
+    account
+      .given(reservedFree('r1', NOON, 1))
+      .when(capture('r1', expiry))
+      .thenThrows('invalid_state', /expired at/);
     account
       .given([...reservedFree('r1', NOON, 1), released('r1', expiry, 'free', 0, 'expired')])
       .when(capture('r1', expiry))
@@ -289,7 +316,10 @@ describe('ReleaseReservation', () => {
 
   it('releases an open reservation and returns its paid credits', () => {
     const events = [granted(10), ...freeQuotaUsed(NOON), reserved('r4', NOON, 'paid', 2)];
-    account.given(events).when(release('r4')).then([released('r4', NOON, 'paid', 2)]);
+    account
+      .given(events)
+      .when(release('r4'))
+      .then([released('r4', NOON, 'paid', 2)]);
     const state = account.given([...events, released('r4', NOON, 'paid', 2)]).state;
     expect(creditStatus(state, NOON, QUOTA)).toEqual({
       freeRemainingToday: 0,
@@ -321,7 +351,10 @@ describe('ExpireReservations', () => {
 
   it('emits nothing when no reservation has timed out', () => {
     account.given([]).when(expire(NOON)).then([]);
-    account.given(reservedFree('r1', NOON, 1)).when(expire(at(plusSeconds(NOON, 119)))).then([]);
+    account
+      .given(reservedFree('r1', NOON, 1))
+      .when(expire(at(plusSeconds(NOON, 119))))
+      .then([]);
   });
 
   it('releases, oldest first, every open reservation whose timeout has passed, and no other', () => {
@@ -351,10 +384,22 @@ describe('RecordDailyQuotaReset', () => {
   const reset = (day: string): AccountEvent => ({ type: 'DailyQuotaReset', data: { day } });
 
   it('records each UTC day once, so the job can run again', () => {
-    account.given([]).when(record(NOON)).then([reset('2026-11-24')]);
-    account.given([reset('2026-11-24')]).when(record(NOON)).then([]);
-    account.given([reset('2026-11-24')]).when(record(at('2026-11-23T23:00:00Z'))).then([]);
-    account.given([reset('2026-11-24')]).when(record(at('2026-11-25T00:00:00Z'))).then([reset('2026-11-25')]);
+    account
+      .given([])
+      .when(record(NOON))
+      .then([reset('2026-11-24')]);
+    account
+      .given([reset('2026-11-24')])
+      .when(record(NOON))
+      .then([]);
+    account
+      .given([reset('2026-11-24')])
+      .when(record(at('2026-11-23T23:00:00Z')))
+      .then([]);
+    account
+      .given([reset('2026-11-24')])
+      .when(record(at('2026-11-25T00:00:00Z')))
+      .then([reset('2026-11-25')]);
   });
 });
 

@@ -186,13 +186,15 @@ export function decide(command: AccountCommand, state: AccountState): readonly A
     }
     case 'ExpireReservations': {
       const { now } = command.data;
-      return state.openReservations
-        .filter((open) => hasExpired(open, now))
-        // Ids are unique, so ties on the expiry still sort the same way on every replay.
-        .sort(
-          (a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || (a.reservationId < b.reservationId ? -1 : 1),
-        )
-        .map((open) => released(open, 'expired', now));
+      return (
+        state.openReservations
+          .filter((open) => hasExpired(open, now))
+          // Ids are unique, so ties on the expiry still sort the same way on every replay.
+          .sort(
+            (a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || (a.reservationId < b.reservationId ? -1 : 1),
+          )
+          .map((open) => released(open, 'expired', now))
+      );
     }
     case 'RecordDailyQuotaReset': {
       const day = utcDay(command.data.now);

@@ -41,12 +41,20 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
     weight: 4,
   },
   {
-    arbitrary: fc.record({ kind: fc.constant('capture' as const), pick: fc.nat(), costShare: fc.double({ min: 0, max: 1, noNaN: true }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('capture' as const),
+      pick: fc.nat(),
+      costShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
     weight: 3,
   },
   { arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }), weight: 3 },
   {
-    arbitrary: fc.record({ kind: fc.constant('settleLate' as const), pick: fc.nat(), costShare: fc.double({ min: 0, max: 1, noNaN: true }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('settleLate' as const),
+      pick: fc.nat(),
+      costShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
     weight: 2,
   },
   fc.record({
@@ -66,7 +74,11 @@ function decideOrCode(command: BudgetCommand, state: BudgetState): readonly Budg
   }
 }
 
-function reservationOrCode(state: BudgetState, totals: BudgetTotals, request: ReservationRequest): ReservationDecision | string {
+function reservationOrCode(
+  state: BudgetState,
+  totals: BudgetTotals,
+  request: ReservationRequest,
+): ReservationDecision | string {
   try {
     return decideReservation(state, totals, request);
   } catch (error) {
@@ -114,9 +126,16 @@ describe('monthly budget against the auditor', () => {
               const before = totals();
               const { requestedTier, premiumPriceMicros, standardPriceMicros } = action;
               const downgradesNow = downgrade === null && committed() + premiumPriceMicros > cap;
-              const tier: Tier = requestedTier === 'premium' && downgrade === null && !downgradesNow ? 'premium' : 'standard';
+              const tier: Tier =
+                requestedTier === 'premium' && downgrade === null && !downgradesNow ? 'premium' : 'standard';
               const priceMicros = tier === 'premium' ? premiumPriceMicros : standardPriceMicros;
-              const decision = reservationOrCode(state, before, { requestedTier, premiumPriceMicros, standardPriceMicros, ...DEFAULTS, now });
+              const decision = reservationOrCode(state, before, {
+                requestedTier,
+                premiumPriceMicros,
+                standardPriceMicros,
+                ...DEFAULTS,
+                now,
+              });
               if (hardCap !== null && committed() + priceMicros > hardCap) {
                 assert.equal(decision, 'budget_exhausted');
                 break;
@@ -180,13 +199,20 @@ describe('monthly budget against the auditor', () => {
             case 'setCap': {
               // The hard cap is never set below what is already committed, or no rule could hold it.
               const { capMicros, hardCapExtraMicros } = action;
-              const hardCapMicros = hardCapExtraMicros === null ? null : Math.max(capMicros + hardCapExtraMicros, committed());
+              const hardCapMicros =
+                hardCapExtraMicros === null ? null : Math.max(capMicros + hardCapExtraMicros, committed());
               const expected: BudgetEvent[] = [{ type: 'BudgetCapSet', data: { capMicros, hardCapMicros, setAt: at } }];
               if (downgrade !== null && committed() + downgrade.premiumPriceMicros <= capMicros) {
-                expected.push({ type: 'TierRestored', data: { reason: capMicros > downgrade.capMicros ? 'cap_raised' : 'spend_below_cap', at } });
+                expected.push({
+                  type: 'TierRestored',
+                  data: { reason: capMicros > downgrade.capMicros ? 'cap_raised' : 'spend_below_cap', at },
+                });
                 downgrade = null;
               }
-              decideStream({ type: 'SetBudgetCap', data: { capMicros, hardCapMicros, totals: totals(), now } }, expected);
+              decideStream(
+                { type: 'SetBudgetCap', data: { capMicros, hardCapMicros, totals: totals(), now } },
+                expected,
+              );
               cap = capMicros;
               hardCap = hardCapMicros;
               break;
@@ -215,10 +241,13 @@ describe('monthly budget against the auditor', () => {
           });
           // Reservations keep the month within the hard cap; only a provider bill for an expired
           // reservation, which was paid whatever the cap, can take it past.
-          if (hardCap !== null) assert.ok(committed() <= hardCap + sum(lateCosts), 'spend + reserved passed the hard cap');
+          if (hardCap !== null)
+            assert.ok(committed() <= hardCap + sum(lateCosts), 'spend + reserved passed the hard cap');
         });
 
-        const transitions = log.filter((e) => e.type === 'TierDowngraded' || e.type === 'TierRestored').map((e) => e.type);
+        const transitions = log
+          .filter((e) => e.type === 'TierDowngraded' || e.type === 'TierRestored')
+          .map((e) => e.type);
         transitions.forEach((type, index) => expect(type).toBe(index % 2 === 0 ? 'TierDowngraded' : 'TierRestored'));
         expect(transitions.filter((type) => type === 'TierDowngraded')).toHaveLength(downgrades);
         expect(log.reduce(budgetDecider.evolve, budgetDecider.initialState())).toEqual(state);

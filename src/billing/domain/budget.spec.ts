@@ -33,7 +33,14 @@ function stateOf(events: readonly BudgetEvent[]): BudgetState {
 }
 
 function request(requestedTier: Tier = 'premium', overrides: Partial<ReservationRequest> = {}): ReservationRequest {
-  return { requestedTier, premiumPriceMicros: PREMIUM, standardPriceMicros: STANDARD, ...DEFAULTS, now: NOW, ...overrides };
+  return {
+    requestedTier,
+    premiumPriceMicros: PREMIUM,
+    standardPriceMicros: STANDARD,
+    ...DEFAULTS,
+    now: NOW,
+    ...overrides,
+  };
 }
 
 function capSet(capMicros: number, hardCapMicros: number | null = null): BudgetEvent {
@@ -43,7 +50,14 @@ function capSet(capMicros: number, hardCapMicros: number | null = null): BudgetE
 function downgraded(spendMicros: number, reservedMicros: number, capMicros: number): TierDowngraded {
   return {
     type: 'TierDowngraded',
-    data: { reason: 'soft_cap_exceeded', spendMicros, reservedMicros, nextPremiumPriceMicros: PREMIUM, capMicros, at: AT },
+    data: {
+      reason: 'soft_cap_exceeded',
+      spendMicros,
+      reservedMicros,
+      nextPremiumPriceMicros: PREMIUM,
+      capMicros,
+      at: AT,
+    },
   };
 }
 
@@ -70,13 +84,21 @@ describe('decideReservation', () => {
   it('serves the requested tier while the soft cap leaves room for Premium', () => {
     const premium = { tier: 'premium', priceMicros: PREMIUM, downgrade: null };
     expect(decideReservation(stateOf([]), totals(0), request())).toEqual(premium);
-    expect(decideReservation(stateOf([]), totals(0), request('standard'))).toEqual({ tier: 'standard', priceMicros: STANDARD, downgrade: null });
+    expect(decideReservation(stateOf([]), totals(0), request('standard'))).toEqual({
+      tier: 'standard',
+      priceMicros: STANDARD,
+      downgrade: null,
+    });
     expect(decideReservation(stateOf([capSet(1_000_000)]), totals(600_000, 300_000), request())).toEqual(premium);
   });
 
   it('serves Premium when its price fills the soft cap exactly, and downgrades one micro-dollar past it', () => {
     const month = stateOf([capSet(1_000_000)]);
-    expect(decideReservation(month, totals(900_000, 20_000), request())).toEqual({ tier: 'premium', priceMicros: PREMIUM, downgrade: null });
+    expect(decideReservation(month, totals(900_000, 20_000), request())).toEqual({
+      tier: 'premium',
+      priceMicros: PREMIUM,
+      downgrade: null,
+    });
     expect(decideReservation(month, totals(900_000, 20_001), request())).toEqual({
       tier: 'standard',
       priceMicros: STANDARD,
@@ -108,13 +130,19 @@ describe('decideReservation', () => {
       priceMicros: STANDARD,
       downgrade: downgraded(60_000, 0, 100_000),
     });
-    expect(refusalOf(() => decideReservation(stateOf([]), totals(998_000), request('standard', small))).code).toBe('budget_exhausted');
+    expect(refusalOf(() => decideReservation(stateOf([]), totals(998_000), request('standard', small))).code).toBe(
+      'budget_exhausted',
+    );
     // The month's own caps, a missing hard cap included, replace the configured ones.
-    expect(decideReservation(stateOf([capSet(2_000_000)]), totals(999_000), request('premium', small)).tier).toBe('premium');
+    expect(decideReservation(stateOf([capSet(2_000_000)]), totals(999_000), request('premium', small)).tier).toBe(
+      'premium',
+    );
   });
 
   it('refuses with budget_exhausted when the hard cap leaves no room for the chosen tier', () => {
-    const refusal = refusalOf(() => decideReservation(stateOf([capSet(1_000_000, 1_000_000)]), totals(990_000, 7_001), request()));
+    const refusal = refusalOf(() =>
+      decideReservation(stateOf([capSet(1_000_000, 1_000_000)]), totals(990_000, 7_001), request()),
+    );
     expect(refusal).toMatchObject({
       code: 'budget_exhausted',
       message: expect.stringMatching(/standard image/),
@@ -148,13 +176,22 @@ describe('DowngradeTier', () => {
   });
 
   it('records why Premium stopped: the figures that made its next image pass the soft cap', () => {
-    budget.given([capSet(1_000_000)]).when(downgrade(totals(900_000, PREMIUM))).then([downgraded(900_000, PREMIUM, 1_000_000)]);
-    budget.given([]).when(downgrade(totals(60_000), 100_000)).then([downgraded(60_000, 0, 100_000)]);
+    budget
+      .given([capSet(1_000_000)])
+      .when(downgrade(totals(900_000, PREMIUM)))
+      .then([downgraded(900_000, PREMIUM, 1_000_000)]);
+    budget
+      .given([])
+      .when(downgrade(totals(60_000), 100_000))
+      .then([downgraded(60_000, 0, 100_000)]);
   });
 
   it('records it on the transition only', () => {
     const downgradedMonth = [capSet(1_000_000), downgraded(900_000, PREMIUM, 1_000_000)];
-    budget.given(downgradedMonth).when(downgrade(totals(950_000, PREMIUM))).then([]);
+    budget
+      .given(downgradedMonth)
+      .when(downgrade(totals(950_000, PREMIUM)))
+      .then([]);
     budget
       .given([...downgradedMonth, restored('cap_raised')])
       .when(downgrade(totals(950_000, PREMIUM)))
@@ -162,7 +199,10 @@ describe('DowngradeTier', () => {
   });
 
   it('records nothing while Premium still fits, up to filling the soft cap exactly', () => {
-    budget.given([capSet(1_000_000)]).when(downgrade(totals(900_000, 20_000))).then([]);
+    budget
+      .given([capSet(1_000_000)])
+      .when(downgrade(totals(900_000, 20_000)))
+      .then([]);
   });
 });
 
@@ -173,18 +213,33 @@ describe('SettleLateCost', () => {
   });
 
   it('records the cost of an expired reservation once per reservation id', () => {
-    budget.given([]).when(settleLate('r1')).then([lateCostSettled('r1')]);
-    budget.given([lateCostSettled('r1')]).when(settleLate('r1')).then([]);
-    budget.given([lateCostSettled('r1')]).when(settleLate('r2', 1_000)).then([lateCostSettled('r2', 1_000)]);
+    budget
+      .given([])
+      .when(settleLate('r1'))
+      .then([lateCostSettled('r1')]);
+    budget
+      .given([lateCostSettled('r1')])
+      .when(settleLate('r1'))
+      .then([]);
+    budget
+      .given([lateCostSettled('r1')])
+      .when(settleLate('r2', 1_000))
+      .then([lateCostSettled('r2', 1_000)]);
   });
 
   it('still recognises a retry behind many later settlements', () => {
     const later = Array.from({ length: 199 }, (_, index) => lateCostSettled(`later-${index}`));
-    budget.given([lateCostSettled('r1'), ...later]).when(settleLate('r1')).then([]);
+    budget
+      .given([lateCostSettled('r1'), ...later])
+      .when(settleLate('r1'))
+      .then([]);
   });
 
   it.each([-1, 0.5])('refuses a cost of %p', (costMicros) => {
-    budget.given([]).when(settleLate('r1', costMicros)).thenThrows('validation_failed', /costMicros/);
+    budget
+      .given([])
+      .when(settleLate('r1', costMicros))
+      .thenThrows('validation_failed', /costMicros/);
   });
 
   it('settles into the month of the reservation, even after the month has turned', () => {
@@ -194,7 +249,9 @@ describe('SettleLateCost', () => {
     budget
       .given([])
       .when(settleLate('r1', PREMIUM, nextMonth))
-      .then([{ type: 'LateCostSettled', data: { reservationId: 'r1', costMicros: PREMIUM, at: nextMonth.toISOString() } }]);
+      .then([
+        { type: 'LateCostSettled', data: { reservationId: 'r1', costMicros: PREMIUM, at: nextMonth.toISOString() } },
+      ]);
   });
 });
 
@@ -206,25 +263,52 @@ describe('EvaluateBudget', () => {
   const downgradedMonth = [downgraded(900_000, PREMIUM, 1_000_000)];
 
   it('does nothing while Premium is served or still does not fit', () => {
-    budget.given([]).when(evaluate(totals(0))).then([]);
-    budget.given([]).when(evaluate(totals(2_000_000))).then([]);
-    budget.given(downgradedMonth).when(evaluate(totals(900_000, PREMIUM))).then([]);
+    budget
+      .given([])
+      .when(evaluate(totals(0)))
+      .then([]);
+    budget
+      .given([])
+      .when(evaluate(totals(2_000_000)))
+      .then([]);
+    budget
+      .given(downgradedMonth)
+      .when(evaluate(totals(900_000, PREMIUM)))
+      .then([]);
   });
 
   it('restores Premium once the price that caused the downgrade fits again, exactly included', () => {
-    budget.given(downgradedMonth).when(evaluate(totals(900_000))).then([restored('spend_below_cap')]);
-    budget.given(downgradedMonth).when(evaluate(totals(900_000, 20_000))).then([restored('spend_below_cap')]);
-    budget.given(downgradedMonth).when(evaluate(totals(900_000, 20_001))).then([]);
+    budget
+      .given(downgradedMonth)
+      .when(evaluate(totals(900_000)))
+      .then([restored('spend_below_cap')]);
+    budget
+      .given(downgradedMonth)
+      .when(evaluate(totals(900_000, 20_000)))
+      .then([restored('spend_below_cap')]);
+    budget
+      .given(downgradedMonth)
+      .when(evaluate(totals(900_000, 20_001)))
+      .then([]);
   });
 
   it('restores Premium when the configured cap was raised', () => {
-    budget.given(downgradedMonth).when(evaluate(totals(900_000, PREMIUM), 2_000_000)).then([restored('spend_below_cap')]);
+    budget
+      .given(downgradedMonth)
+      .when(evaluate(totals(900_000, PREMIUM), 2_000_000))
+      .then([restored('spend_below_cap')]);
   });
 
   it('measures against the month cap over the configured one', () => {
     const ownCap = [capSet(1_000_000), ...downgradedMonth];
-    budget.given(ownCap).when(evaluate(totals(900_000, PREMIUM), 2_000_000)).then([]);
-    budget.given(ownCap).when(evaluate(totals(900_000), 0)).then([restored('spend_below_cap')]);
+    budget
+      .given(ownCap)
+      .when(evaluate(totals(900_000, PREMIUM), 2_000_000))
+      .then([]);
+    budget
+      .given(ownCap)
+      .when(evaluate(totals(900_000), 0))
+      .then([restored('spend_below_cap')]);
   });
 });
 
@@ -236,23 +320,44 @@ describe('SetBudgetCap', () => {
   const downgradedMonth = [capSet(1_000_000), downgraded(950_000, 0, 1_000_000)];
 
   it('records the cap', () => {
-    budget.given([]).when(setCap(150_000_000, 200_000_000)).then([capSet(150_000_000, 200_000_000)]);
+    budget
+      .given([])
+      .when(setCap(150_000_000, 200_000_000))
+      .then([capSet(150_000_000, 200_000_000)]);
   });
 
   it('restores Premium when a raised cap leaves room for it', () => {
-    budget.given(downgradedMonth).when(setCap(2_000_000, null, totals(950_000))).then([capSet(2_000_000), restored('cap_raised')]);
-    budget.given(downgradedMonth).when(setCap(1_030_000, null, totals(950_000))).then([capSet(1_030_000), restored('cap_raised')]);
-    budget.given(downgradedMonth).when(setCap(1_029_999, null, totals(950_000))).then([capSet(1_029_999)]);
+    budget
+      .given(downgradedMonth)
+      .when(setCap(2_000_000, null, totals(950_000)))
+      .then([capSet(2_000_000), restored('cap_raised')]);
+    budget
+      .given(downgradedMonth)
+      .when(setCap(1_030_000, null, totals(950_000)))
+      .then([capSet(1_030_000), restored('cap_raised')]);
+    budget
+      .given(downgradedMonth)
+      .when(setCap(1_029_999, null, totals(950_000)))
+      .then([capSet(1_029_999)]);
   });
 
   it('says spend_below_cap when Premium fits again without a higher cap', () => {
     const month = [capSet(200_000), downgraded(0, 2 * PREMIUM, 200_000)];
-    budget.given(month).when(setCap(200_000, null, totals(0, PREMIUM))).then([capSet(200_000), restored('spend_below_cap')]);
-    budget.given(month).when(setCap(150_000, null, totals(0))).then([capSet(150_000), restored('spend_below_cap')]);
+    budget
+      .given(month)
+      .when(setCap(200_000, null, totals(0, PREMIUM)))
+      .then([capSet(200_000), restored('spend_below_cap')]);
+    budget
+      .given(month)
+      .when(setCap(150_000, null, totals(0)))
+      .then([capSet(150_000), restored('spend_below_cap')]);
   });
 
   it('leaves the tier to the next reservation when a lower cap no longer fits Premium', () => {
-    budget.given([]).when(setCap(1_000, null, totals(990_000))).then([capSet(1_000)]);
+    budget
+      .given([])
+      .when(setCap(1_000, null, totals(990_000)))
+      .then([capSet(1_000)]);
   });
 
   it.each([
@@ -292,7 +397,10 @@ describe('a new month', () => {
   });
 
   it('leaves a month that has already downgraded on its own as it is', () => {
-    budget.given([downgraded(0, 0, 0)]).when(newMonth('standard')).then([]);
+    budget
+      .given([downgraded(0, 0, 0)])
+      .when(newMonth('standard'))
+      .then([]);
   });
 
   it('names months in UTC', () => {
@@ -319,6 +427,10 @@ describe('budgetView', () => {
 
   it('shows Premium again once it is restored', () => {
     const state = stateOf([downgraded(0, 0, 100_000_000), restored('cap_raised')]);
-    expect(budgetView(state, totals(5_000, 0), DEFAULTS)).toMatchObject({ spendMicros: 5_000, tier: 'premium', downgradedAt: null });
+    expect(budgetView(state, totals(5_000, 0), DEFAULTS)).toMatchObject({
+      spendMicros: 5_000,
+      tier: 'premium',
+      downgradedAt: null,
+    });
   });
 });

@@ -66,7 +66,10 @@ export type BudgetEvent = BudgetCapSet | TierDowngraded | TierRestored | LateCos
 /** The configured caps, which apply until an admin sets the month's own (BudgetCapSet). */
 export type BudgetDefaults = Readonly<{ defaultCapMicros: number; defaultHardCapMicros: number | null }>;
 
-export type SetBudgetCap = Message<'SetBudgetCap', { capMicros: number; hardCapMicros: number | null; totals: BudgetTotals; now: Date }>;
+export type SetBudgetCap = Message<
+  'SetBudgetCap',
+  { capMicros: number; hardCapMicros: number | null; totals: BudgetTotals; now: Date }
+>;
 
 /**
  * Sent when a reservation finds that the next Premium image would pass the soft cap; `totals` are
@@ -91,8 +94,7 @@ export type BudgetCommand = SetBudgetCap | DowngradeTier | SettleLateCost | Eval
 export type BudgetCaps = Readonly<{ capMicros: number; hardCapMicros: number | null }>;
 
 export type PremiumStatus = Readonly<
-  | { tier: 'premium' }
-  | { tier: 'standard'; downgradedAt: string; capMicros: number; nextPremiumPriceMicros: number }
+  { tier: 'premium' } | { tier: 'standard'; downgradedAt: string; capMicros: number; nextPremiumPriceMicros: number }
 >;
 
 /** Plain JSON, so it can be snapshotted as is. */
@@ -159,7 +161,13 @@ function setCap(command: SetBudgetCap['data'], state: BudgetState): readonly Bud
   return events;
 }
 
-function downgradeFor(state: BudgetState, caps: BudgetCaps, totals: BudgetTotals, premiumPriceMicros: number, now: Date): TierDowngraded | null {
+function downgradeFor(
+  state: BudgetState,
+  caps: BudgetCaps,
+  totals: BudgetTotals,
+  premiumPriceMicros: number,
+  now: Date,
+): TierDowngraded | null {
   if (state.premium.tier !== 'premium') return null;
   if (totals.spendMicros + totals.reservedMicros + premiumPriceMicros <= caps.capMicros) return null;
   return {
@@ -195,7 +203,11 @@ export interface ReservationDecision {
  * whichever tier was requested, so the budget's tier always says whether Premium still fits. The
  * hard cap refuses the chosen tier's price with budget_exhausted.
  */
-export function decideReservation(state: BudgetState, totals: BudgetTotals, request: ReservationRequest): ReservationDecision {
+export function decideReservation(
+  state: BudgetState,
+  totals: BudgetTotals,
+  request: ReservationRequest,
+): ReservationDecision {
   const { requestedTier, premiumPriceMicros, standardPriceMicros, now } = request;
   assertWholeNumber('premiumPriceMicros', premiumPriceMicros, 0);
   assertWholeNumber('standardPriceMicros', standardPriceMicros, 0);
@@ -238,7 +250,10 @@ export function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
         newMonthRecorded: state.newMonthRecorded || event.data.reason === 'new_month',
       };
     case 'LateCostSettled':
-      return { ...state, recentlySettled: [...state.recentlySettled, event.data.reservationId].slice(-SETTLEMENTS_REMEMBERED) };
+      return {
+        ...state,
+        recentlySettled: [...state.recentlySettled, event.data.reservationId].slice(-SETTLEMENTS_REMEMBERED),
+      };
     default:
       return unreachable(event);
   }

@@ -106,14 +106,28 @@ export const accountBalancesProjection: Projection = {
     'LateCostSettled',
   ],
   tables: [accountBalancesTable, openReservationsTable, budgetMonthsTable],
-  async apply(tx: Sql, events: readonly RecordedEvent[], tables: TableNames): Promise<ReservationProjected | undefined> {
+  async apply(
+    tx: Sql,
+    events: readonly RecordedEvent[],
+    tables: TableNames,
+  ): Promise<ReservationProjected | undefined> {
     let answer: ReservationProjected | undefined;
     for (const event of events) {
       if (event.streamId.startsWith(ACCOUNT_STREAM_PREFIX)) {
-        const budgetMonth = await applyOne(tx, tables, event.streamId.slice(ACCOUNT_STREAM_PREFIX.length), event as unknown as AccountEvent & RecordedEvent);
+        const budgetMonth = await applyOne(
+          tx,
+          tables,
+          event.streamId.slice(ACCOUNT_STREAM_PREFIX.length),
+          event as unknown as AccountEvent & RecordedEvent,
+        );
         if (budgetMonth) answer = { budgetMonth };
       } else if (event.streamId.startsWith(BUDGET_STREAM_PREFIX)) {
-        await applyBudget(tx, tables.budget_months, event.streamId.slice(BUDGET_STREAM_PREFIX.length), event as unknown as BudgetEvent);
+        await applyBudget(
+          tx,
+          tables.budget_months,
+          event.streamId.slice(BUDGET_STREAM_PREFIX.length),
+          event as unknown as BudgetEvent,
+        );
       }
     }
     return answer;
@@ -125,7 +139,12 @@ export const accountBalancesProjection: Projection = {
  * month's budget change together, and the month's row, which every reservation shares, is locked
  * by the statement that the commit follows closely.
  */
-async function applyOne(tx: Sql, t: TableNames, userId: string, event: AccountEvent): Promise<BudgetMonthRow | undefined> {
+async function applyOne(
+  tx: Sql,
+  t: TableNames,
+  userId: string,
+  event: AccountEvent,
+): Promise<BudgetMonthRow | undefined> {
   const { account_balances: balances, open_reservations: open, budget_months: budget } = t;
   switch (event.type) {
     case 'CreditsGranted':
@@ -193,7 +212,17 @@ async function reserve(tx: Sql, t: TableNames, userId: string, data: CreditsRese
      INSERT INTO ${budget} AS m (month, reserved_micros) VALUES (left($5, 7), $7)
      ON CONFLICT (month) DO UPDATE SET reserved_micros = m.reserved_micros + excluded.reserved_micros
      RETURNING m.*`,
-    [data.reservationId, userId, data.kind, data.credits, data.day, data.tier, data.priceMicros, data.generationId, data.expiresAt],
+    [
+      data.reservationId,
+      userId,
+      data.kind,
+      data.credits,
+      data.day,
+      data.tier,
+      data.priceMicros,
+      data.generationId,
+      data.expiresAt,
+    ],
   );
   return month;
 }

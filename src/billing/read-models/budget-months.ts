@@ -7,7 +7,10 @@ import type { BudgetMonthRow } from './account-balances.projection';
 
 /** The month's row; with `lock` inside a transaction, locked until it ends. */
 export async function readBudgetMonth(sql: Sql, month: string, lock = false): Promise<BudgetMonthRow | undefined> {
-  const [row] = await sql.query<BudgetMonthRow>(`SELECT * FROM budget_months WHERE month = $1${lock ? ' FOR UPDATE' : ''}`, [month]);
+  const [row] = await sql.query<BudgetMonthRow>(
+    `SELECT * FROM budget_months WHERE month = $1${lock ? ' FOR UPDATE' : ''}`,
+    [month],
+  );
   return row;
 }
 
@@ -18,7 +21,13 @@ export async function readBudgetMonth(sql: Sql, month: string, lock = false): Pr
 export function fromBudgetRow(row: BudgetMonthRow | undefined): { state: BudgetState; totals: BudgetTotals } {
   if (!row) return { state: budgetDecider.initialState(), totals: { spendMicros: 0, reservedMicros: 0 } };
   const state: BudgetState = {
-    caps: row.cap_micros === null ? null : { capMicros: Number(row.cap_micros), hardCapMicros: row.hard_cap_micros === null ? null : Number(row.hard_cap_micros) },
+    caps:
+      row.cap_micros === null
+        ? null
+        : {
+            capMicros: Number(row.cap_micros),
+            hardCapMicros: row.hard_cap_micros === null ? null : Number(row.hard_cap_micros),
+          },
     premium:
       row.tier === 'standard'
         ? {

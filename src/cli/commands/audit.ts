@@ -36,10 +36,16 @@ export const auditCommand: CliCommand = {
       context.stdout.write(`No account events for ${userId}${at ? ` up to ${at.toISOString()}` : ''}.\n`);
       return EXIT.ok;
     }
-    const table = [COLUMNS.map((column) => column.title), ...ledger.lines.map((line) => COLUMNS.map((column) => column.cell(line)))];
+    const table = [
+      COLUMNS.map((column) => column.title),
+      ...ledger.lines.map((line) => COLUMNS.map((column) => column.cell(line))),
+    ];
     const widths = COLUMNS.map((_, index) => Math.max(...table.map((row) => row[index].length)));
     const render = (row: readonly string[]) =>
-      row.map((cell, index) => (COLUMNS[index].right ? cell.padStart(widths[index]) : cell.padEnd(widths[index]))).join('  ').trimEnd();
+      row
+        .map((cell, index) => (COLUMNS[index].right ? cell.padStart(widths[index]) : cell.padEnd(widths[index])))
+        .join('  ')
+        .trimEnd();
     const { state } = ledger;
     const freeDays = Object.entries(state.freeUsedByDay).sort(([a], [b]) => a.localeCompare(b));
     const free = freeDays.length > 0 ? `; free units used on ${freeDays.at(-1)?.[0]}: ${freeDays.at(-1)?.[1]}` : '';
@@ -72,7 +78,10 @@ function parse(args: readonly string[]): { userId: string; at: Date | undefined 
   if (!USER_ID_PATTERN.test(userId)) throw new UsageError('USER_ID must be 1-128 characters of [A-Za-z0-9._:@-]');
   const text = parsed.values.at;
   if (text === undefined) return { userId, at: undefined };
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(text) || Number.isNaN(Date.parse(text))) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ||
+    Number.isNaN(Date.parse(text))
+  ) {
     throw new UsageError(`--at must be an ISO 8601 date-time with a time zone (got ${JSON.stringify(text)})`);
   }
   return { userId, at: new Date(text) };

@@ -9,7 +9,12 @@ import { dispatch } from '../dispatcher';
 import { COMMANDS } from '.';
 
 const counts = streamCountProjection({ name: 'cli_counts', table: 'cli_counts' });
-const tallies = streamCountProjection({ name: 'cli_tallies', kind: 'inline', table: 'cli_tallies', eventTypes: ['Tallied'] });
+const tallies = streamCountProjection({
+  name: 'cli_tallies',
+  kind: 'inline',
+  table: 'cli_tallies',
+  eventTypes: ['Tallied'],
+});
 
 describe('genledger replay', () => {
   let database: Database;
@@ -22,13 +27,17 @@ describe('genledger replay', () => {
     await new ProjectionRegistry(store, [counts, tallies]).ensureTables();
     let last = 0;
     for (let i = 0; i < 30; i++) {
-      const appended = await store.append(`cli-${i % 4}`, [{ type: 'Counted', data: {} }, { type: 'Tallied', data: {} }]);
+      const appended = await store.append(`cli-${i % 4}`, [
+        { type: 'Counted', data: {} },
+        { type: 'Tallied', data: {} },
+      ]);
       last = appended.globalPositions[appended.globalPositions.length - 1];
     }
     // An async rebuild reads up to the oldest transaction still running anywhere on the server
     // (other suites run beside this one): wait until all 30 appends are below that horizon.
     const deadline = Date.now() + 30_000;
-    while ((await store.head()).globalPosition < last && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((await store.head()).globalPosition < last && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
   });
   afterAll(async () => database.close());
 
@@ -62,8 +71,12 @@ describe('genledger replay', () => {
     const result = await run('replay', '--verify', '--projection', 'cli_tallies');
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('cli_tallies: DIFFERS in 2 row(s) (30 events replayed)');
-    expect(result.stdout).toMatch(/^ {2}live-only {4}cli_tallies \{"stream_id":"cli-1","events":1000,"last_global_position":\d+\}$/m);
-    expect(result.stdout).toMatch(/^ {2}rebuilt-only cli_tallies \{"stream_id":"cli-1","events":8,"last_global_position":\d+\}$/m);
+    expect(result.stdout).toMatch(
+      /^ {2}live-only {4}cli_tallies \{"stream_id":"cli-1","events":1000,"last_global_position":\d+\}$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^ {2}rebuilt-only cli_tallies \{"stream_id":"cli-1","events":8,"last_global_position":\d+\}$/m,
+    );
 
     await expect(run('replay', '--projection', 'cli_tallies')).resolves.toMatchObject({ code: 0 });
     await expect(run('replay', '--verify', '--projection', 'cli_tallies')).resolves.toMatchObject({ code: 0 });

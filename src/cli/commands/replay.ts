@@ -68,11 +68,15 @@ function select(projections: readonly Projection[], name: string | undefined): r
   const projection = projections.find((candidate) => candidate.name === name);
   if (!projection) {
     const known = projections.map((candidate) => candidate.name);
-    throw new UsageError(`Unknown projection ${JSON.stringify(name)}; known: ${known.length > 0 ? known.join(', ') : '(none)'}`);
+    throw new UsageError(
+      `Unknown projection ${JSON.stringify(name)}; known: ${known.length > 0 ? known.join(', ') : '(none)'}`,
+    );
   }
   return [projection];
 }
 
 function describe(differences: readonly RowDifference[]): string {
-  return differences.map((difference) => `  ${difference.side.padEnd(12)} ${difference.table} ${JSON.stringify(difference.row)}\n`).join('');
+  return differences
+    .map((difference) => `  ${difference.side.padEnd(12)} ${difference.table} ${JSON.stringify(difference.row)}\n`)
+    .join('');
 }

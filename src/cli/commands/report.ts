@@ -25,7 +25,11 @@ export const reportCommand: CliCommand = {
   summary: "a month's cost by replay, and what another policy would have cost",
   usage: USAGE,
   async run(args, context) {
-    const options = parseOptions(args, { month: { type: 'string' }, 'what-if': { type: 'string' }, json: { type: 'boolean' } });
+    const options = parseOptions(args, {
+      month: { type: 'string' },
+      'what-if': { type: 'string' },
+      json: { type: 'boolean' },
+    });
     if (options.month === undefined) throw new UsageError('--month is required');
     const month = parseMonth(options.month);
     if (!month) throw new UsageError(`--month must be YYYY-MM (got ${JSON.stringify(options.month)})`);
@@ -35,7 +39,9 @@ export const reportCommand: CliCommand = {
       throw new UsageError(`--what-if must be standard-only, no-cache or cap=USD (got ${JSON.stringify(whatIfText)})`);
     }
     const report = costReport(await readMonthUsage(await context.store(), month), whatIf);
-    context.stdout.write(options.json ? `${JSON.stringify(costReportJson(report), null, 2)}\n` : costReportText(report));
+    context.stdout.write(
+      options.json ? `${JSON.stringify(costReportJson(report), null, 2)}\n` : costReportText(report),
+    );
     return EXIT.ok;
   },
 };

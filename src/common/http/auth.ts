@@ -1,11 +1,4 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  Inject,
-  Injectable,
-  SetMetadata,
-  createParamDecorator,
-} from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
@@ -59,7 +52,8 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const access =
-      this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? 'user';
+      this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ??
+      'user';
     if (access === 'public') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (access === 'admin') {
@@ -78,7 +72,8 @@ export class AuthGuard implements CanActivate {
       if (this.config.auth.mode === 'dev') return;
       throw new DomainError('forbidden', 'Admin calls are disabled: ADMIN_TOKEN is not configured');
     }
-    if (token === undefined) throw new DomainError('unauthorized', 'Admin calls need Authorization: Bearer <admin token>');
+    if (token === undefined)
+      throw new DomainError('unauthorized', 'Admin calls need Authorization: Bearer <admin token>');
     if (!safeEqual(token, this.config.adminToken)) {
       throw new DomainError('forbidden', 'This token may not make admin calls');
     }
@@ -132,7 +127,8 @@ function tokenProblem(error: unknown): string {
   const code = (error as { code?: string }).code ?? '';
   if (code === 'ERR_JWT_EXPIRED') return 'expired';
   if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'signature does not verify';
-  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return `claim check failed (${(error as { claim?: string }).claim ?? 'claim'})`;
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED')
+    return `claim check failed (${(error as { claim?: string }).claim ?? 'claim'})`;
   if (code.startsWith('ERR_JW')) return 'malformed or unverifiable';
   return 'could not be verified';
 }

@@ -49,18 +49,32 @@ export class ProblemFilter implements ExceptionFilter {
       const status = error.getStatus();
       const code = BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'validation_failed');
       const response = error.getResponse();
-      const detail = typeof response === 'object' && response && 'message' in response ? String((response as { message: unknown }).message) : error.message;
-      return { ...problem(code, code === 'not_found' ? `No route or resource at ${context.instance}` : detail), ...context };
+      const detail =
+        typeof response === 'object' && response && 'message' in response
+          ? String((response as { message: unknown }).message)
+          : error.message;
+      return {
+        ...problem(code, code === 'not_found' ? `No route or resource at ${context.instance}` : detail),
+        ...context,
+      };
     }
     if (isDatabaseUnavailable(error)) {
-      return { ...problem('not_ready', 'The database is unavailable; nothing was charged. Retry shortly.', { retryAfterSeconds: 5 }), ...context };
+      return {
+        ...problem('not_ready', 'The database is unavailable; nothing was charged. Retry shortly.', {
+          retryAfterSeconds: 5,
+        }),
+        ...context,
+      };
     }
     const fastifyError = error as { statusCode?: number; code?: string; message?: string };
     if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode < 500) {
       const code = BY_STATUS[fastifyError.statusCode] ?? 'validation_failed';
       return { ...problem(code, fastifyDetail(fastifyError)), ...context };
     }
-    return { ...problem('internal_error', 'An unexpected error occurred; it has been logged with this request id.'), ...context };
+    return {
+      ...problem('internal_error', 'An unexpected error occurred; it has been logged with this request id.'),
+      ...context,
+    };
   }
 }
 
@@ -83,9 +97,12 @@ function fastifyDetail(error: { code?: string; message?: string }): string {
 function isDatabaseUnavailable(error: unknown): boolean {
   const candidate = error as { code?: unknown; message?: unknown; driverError?: { code?: unknown } } | undefined;
   const code = String(candidate?.driverError?.code ?? candidate?.code ?? '');
-  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08')) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08'))
+    return true;
   const message = typeof candidate?.message === 'string' ? candidate.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/.test(message);
+  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/.test(
+    message,
+  );
 }
 
 function describe(error: unknown): Record<string, unknown> {

@@ -22,8 +22,27 @@ const foldedWords = (text: string): string[] =>
     .filter((word) => word !== '');
 
 const LEADING_FILLER_WORDS = new Set([
-  'please', 'pls', 'kindly', 'can', 'could', 'would', 'will', 'you', 'generate', 'create', 'draw',
-  'render', 'produce', 'make', 'show', 'me', 'a', 'an', 'image', 'picture', 'of',
+  'please',
+  'pls',
+  'kindly',
+  'can',
+  'could',
+  'would',
+  'will',
+  'you',
+  'generate',
+  'create',
+  'draw',
+  'render',
+  'produce',
+  'make',
+  'show',
+  'me',
+  'a',
+  'an',
+  'image',
+  'picture',
+  'of',
 ]);
 const TRAILING_FILLER = /^(?:[ .!?,;:…。、‽]|please|pls)*$/u;
 
@@ -55,7 +74,22 @@ const toFullWidth = (text: string): string =>
   text.replace(/[a-z]/giu, (letter) => String.fromCodePoint(letter.codePointAt(0)! + 0xfee0));
 
 const fillerWords = [...LEADING_FILLER_WORDS, 'the', 'some', 'my', '3', 'photo', 'up'];
-const contentWords = ['red', 'blue', 'dog', 'car', 'on', 'make-up', 'artist', 'bridge', 'night', 'fire', 'ﬁre', 'über', 'ΟΔΟΣ', 'İstanbul'];
+const contentWords = [
+  'red',
+  'blue',
+  'dog',
+  'car',
+  'on',
+  'make-up',
+  'artist',
+  'bridge',
+  'night',
+  'fire',
+  'ﬁre',
+  'über',
+  'ΟΔΟΣ',
+  'İstanbul',
+];
 const promptLike = fc
   .array(
     fc.record({
@@ -75,7 +109,11 @@ const promptLike = fc
       .join(''),
   );
 const plainWords = ['red', 'blue', 'dog', 'car', 'on', 'a', 'the', 'make-up', 'artist', 'bridge', 'night'];
-const anyText = fc.oneof(promptLike, fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }));
+const anyText = fc.oneof(
+  promptLike,
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+);
 
 describe('normalizePrompt', () => {
   it.each([

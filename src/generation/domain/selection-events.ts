@@ -26,7 +26,11 @@ export type PrintAssetsProduced = {
     readonly widthInches: number;
     readonly heightInches: number;
     readonly dpi: number;
-    readonly printImage: PrintFile & { readonly width: number; readonly height: number; readonly mimeType: 'image/jpeg' };
+    readonly printImage: PrintFile & {
+      readonly width: number;
+      readonly height: number;
+      readonly mimeType: 'image/jpeg';
+    };
     readonly pdf: PrintFile & { readonly widthInches: number; readonly heightInches: number; readonly pages: 1 };
     readonly producedAt: string;
   };

@@ -40,7 +40,10 @@ export class AbandonedGenerations implements OnModuleInit {
         },
       };
       await this.store
-        .append(streamId, [failed], { expectedVersion: 1, metadata: { userId, actor: 'job:expire-reservations', correlationId: generationId } })
+        .append(streamId, [failed], {
+          expectedVersion: 1,
+          metadata: { userId, actor: 'job:expire-reservations', correlationId: generationId },
+        })
         .catch((error: { code?: string }) => {
           // The generation finished meanwhile: its own outcome stands.
           if (error.code !== 'concurrency_conflict') throw error;

@@ -14,8 +14,14 @@ export class GenerateImageController {
   constructor(private readonly handler: GenerateImageHandler) {}
 
   @Post()
-  @ApiOperation({ summary: 'Generate an image (or serve it from the prompt cache), charging free quota or paid credits' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1-255 characters; the same key and body never charge twice' })
+  @ApiOperation({
+    summary: 'Generate an image (or serve it from the prompt cache), charging free quota or paid credits',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '1-255 characters; the same key and body never charge twice',
+  })
   @ApiResponse({ status: 201, description: 'The generation, with the caller’s credits after it' })
   @ApiResponse({ status: 402, description: 'insufficient_credits' })
   @ApiResponse({ status: 502, description: 'provider_failed: nothing charged' })

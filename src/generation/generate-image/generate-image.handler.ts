@@ -12,7 +12,12 @@ import { ProviderRouter, type RoutedGeneration } from '../../providers/provider-
 import type { AspectRatio, GenerateParams, ImageQuality } from '../../providers/image-provider';
 import { MediaStorage } from '../../media/storage/media-storage';
 import { cacheKey } from '../domain/prompt';
-import { generationStreamId, type GenerationEvent, type ImageRef, type RequestedImage } from '../domain/generation-events';
+import {
+  generationStreamId,
+  type GenerationEvent,
+  type ImageRef,
+  type RequestedImage,
+} from '../domain/generation-events';
 import { cacheHitRow, generationsProjection } from '../read-models/generations.projection';
 import { toGenerationView, type GenerationRow } from '../generation-view';
 import type { GenerateImageBody } from './generate-image.dto';
@@ -90,7 +95,11 @@ export class GenerateImageHandler {
   async execute(command: GenerateImageCommand): Promise<GenerateImageResult> {
     await this.rateLimiter.hit(`generate:${command.userId}`);
     if (!command.idempotencyKey) return this.run(command);
-    const outcome = await this.idempotency.begin(command.userId, command.idempotencyKey, IdempotencyStore.requestHash(command.body));
+    const outcome = await this.idempotency.begin(
+      command.userId,
+      command.idempotencyKey,
+      IdempotencyStore.requestHash(command.body),
+    );
     if (outcome.kind === 'replay') return { statusCode: outcome.statusCode, body: outcome.response };
     try {
       const result = await this.run(command);
@@ -145,7 +154,14 @@ export class GenerateImageHandler {
 
   private keyFor(tier: Tier, params: Request['params'], model = this.router.route(tier).model): string {
     const size = this.router.route(tier).size(params);
-    return cacheKey({ prompt: params.prompt, aspectRatio: params.aspectRatio, style: params.style, size: `${size.width}x${size.height}`, quality: params.quality, model });
+    return cacheKey({
+      prompt: params.prompt,
+      aspectRatio: params.aspectRatio,
+      style: params.style,
+      size: `${size.width}x${size.height}`,
+      quality: params.quality,
+      model,
+    });
   }
 
   /**
@@ -156,12 +172,18 @@ export class GenerateImageHandler {
   private async lookup(keys: readonly string[]): Promise<CacheEntry | undefined> {
     const remembered = this.knownEntries.get(keys[0]);
     if (remembered) return remembered;
-    const rows = await this.database.query<CacheEntry>('SELECT * FROM prompt_cache WHERE cache_key = ANY($1::text[])', [keys]);
+    const rows = await this.database.query<CacheEntry>('SELECT * FROM prompt_cache WHERE cache_key = ANY($1::text[])', [
+      keys,
+    ]);
     for (const row of rows) this.knownEntries.set(row.cache_key, row);
     return keys.map((key) => rows.find((row) => row.cache_key === key)).find(Boolean);
   }
 
-  private async serveFromCache(request: Request, entry: CacheEntry, requestedKey: string): Promise<GenerateImageResult> {
+  private async serveFromCache(
+    request: Request,
+    entry: CacheEntry,
+    requestedKey: string,
+  ): Promise<GenerateImageResult> {
     const generationId = this.ids.prefixed('gen');
     const event: Extract<GenerationEvent, { type: 'CacheHit' }> = {
       type: 'CacheHit',
@@ -180,7 +202,10 @@ export class GenerateImageHandler {
     // A cache hit charges nothing, so the balance it answers with can be read while it is recorded.
     const [credits] = await Promise.all([
       this.billing.status(request.userId),
-      this.store.append(generationStreamId(generationId), [event], { expectedVersion: 'no_stream', metadata: { ...request.metadata, correlationId: generationId } }),
+      this.store.append(generationStreamId(generationId), [event], {
+        expectedVersion: 'no_stream',
+        metadata: { ...request.metadata, correlationId: generationId },
+      }),
     ]);
     return { statusCode: 201, body: { ...toGenerationView(cacheHitRow(event.data)), credits } };
   }
@@ -224,10 +249,13 @@ export class GenerateImageHandler {
       image = await this.storeImage(generationId, routed);
     } catch (error) {
       await this.fail(reservation, streamId, generationId, error, metadata);
-      throw error instanceof DomainError ? error : new DomainError('provider_failed', 'The image could not be generated');
+      throw error instanceof DomainError
+        ? error
+        : new DomainError('provider_failed', 'The image could not be generated');
     }
 
-    const finalKey = routed.tier === reservation.tier ? plannedKey : this.keyFor(routed.tier, request.params, routed.model);
+    const finalKey =
+      routed.tier === reservation.tier ? plannedKey : this.keyFor(routed.tier, request.params, routed.model);
     const succeeded = (charge: 'free' | 'paid' | 'none'): GenerationEvent => ({
       type: 'GenerationSucceeded',
       data: {
@@ -250,14 +278,19 @@ export class GenerateImageHandler {
       // The capture last: it updates the month's budget row, which every generation shares and
       // this transaction then holds until its commit.
       finished = await this.database.transaction(async (tx) => {
-        const appended = await this.store.append(streamId, [succeeded(reservation.charge)], { expectedVersion: 1, metadata, tx });
+        const appended = await this.store.append(streamId, [succeeded(reservation.charge)], {
+          expectedVersion: 1,
+          metadata,
+          tx,
+        });
         await this.billing.capture(reservation, routed.costMicros, metadata, tx);
         return appended.projected.get(generationsProjection.name) as GenerationRow | undefined;
       });
     } catch (error) {
       // The expiry job got there first: it released the reservation (invalid_state on capture) and
       // may have closed the generation as failed (a concurrency conflict on the success).
-      if (!(error instanceof DomainError) || (error.code !== 'invalid_state' && error.code !== 'concurrency_conflict')) throw error;
+      if (!(error instanceof DomainError) || (error.code !== 'invalid_state' && error.code !== 'concurrency_conflict'))
+        throw error;
       // The reservation timed out while the provider worked: the image is the user's, free, and
       // the provider's bill still counts against the month. The expiry job may already have closed
       // the generation as failed; the late image still completes it.
@@ -271,24 +304,53 @@ export class GenerateImageHandler {
   }
 
   private async storeImage(generationId: string, routed: RoutedGeneration): Promise<ImageRef> {
-    const extension = routed.image.mimeType === 'image/jpeg' ? 'jpg' : routed.image.mimeType === 'image/webp' ? 'webp' : 'png';
+    const extension =
+      routed.image.mimeType === 'image/jpeg' ? 'jpg' : routed.image.mimeType === 'image/webp' ? 'webp' : 'png';
     try {
-      const stored = await this.media.put(`generations/${generationId}.${extension}`, routed.image.bytes, routed.image.mimeType);
-      return { url: stored.url, width: routed.image.width, height: routed.image.height, mimeType: routed.image.mimeType, publicId: stored.publicId };
+      const stored = await this.media.put(
+        `generations/${generationId}.${extension}`,
+        routed.image.bytes,
+        routed.image.mimeType,
+      );
+      return {
+        url: stored.url,
+        width: routed.image.width,
+        height: routed.image.height,
+        mimeType: routed.image.mimeType,
+        publicId: stored.publicId,
+      };
     } catch (error) {
       this.logger.error({ generationId, message: (error as Error).message }, 'media storage failed');
       throw new DomainError('provider_failed', 'The image was generated but could not be stored; nothing was charged');
     }
   }
 
-  private async fail(reservation: Reservation, streamId: string, generationId: string, error: unknown, metadata: EventMetadata): Promise<void> {
+  private async fail(
+    reservation: Reservation,
+    streamId: string,
+    generationId: string,
+    error: unknown,
+    metadata: EventMetadata,
+  ): Promise<void> {
     const code = error instanceof DomainError ? error.code : 'provider_failed';
     const message = error instanceof Error ? error.message : String(error);
     try {
       await this.database.transaction(async (tx) => {
         await this.store.append(
           streamId,
-          [{ type: 'GenerationFailed', data: { generationId, userId: reservation.userId, code, message, provider: null, failedAt: this.clock.now().toISOString() } }],
+          [
+            {
+              type: 'GenerationFailed',
+              data: {
+                generationId,
+                userId: reservation.userId,
+                code,
+                message,
+                provider: null,
+                failedAt: this.clock.now().toISOString(),
+              },
+            },
+          ],
           { expectedVersion: 1, metadata, tx },
         );
         // The release last, as the capture: it holds the month's budget row until the commit.
@@ -300,7 +362,10 @@ export class GenerateImageHandler {
       this.store.notifyAppended();
     } catch (releaseError) {
       // The reservation times out and the job releases it: the user is made whole either way.
-      this.logger.error({ generationId, message: (releaseError as Error).message }, 'releasing a failed generation failed');
+      this.logger.error(
+        { generationId, message: (releaseError as Error).message },
+        'releasing a failed generation failed',
+      );
     }
   }
 
@@ -319,7 +384,8 @@ export class GenerateImageHandler {
 
   /** The 201 answer: the generation's row (read back unless the caller has it) and the balance. */
   private async respond(userId: string, generationId: string, known?: GenerationRow): Promise<GenerateImageResult> {
-    const row = known ?? (await this.database.query<GenerationRow>('SELECT * FROM generations WHERE id = $1', [generationId]))[0];
+    const row =
+      known ?? (await this.database.query<GenerationRow>('SELECT * FROM generations WHERE id = $1', [generationId]))[0];
     const credits = await this.billing.status(userId);
     return { statusCode: 201, body: { ...toGenerationView(row), credits } };
   }

@@ -29,7 +29,14 @@ export class IdempotencyStore {
 
   async begin(userId: string, key: string, requestHash: string): Promise<IdempotencyOutcome> {
     const now = this.clock.now();
-    const rows = await this.database.query<{ inserted: boolean; request_hash: string; state: string; status_code: number | null; response: unknown; created_at: Date }>(
+    const rows = await this.database.query<{
+      inserted: boolean;
+      request_hash: string;
+      state: string;
+      status_code: number | null;
+      response: unknown;
+      created_at: Date;
+    }>(
       `WITH attempt AS (
          INSERT INTO idempotency_keys (user_id, key, request_hash, state, created_at)
          VALUES ($1, $2, $3, 'running', $4)
@@ -54,7 +61,10 @@ export class IdempotencyStore {
           );
         },
         abandon: async () => {
-          await this.database.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'running'`, [userId, key]);
+          await this.database.query(
+            `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'running'`,
+            [userId, key],
+          );
         },
       };
     }
@@ -62,7 +72,10 @@ export class IdempotencyStore {
       throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body');
     }
     if (row.state === 'running') {
-      throw new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still running; retry shortly');
+      throw new DomainError(
+        'idempotency_in_progress',
+        'A request with this Idempotency-Key is still running; retry shortly',
+      );
     }
     return { kind: 'replay', statusCode: Number(row.status_code), response: row.response };
   }

@@ -7,7 +7,9 @@ import { RateLimiter } from './rate-limiter';
 
 async function outcomes(hits: Promise<void>[]): Promise<{ allowed: number; limited: number }> {
   const results = await Promise.allSettled(hits);
-  const limited = results.filter((r) => r.status === 'rejected' && r.reason instanceof DomainError && r.reason.code === 'rate_limited');
+  const limited = results.filter(
+    (r) => r.status === 'rejected' && r.reason instanceof DomainError && r.reason.code === 'rate_limited',
+  );
   const allowed = results.filter((r) => r.status === 'fulfilled');
   expect(allowed.length + limited.length).toBe(hits.length);
   return { allowed: allowed.length, limited: limited.length };
@@ -23,7 +25,10 @@ describePostgres('rate limiter: bursts counted in batches, exactly', () => {
   afterAll(async () => database.close());
 
   const windowCount = async (subject: string) =>
-    Number((await database.query<{ hits: number }>('SELECT hits FROM rate_limit_windows WHERE subject = $1', [subject]))[0]?.hits ?? 0);
+    Number(
+      (await database.query<{ hits: number }>('SELECT hits FROM rate_limit_windows WHERE subject = $1', [subject]))[0]
+        ?.hits ?? 0,
+    );
 
   it('lets exactly the limit through when 200 hits of two replicas arrive at once', async () => {
     const replicas = [new RateLimiter(database, clock, 50), new RateLimiter(database, clock, 50)];
@@ -34,9 +39,20 @@ describePostgres('rate limiter: bursts counted in batches, exactly', () => {
 
   it('counts each subject on its own within one batch', async () => {
     const limiter = new RateLimiter(database, clock, 3);
-    const mixed = [...Array.from({ length: 5 }, () => limiter.hit('a')), ...Array.from({ length: 2 }, () => limiter.hit('b'))];
+    const mixed = [
+      ...Array.from({ length: 5 }, () => limiter.hit('a')),
+      ...Array.from({ length: 2 }, () => limiter.hit('b')),
+    ];
     const results = await Promise.allSettled(mixed);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
     expect([await windowCount('a'), await windowCount('b')]).toEqual([5, 2]);
   });
 

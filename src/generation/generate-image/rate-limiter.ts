@@ -36,9 +36,13 @@ export class RateLimiter {
     });
     if (hits > this.perMinute) {
       const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + WINDOW_MS - now) / 1000));
-      throw new DomainError('rate_limited', `More than ${this.perMinute} generation requests in a minute; retry in ${retryAfterSeconds} s`, {
-        retryAfterSeconds,
-      });
+      throw new DomainError(
+        'rate_limited',
+        `More than ${this.perMinute} generation requests in a minute; retry in ${retryAfterSeconds} s`,
+        {
+          retryAfterSeconds,
+        },
+      );
     }
   }
 
@@ -81,7 +85,9 @@ export class RateLimiter {
           ordered.map((hits) => hits.length),
         ],
       );
-      const totals = new Map(rows.map((row) => [`${new Date(row.window_start).getTime()}\u0000${row.subject}`, Number(row.hits)]));
+      const totals = new Map(
+        rows.map((row) => [`${new Date(row.window_start).getTime()}\u0000${row.subject}`, Number(row.hits)]),
+      );
       for (const hits of ordered) {
         const total = totals.get(`${hits[0].windowStart}\u0000${hits[0].subject}`);
         if (total === undefined) {

@@ -53,7 +53,10 @@ export class SingleFlight {
       role: 'leader',
       finish: async () => {
         try {
-          await this.database.query('DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2', [cacheKey, this.owner]);
+          await this.database.query('DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2', [
+            cacheKey,
+            this.owner,
+          ]);
         } finally {
           this.local.delete(cacheKey);
           wake();

@@ -38,7 +38,10 @@ export class GetGenerationsController {
   @Get(':id')
   @ApiOperation({ summary: 'One of your generations (others get 404)' })
   async one(@CurrentUser() userId: string, @Param() { id }: GenerationIdParams) {
-    const [row] = await this.database.query<GenerationRow>('SELECT * FROM generations WHERE id = $1 AND user_id = $2', [id, userId]);
+    const [row] = await this.database.query<GenerationRow>('SELECT * FROM generations WHERE id = $1 AND user_id = $2', [
+      id,
+      userId,
+    ]);
     if (!row) throw new DomainError('not_found', `No generation ${id}`);
     return toGenerationView(row);
   }
@@ -70,7 +73,8 @@ function encodeCursor(createdAt: string, id: string): string {
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt))) throw new Error('shape');
+    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt)))
+      throw new Error('shape');
     return { createdAt, id };
   } catch {
     throw new DomainError('validation_failed', 'cursor is not a cursor this service issued', {

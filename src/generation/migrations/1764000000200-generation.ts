@@ -40,7 +40,13 @@ export class Generation1764000000200 implements MigrationInterface {
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    for (const table of ['rate_limit_windows', 'idempotency_keys', 'generation_inflight', 'prompt_cache', 'generations']) {
+    for (const table of [
+      'rate_limit_windows',
+      'idempotency_keys',
+      'generation_inflight',
+      'prompt_cache',
+      'generations',
+    ]) {
       await runner.query(`DROP TABLE ${table}`);
     }
   }

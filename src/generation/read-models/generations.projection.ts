@@ -63,7 +63,8 @@ export const generationsProjection: Projection = {
   /** Answers a success's append with the finished row, so the generate flow need not read it back. */
   async apply(tx: Sql, events: readonly RecordedEvent[], tables: TableNames): Promise<GenerationRow | undefined> {
     let finished: GenerationRow | undefined;
-    for (const event of events) finished = (await applyOne(tx, tables, event as unknown as GenerationEvent)) ?? finished;
+    for (const event of events)
+      finished = (await applyOne(tx, tables, event as unknown as GenerationEvent)) ?? finished;
     return finished;
   },
 };
@@ -76,7 +77,20 @@ async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise
         `INSERT INTO ${t.generations} (id, user_id, status, cached, prompt, aspect_ratio, style, quality, requested_tier, tier,
                                   downgraded, cache_key, charge, created_at)
          VALUES ($1, $2, 'pending', false, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [d.generationId, d.userId, d.prompt, d.aspectRatio, d.style, d.quality, d.requestedTier, d.tier, d.downgraded, d.cacheKey, d.charge, d.requestedAt],
+        [
+          d.generationId,
+          d.userId,
+          d.prompt,
+          d.aspectRatio,
+          d.style,
+          d.quality,
+          d.requestedTier,
+          d.tier,
+          d.downgraded,
+          d.cacheKey,
+          d.charge,
+          d.requestedAt,
+        ],
       );
       return;
     }
@@ -90,7 +104,17 @@ async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise
                 cost_micros = $6, charge = $7, completed_at = $8, cache_key = $9, error = NULL
           WHERE id = $1
          RETURNING *`,
-        [d.generationId, d.provider, d.model, d.tier, JSON.stringify(d.image), d.costMicros, d.charge, d.completedAt, d.cacheKey],
+        [
+          d.generationId,
+          d.provider,
+          d.model,
+          d.tier,
+          JSON.stringify(d.image),
+          d.costMicros,
+          d.charge,
+          d.completedAt,
+          d.cacheKey,
+        ],
       );
       return row;
     }
@@ -110,9 +134,29 @@ async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise
                                   downgraded, provider, model, cache_key, charge, cost_micros, saved_micros, image,
                                   source_generation_id, created_at, completed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19, $20, $21)`,
-        [r.id, r.user_id, r.status, r.cached, r.prompt, r.aspect_ratio, r.style, r.quality, r.requested_tier, r.tier, r.downgraded,
-          r.provider, r.model, r.cache_key, r.charge, r.cost_micros, r.saved_micros, JSON.stringify(r.image), r.source_generation_id,
-          r.created_at, r.completed_at],
+        [
+          r.id,
+          r.user_id,
+          r.status,
+          r.cached,
+          r.prompt,
+          r.aspect_ratio,
+          r.style,
+          r.quality,
+          r.requested_tier,
+          r.tier,
+          r.downgraded,
+          r.provider,
+          r.model,
+          r.cache_key,
+          r.charge,
+          r.cost_micros,
+          r.saved_micros,
+          JSON.stringify(r.image),
+          r.source_generation_id,
+          r.created_at,
+          r.completed_at,
+        ],
       );
       return;
     }

@@ -35,8 +35,18 @@ export const selectionsProjection: Projection = {
         `INSERT INTO ${tables.selections} (generation_id, width_px, height_px, user_id, width_inches, height_inches, dpi, print_image, pdf, selected_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10)
          ON CONFLICT (generation_id, width_px, height_px) DO NOTHING`,
-        [d.generationId, d.printImage.width, d.printImage.height, d.userId, d.widthInches, d.heightInches, d.dpi,
-          JSON.stringify(d.printImage), JSON.stringify(d.pdf), d.producedAt],
+        [
+          d.generationId,
+          d.printImage.width,
+          d.printImage.height,
+          d.userId,
+          d.widthInches,
+          d.heightInches,
+          d.dpi,
+          JSON.stringify(d.printImage),
+          JSON.stringify(d.pdf),
+          d.producedAt,
+        ],
       );
     }
   },

@@ -16,7 +16,12 @@ export class SelectImageController {
   @Post(':id/selection')
   @HttpCode(201)
   @ApiOperation({ summary: 'Select a generation for print: a 150 DPI image and a PDF of the physical size' })
-  async select(@CurrentUser() userId: string, @Param() { id }: GenerationIdParams, @Body() body: SelectImageBody, @Req() request: FastifyRequest) {
+  async select(
+    @CurrentUser() userId: string,
+    @Param() { id }: GenerationIdParams,
+    @Body() body: SelectImageBody,
+    @Req() request: FastifyRequest,
+  ) {
     return this.handler.execute(userId, id, body, String(request.id));
   }
 }

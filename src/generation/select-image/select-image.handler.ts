@@ -35,34 +35,74 @@ export class SelectImageHandler {
     registerInlineOnce(store, selectionsProjection);
   }
 
-  async execute(userId: string, generationId: string, size: { widthInches?: number; heightInches?: number }, requestId: string) {
-    const [generation] = await this.database.query<GenerationRow>('SELECT * FROM generations WHERE id = $1 AND user_id = $2', [generationId, userId]);
+  async execute(
+    userId: string,
+    generationId: string,
+    size: { widthInches?: number; heightInches?: number },
+    requestId: string,
+  ) {
+    const [generation] = await this.database.query<GenerationRow>(
+      'SELECT * FROM generations WHERE id = $1 AND user_id = $2',
+      [generationId, userId],
+    );
     if (!generation) throw new DomainError('not_found', `No generation ${generationId}`);
     if (generation.status !== 'succeeded' || !generation.image) {
-      throw new DomainError('invalid_state', `Generation ${generationId} is ${generation.status}: only a succeeded generation can be selected`);
+      throw new DomainError(
+        'invalid_state',
+        `Generation ${generationId} is ${generation.status}: only a succeeded generation can be selected`,
+      );
     }
-    const plan = planPrint({ ...size, imageWidth: generation.image.width, imageHeight: generation.image.height, maxPixels: this.config.printMaxPixels });
+    const plan = planPrint({
+      ...size,
+      imageWidth: generation.image.width,
+      imageHeight: generation.image.height,
+      maxPixels: this.config.printMaxPixels,
+    });
     const existing = await this.find(generationId, plan);
     if (existing) return this.view(generationId, existing);
 
     const source = await this.media.get(sourceKey(generation));
-    if (!source) throw new DomainError('not_found', `The image of generation ${generationId} is no longer in media storage`);
-    const assets = await producePrintAssets(source.bytes, plan, { title: generation.prompt, createdAt: new Date(generation.created_at) });
+    if (!source)
+      throw new DomainError('not_found', `The image of generation ${generationId} is no longer in media storage`);
+    const assets = await producePrintAssets(source.bytes, plan, {
+      title: generation.prompt,
+      createdAt: new Date(generation.created_at),
+    });
     const base = `prints/${generationId}/${plan.widthPx}x${plan.heightPx}`;
     const [image, pdf] = await Promise.all([
       this.media.put(`${base}.jpg`, assets.image.bytes, 'image/jpeg'),
       this.media.put(`${base}.pdf`, assets.pdf.bytes, 'application/pdf'),
     ]);
     const now = this.clock.now().toISOString();
-    const common = { generationId, userId, widthInches: plan.widthInches, heightInches: plan.heightInches, dpi: plan.dpi };
+    const common = {
+      generationId,
+      userId,
+      widthInches: plan.widthInches,
+      heightInches: plan.heightInches,
+      dpi: plan.dpi,
+    };
     const events: SelectionEvent[] = [
       { type: 'ImageSelected', data: { ...common, selectedAt: now } },
       {
         type: 'PrintAssetsProduced',
         data: {
           ...common,
-          printImage: { url: image.url, publicId: image.publicId, bytes: image.bytes, width: plan.widthPx, height: plan.heightPx, mimeType: 'image/jpeg' },
-          pdf: { url: pdf.url, publicId: pdf.publicId, bytes: pdf.bytes, widthInches: plan.widthInches, heightInches: plan.heightInches, pages: 1 },
+          printImage: {
+            url: image.url,
+            publicId: image.publicId,
+            bytes: image.bytes,
+            width: plan.widthPx,
+            height: plan.heightPx,
+            mimeType: 'image/jpeg',
+          },
+          pdf: {
+            url: pdf.url,
+            publicId: pdf.publicId,
+            bytes: pdf.bytes,
+            widthInches: plan.widthInches,
+            heightInches: plan.heightInches,
+            pages: 1,
+          },
           producedAt: now,
         },
       },
@@ -75,7 +115,10 @@ export class SelectImageHandler {
         [generationId, plan.widthPx, plan.heightPx],
       );
       if (raced) return raced;
-      await this.store.append(generationStreamId(generationId), events, { metadata: { userId, actor: `user:${userId}`, requestId, correlationId: generationId }, tx });
+      await this.store.append(generationStreamId(generationId), events, {
+        metadata: { userId, actor: `user:${userId}`, requestId, correlationId: generationId },
+        tx,
+      });
       const produced = events[1] as PrintAssetsProduced;
       return { print_image: produced.data.printImage, pdf: produced.data.pdf, dpi: plan.dpi };
     });
@@ -95,8 +138,18 @@ export class SelectImageHandler {
     return {
       generationId,
       dpi: Number(row.dpi),
-      printImage: { url: row.print_image.url, width: row.print_image.width, height: row.print_image.height, mimeType: row.print_image.mimeType },
-      pdf: { url: row.pdf.url, widthInches: Number(row.pdf.widthInches), heightInches: Number(row.pdf.heightInches), pages: row.pdf.pages },
+      printImage: {
+        url: row.print_image.url,
+        width: row.print_image.width,
+        height: row.print_image.height,
+        mimeType: row.print_image.mimeType,
+      },
+      pdf: {
+        url: row.pdf.url,
+        widthInches: Number(row.pdf.widthInches),
+        heightInches: Number(row.pdf.heightInches),
+        pages: row.pdf.pages,
+      },
     };
   }
 }

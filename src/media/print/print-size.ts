@@ -85,7 +85,11 @@ export function planPrint(request: PrintSizeRequest): PrintPlan {
 }
 
 /** The size in hundredths of an inch, or undefined when omitted or invalid. */
-function hundredthsOf(field: FieldError['field'], inches: number | undefined, errors: FieldError[]): number | undefined {
+function hundredthsOf(
+  field: FieldError['field'],
+  inches: number | undefined,
+  errors: FieldError[],
+): number | undefined {
   if (inches === undefined) return undefined;
   const hundredths = Math.round(inches * 100);
   const isHundredths = Number.isFinite(inches) && Math.abs(inches * 100 - hundredths) < 1e-6;

@@ -21,7 +21,10 @@ describe('print rendering', () => {
   it('renders 72 x 36 in as a 10800 x 5400 JPEG at 150 DPI in a one-page 5184 x 2592 pt PDF', async () => {
     const plan = planPrint({ ...PROVIDER_SIZE, widthInches: 72, heightInches: 36, maxPixels: MAX_PIXELS });
 
-    const assets = await producePrintAssets(providerImage, plan, { title: 'a lighthouse at dawn', createdAt: CREATED_AT });
+    const assets = await producePrintAssets(providerImage, plan, {
+      title: 'a lighthouse at dawn',
+      createdAt: CREATED_AT,
+    });
 
     expect(assets.image).toMatchObject({ width: 10800, height: 5400, mimeType: 'image/jpeg' });
     expect(await sharp(assets.image.bytes).metadata()).toMatchObject({
@@ -53,22 +56,37 @@ describe('print rendering', () => {
 
     // Covering scales the square to 600 x 600 and keeps rows 150-449: red shows only in the top
     // 50 rows, blue in the bottom 50. Stretching would give each band 100 rows.
-    expect(await pixelsAt(out, [[300, 20], [300, 75], [300, 150], [300, 225], [300, 280]])).toEqual([
-      RED, GREEN, GREEN, GREEN, BLUE,
-    ]);
+    expect(
+      await pixelsAt(out, [
+        [300, 20],
+        [300, 75],
+        [300, 150],
+        [300, 225],
+        [300, 280],
+      ]),
+    ).toEqual([RED, GREEN, GREEN, GREEN, BLUE]);
   });
 
   it('crops a square image from the centre to cover a 1:2 frame', async () => {
     const bands = await bandsPng(300, 'columns');
     const out = await renderPrintImage(bands, planOf(150, 300));
 
-    expect(await pixelsAt(out, [[10, 150], [40, 150], [75, 150], [110, 150], [140, 150]])).toEqual([
-      RED, GREEN, GREEN, GREEN, BLUE,
-    ]);
+    expect(
+      await pixelsAt(out, [
+        [10, 150],
+        [40, 150],
+        [75, 150],
+        [110, 150],
+        [140, 150],
+      ]),
+    ).toEqual([RED, GREEN, GREEN, GREEN, BLUE]);
   });
 
   it('applies an EXIF rotation to the pixels rather than keeping it as a tag', async () => {
-    const rotated = await sharp(await bandsPng(120, 'rows')).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const rotated = await sharp(await bandsPng(120, 'rows'))
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
     const out = await renderPrintImage(rotated, planOf(300, 150));
 
     expect(await sharp(out).metadata()).toMatchObject({ width: 300, height: 150, orientation: 1 });
@@ -120,7 +138,10 @@ describe('print rendering', () => {
         widthPt: 720.72,
         heightPt: 17280,
       });
-      expect(planPrint({ ...image, widthInches: 1, heightInches: 1, dpi: 300 })).toMatchObject({ widthPx: 300, heightPx: 300 });
+      expect(planPrint({ ...image, widthInches: 1, heightInches: 1, dpi: 300 })).toMatchObject({
+        widthPx: 300,
+        heightPx: 300,
+      });
     });
 
     it.each([0.99, 240.01, 10.001, 0, -5, Number.NaN, Number.POSITIVE_INFINITY])('rejects %p inches', (inches) => {
@@ -130,22 +151,27 @@ describe('print rendering', () => {
     });
 
     it('reports every invalid side at once', () => {
-      expect(fieldErrors(() => planPrint({ ...image, widthInches: 0, heightInches: 241 })).map((e) => e.field)).toEqual([
-        'widthInches',
-        'heightInches',
-      ]);
+      expect(fieldErrors(() => planPrint({ ...image, widthInches: 0, heightInches: 241 })).map((e) => e.field)).toEqual(
+        ['widthInches', 'heightInches'],
+      );
     });
 
     it('rejects a derived side out of range and names it', () => {
       const tall = { imageWidth: 100, imageHeight: 1100, maxPixels: MAX_PIXELS };
 
       expect(fieldErrors(() => planPrint(tall))).toEqual([
-        { field: 'heightInches', message: "the image's aspect gives 264 inches, outside 1-240; give heightInches explicitly" },
+        {
+          field: 'heightInches',
+          message: "the image's aspect gives 264 inches, outside 1-240; give heightInches explicitly",
+        },
       ]);
     });
 
     it('allows exactly the pixel limit and rejects more, saying the limit', () => {
-      expect(planPrint({ ...image, widthInches: 240, heightInches: 120 })).toMatchObject({ widthPx: 36000, heightPx: 18000 });
+      expect(planPrint({ ...image, widthInches: 240, heightInches: 120 })).toMatchObject({
+        widthPx: 36000,
+        heightPx: 18000,
+      });
 
       const errors = fieldErrors(() => planPrint({ ...image, widthInches: 240, heightInches: 120.01 }));
       expect(errors.map((e) => e.field)).toEqual(['widthInches', 'heightInches']);
@@ -162,7 +188,9 @@ describe('print rendering', () => {
     it('stays free while a print renders', async () => {
       const plan = planPrint({ ...PROVIDER_SIZE, widthInches: 32, heightInches: 16, maxPixels: MAX_PIXELS });
 
-      const loop = await whileTicking(() => producePrintAssets(providerImage, plan, { title: 'lag', createdAt: CREATED_AT }));
+      const loop = await whileTicking(() =>
+        producePrintAssets(providerImage, plan, { title: 'lag', createdAt: CREATED_AT }),
+      );
 
       expect(loop.ticks).toBeGreaterThan(0);
       expect(loop.utilisation).toBeLessThan(0.5);
@@ -202,7 +230,9 @@ function planOf(widthPx: number, heightPx: number): PrintPlan {
 
 async function noisePng(width: number, height: number): Promise<Buffer> {
   const noise = { type: 'gaussian' as const, mean: 128, sigma: 40 };
-  return sharp({ create: { width, height, channels: 3, background: '#808080', noise } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: '#808080', noise } })
+    .png()
+    .toBuffer();
 }
 
 /** A square in three equal bands, red then green then blue, from the top or from the left. */
@@ -214,7 +244,9 @@ async function bandsPng(size: number, along: 'rows' | 'columns'): Promise<Buffer
       raw.set([RED, GREEN, BLUE][band], (y * size + x) * 3);
     }
   }
-  return sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  return sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** The colour at each [x, y], snapped to pure red, green or blue (JPEG is never exact). */

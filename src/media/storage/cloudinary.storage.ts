@@ -32,6 +32,7 @@ export class CloudinaryStorage extends MediaStorage {
     // its `upload_prefix` once, when its uploader is first loaded: so the variable is set first
     // and the SDK is loaded here, not imported at the top of the file.
     process.env.CLOUDINARY_URL = cloudinaryUrl;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the variable is set (above)
     const { v2 } = require('cloudinary') as typeof import('cloudinary');
     this.cloudinary = v2;
     const config: ConfigOptions = this.cloudinary.config(true);
@@ -47,7 +48,13 @@ export class CloudinaryStorage extends MediaStorage {
     const { resourceType, publicId } = placement(key);
     const response = await new Promise<UploadApiResponse>((resolve, reject) => {
       const upload = this.cloudinary.uploader.upload_stream(
-        { public_id: publicId, resource_type: resourceType, overwrite: true, invalidate: true, timeout: UPLOAD_TIMEOUT_MS },
+        {
+          public_id: publicId,
+          resource_type: resourceType,
+          overwrite: true,
+          invalidate: true,
+          timeout: UPLOAD_TIMEOUT_MS,
+        },
         (error?: UploadApiErrorResponse, result?: UploadApiResponse) =>
           error || !result ? reject(uploadError(key, error)) : resolve(result),
       );

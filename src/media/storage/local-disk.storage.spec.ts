@@ -12,7 +12,9 @@ describe('LocalDiskStorage', () => {
   let png: Buffer;
 
   beforeAll(async () => {
-    png = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#336699' } }).png().toBuffer();
+    png = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
   });
 
   beforeEach(() => {
@@ -63,7 +65,9 @@ describe('LocalDiskStorage', () => {
   });
 
   it('refuses a content type that contradicts the extension', async () => {
-    await expect(storage.put('generations/gen_abc.png', png, 'image/jpeg')).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(storage.put('generations/gen_abc.png', png, 'image/jpeg')).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
   });
 
   describe('rejects keys outside the media directory or the key alphabet', () => {

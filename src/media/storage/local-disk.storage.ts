@@ -35,7 +35,11 @@ export class LocalDiskStorage extends MediaStorage {
       throw error;
     }
     // Dimensions are a courtesy (Cloudinary reports them too); storage does not judge the bytes.
-    const dimensions = contentType.startsWith('image/') ? await sharp(bytes).metadata().catch(() => undefined) : undefined;
+    const dimensions = contentType.startsWith('image/')
+      ? await sharp(bytes)
+          .metadata()
+          .catch(() => undefined)
+      : undefined;
     return {
       url: `${this.publicBaseUrl}/media/${key}`,
       publicId: key,

@@ -48,7 +48,12 @@ export function checkMediaKey(key: string): string {
   const segments = key.split('/');
   const extension = /\.([A-Za-z0-9]+)$/.exec(key)?.[1]?.toLowerCase();
   const contentType = extension === undefined ? undefined : CONTENT_TYPES[extension];
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH || !segments.every((s) => SEGMENT.test(s)) || contentType === undefined) {
+  if (
+    key.length === 0 ||
+    key.length > MAX_KEY_LENGTH ||
+    !segments.every((s) => SEGMENT.test(s)) ||
+    contentType === undefined
+  ) {
     throw new DomainError('validation_failed', 'Invalid media key', { key: key.slice(0, 100) });
   }
   return contentType;

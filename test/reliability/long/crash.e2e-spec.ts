@@ -9,7 +9,11 @@ describePostgres('crash, long: SIGKILL mid-generation with the production job sc
 
   beforeAll(async () => {
     fakes = await startAllFakes();
-    cluster = await startCluster(3, { ...fakes.env, RESERVATION_TIMEOUT_SECONDS: String(RESERVATION_TIMEOUT_SECONDS) }, 'crash_long');
+    cluster = await startCluster(
+      3,
+      { ...fakes.env, RESERVATION_TIMEOUT_SECONDS: String(RESERVATION_TIMEOUT_SECONDS) },
+      'crash_long',
+    );
   }, 120_000);
 
   afterAll(async () => {

@@ -1,7 +1,13 @@
 import { startAllFakes, type AllFakes } from '../../fakes';
 import { describePostgres } from '../../support/test-database';
 import { startCluster, type Cluster } from '../support/cluster';
-import { creditsBurst, expectCreditsChargedExactly, expectHardCapHeld, FREE_DAILY_QUOTA, hardCapBurst } from '../support/overspend-scenario';
+import {
+  creditsBurst,
+  expectCreditsChargedExactly,
+  expectHardCapHeld,
+  FREE_DAILY_QUOTA,
+  hardCapBurst,
+} from '../support/overspend-scenario';
 
 const USERS = 10;
 const PAID_CREDITS = 27;
@@ -13,7 +19,11 @@ describePostgres('overspend, long: 500 concurrent generations across 3 processes
 
   beforeAll(async () => {
     fakes = await startAllFakes();
-    cluster = await startCluster(3, { ...fakes.env, BUDGET_MONTHLY_CAP_USD: '1000', BUDGET_HARD_CAP_USD: '1000' }, 'overspend_long');
+    cluster = await startCluster(
+      3,
+      { ...fakes.env, BUDGET_MONTHLY_CAP_USD: '1000', BUDGET_HARD_CAP_USD: '1000' },
+      'overspend_long',
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -22,7 +32,12 @@ describePostgres('overspend, long: 500 concurrent generations across 3 processes
   });
 
   it(`${REQUESTS} requests from ${USERS} users holding ${FREE_DAILY_QUOTA} free + ${PAID_CREDITS} paid each: exactly their credits are charged`, async () => {
-    const burst = await creditsBurst(cluster, fakes, { label: 'long-credits', users: USERS, paidCredits: PAID_CREDITS, requests: REQUESTS });
+    const burst = await creditsBurst(cluster, fakes, {
+      label: 'long-credits',
+      users: USERS,
+      paidCredits: PAID_CREDITS,
+      requests: REQUESTS,
+    });
     expectCreditsChargedExactly(burst, { users: USERS, paidCredits: PAID_CREDITS, requests: REQUESTS });
   }, 900_000);
 

@@ -46,7 +46,9 @@ export function scheduleFaults(fakes: AllFakes, options: ChaosOptions): void {
   for (let i = 0; i < calls; i++) {
     fakes.openai.failNext(next() < 0.7 ? PASS : pick(next, apiFaults));
     fakes.fal.failNext(next() < 0.75 ? PASS : next() < 0.15 ? { kind: 'job-error' } : pick(next, apiFaults));
-    fakes.cloudinary.failNext(next() < 0.85 ? PASS : pick(next, [{ kind: 'status', status: 500 }, { kind: 'drop' }] as Fault[]));
+    fakes.cloudinary.failNext(
+      next() < 0.85 ? PASS : pick(next, [{ kind: 'status', status: 500 }, { kind: 'drop' }] as Fault[]),
+    );
   }
 }
 
@@ -55,7 +57,11 @@ export function scheduleFaults(fakes: AllFakes, options: ChaosOptions): void {
  * success or a clean provider error; per user, the events must show one capture per success and
  * one release per failure, and every image handed out must be downloadable.
  */
-export async function providerChaos(clients: readonly GenledgerClient[], fakes: AllFakes, options: ChaosOptions): Promise<ChaosOutcome> {
+export async function providerChaos(
+  clients: readonly GenledgerClient[],
+  fakes: AllFakes,
+  options: ChaosOptions,
+): Promise<ChaosOutcome> {
   const users = Array.from({ length: options.users }, (_, i) => `chaos-${options.seed}-${i}`);
   const perUser = Math.ceil(options.requests / options.users);
   for (const user of users) await clients[0]!.grant(user, perUser);
@@ -66,17 +72,31 @@ export async function providerChaos(clients: readonly GenledgerClient[], fakes: 
     const wave = await spread(count, clients, async (client, i) => {
       const index = start + i;
       const user = users[index % users.length]!;
-      const reply = await client.call('POST', '/v1/generations', { user, json: { prompt: `chaos ${options.seed} prompt ${index}`, tier: index % 4 === 0 ? 'standard' : 'premium' }, timeoutMs: 120_000 });
+      const reply = await client.call('POST', '/v1/generations', {
+        user,
+        json: { prompt: `chaos ${options.seed} prompt ${index}`, tier: index % 4 === 0 ? 'standard' : 'premium' },
+        timeoutMs: 120_000,
+      });
       return { ...reply, user };
     });
     replies.push(...wave);
   }
 
-  const { ledgers, problems } = await auditUsers(clients[0]!, users, { freeDailyQuota: 3, expectAllSettled: true, uniquePrompts: true });
+  const { ledgers, problems } = await auditUsers(clients[0]!, users, {
+    freeDailyQuota: 3,
+    expectAllSettled: true,
+    uniquePrompts: true,
+  });
   problems.push(...(await unreachableImages(ledgers)));
   // The faults nobody drew; stored images go too, so only after they were fetched.
   fakes.reset();
-  for (const ledger of ledgers) problems.push(...settlementMismatch(ledger, replies.filter((reply) => reply.user === ledger.userId)));
+  for (const ledger of ledgers)
+    problems.push(
+      ...settlementMismatch(
+        ledger,
+        replies.filter((reply) => reply.user === ledger.userId),
+      ),
+    );
   const statuses: Record<number, number> = {};
   const codes: Record<string, number> = {};
   for (const reply of replies) {

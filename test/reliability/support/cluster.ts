@@ -18,7 +18,11 @@ export interface Cluster {
 /** Generation requests are bounded by the test, not by the per-user limiter. */
 const BASE_ENV = { RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'info' };
 
-export async function startCluster(replicaCount: number, env: Record<string, string>, label = 'cluster'): Promise<Cluster> {
+export async function startCluster(
+  replicaCount: number,
+  env: Record<string, string>,
+  label = 'cluster',
+): Promise<Cluster> {
   const databaseUrl = await createTestDatabase(label);
   const environment = { ...BASE_ENV, ...env, DATABASE_URL: databaseUrl };
   // The first replica runs the migrations alone; the others then start against a ready schema.
@@ -42,6 +46,10 @@ export async function startCluster(replicaCount: number, env: Record<string, str
 }
 
 /** Every `count` requests round-robin over the replicas, all in flight at once. */
-export function spread<T>(count: number, clients: readonly GenledgerClient[], send: (client: GenledgerClient, index: number) => Promise<T>): Promise<T[]> {
+export function spread<T>(
+  count: number,
+  clients: readonly GenledgerClient[],
+  send: (client: GenledgerClient, index: number) => Promise<T>,
+): Promise<T[]> {
   return Promise.all(Array.from({ length: count }, (_, index) => send(clients[index % clients.length]!, index)));
 }

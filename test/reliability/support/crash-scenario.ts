@@ -9,7 +9,10 @@ export const RESERVATION_TIMEOUT_SECONDS = 5;
 export const PROVIDER_LATENCY_MS = 1000;
 
 /** What the replicas need for this scenario: short reservations, and an expiry job that keeps up. */
-export const CRASH_ENV = { RESERVATION_TIMEOUT_SECONDS: String(RESERVATION_TIMEOUT_SECONDS), JOB_INTERVAL_SECONDS: '1' };
+export const CRASH_ENV = {
+  RESERVATION_TIMEOUT_SECONDS: String(RESERVATION_TIMEOUT_SECONDS),
+  JOB_INTERVAL_SECONDS: '1',
+};
 const FREE_DAILY_QUOTA = 3;
 
 export interface CrashOutcome {
@@ -29,12 +32,21 @@ export interface CrashOutcome {
  * request that got no answer with the same Idempotency-Key. Then every user must be whole or charged
  * exactly once for an image they can fetch, and no reservation may be left open.
  */
-export async function crashMidGeneration(cluster: Cluster, fakes: AllFakes, options: { users: number; expiryWaitMs: number } = { users: 6, expiryWaitMs: 60_000 }): Promise<CrashOutcome> {
+export async function crashMidGeneration(
+  cluster: Cluster,
+  fakes: AllFakes,
+  options: { users: number; expiryWaitMs: number } = { users: 6, expiryWaitMs: 60_000 },
+): Promise<CrashOutcome> {
   fakes.openai.setLatency(PROVIDER_LATENCY_MS);
   const users = Array.from({ length: options.users }, (_, i) => `crash-user-${i}`);
   for (const user of users) await cluster.clients[1]!.grant(user, 5);
   const requests = users.flatMap((user, u) =>
-    Array.from({ length: 4 }, (_, i) => ({ user, replica: i < 3 ? 0 : 1, key: `crash-${u}-${i}`, prompt: `crash test prompt ${u}-${i}` })),
+    Array.from({ length: 4 }, (_, i) => ({
+      user,
+      replica: i < 3 ? 0 : 1,
+      key: `crash-${u}-${i}`,
+      prompt: `crash test prompt ${u}-${i}`,
+    })),
   );
   const send = (request: (typeof requests)[number], replica: number): Promise<Reply> =>
     cluster.clients[replica]!.call('POST', '/v1/generations', {
@@ -52,27 +64,44 @@ export async function crashMidGeneration(cluster: Cluster, fakes: AllFakes, opti
   const first = await Promise.all(replies);
 
   await cluster.restart(0);
-  await until(async () => (await openReservations(cluster.databaseUrl)) === 0, options.expiryWaitMs, 'the expiry job to release the dead replica\'s reservations');
+  await until(
+    async () => (await openReservations(cluster.databaseUrl)) === 0,
+    options.expiryWaitMs,
+    "the expiry job to release the dead replica's reservations",
+  );
   const lost = requests.filter((_, i) => first[i]!.status === 0);
   const retries = await Promise.all(lost.map((request) => send(request, 1)));
 
-  const { ledgers, problems } = await auditUsers(cluster.clients[1]!, users, { freeDailyQuota: FREE_DAILY_QUOTA, expectAllSettled: true, uniquePrompts: true });
+  const { ledgers, problems } = await auditUsers(cluster.clients[1]!, users, {
+    freeDailyQuota: FREE_DAILY_QUOTA,
+    expectAllSettled: true,
+    uniquePrompts: true,
+  });
   problems.push(...(await unreachableImages(ledgers)));
   return {
     lostReplies: lost.length,
     otherStatuses: first.filter((reply) => reply.status !== 0).map((reply) => reply.status),
     retryStatuses: retries.map((reply) => reply.status),
     openReservations: await openReservations(cluster.databaseUrl),
-    expiredReleases: ledgers.reduce((sum, ledger) => sum + [...ledger.reservations.values()].filter((r) => r.releases.includes('expired')).length, 0),
+    expiredReleases: ledgers.reduce(
+      (sum, ledger) => sum + [...ledger.reservations.values()].filter((r) => r.releases.includes('expired')).length,
+      0,
+    ),
     problems,
   };
 }
 
 function openReservations(databaseUrl: string): Promise<number> {
-  return withClient(databaseUrl, async (client) => Number((await client.query('select count(*) from open_reservations')).rows[0].count));
+  return withClient(databaseUrl, async (client) =>
+    Number((await client.query('select count(*) from open_reservations')).rows[0].count),
+  );
 }
 
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

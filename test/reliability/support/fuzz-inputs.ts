@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 
 /** Header values a client can actually send: visible Latin-1, no CR/LF (fetch refuses the rest). */
-const headerChar = fc.integer({ min: 0x20, max: 0xff }).filter((code) => code !== 0x7f).map((code) => String.fromCharCode(code));
+const headerChar = fc
+  .integer({ min: 0x20, max: 0xff })
+  .filter((code) => code !== 0x7f)
+  .map((code) => String.fromCharCode(code));
 export const headerValue = fc.string({ unit: headerChar, maxLength: 300 });
 
 export const validUserId = fc.stringMatching(/^[A-Za-z0-9._:@-]{1,40}$/);
@@ -10,10 +13,14 @@ export const validUserId = fc.stringMatching(/^[A-Za-z0-9._:@-]{1,40}$/);
  * A user an admin URL can name: "." and ".." pass the id pattern, but URL parsing removes them as
  * path segments, so their events cannot be read back.
  */
-export const addressableUser = (user: string | undefined): user is string => user !== undefined && /^[A-Za-z0-9._:@-]{1,128}$/.test(user) && !/^\.+$/.test(user);
+export const addressableUser = (user: string | undefined): user is string =>
+  user !== undefined && /^[A-Za-z0-9._:@-]{1,128}$/.test(user) && !/^\.+$/.test(user);
 
 /** Mostly well-formed ids (so requests reach the handlers), sometimes anything at all. */
-export const userIdHeader = fc.option(fc.oneof({ weight: 3, arbitrary: validUserId }, { weight: 1, arbitrary: headerValue }), { nil: undefined });
+export const userIdHeader = fc.option(
+  fc.oneof({ weight: 3, arbitrary: validUserId }, { weight: 1, arbitrary: headerValue }),
+  { nil: undefined },
+);
 
 /** A value of any JSON type, with the odd very long string and numbers written with exponents. */
 const anyJson = fc.oneof(
@@ -27,9 +34,17 @@ const anyJson = fc.oneof(
 export function bodyFor(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> {
   const known = Object.fromEntries(Object.entries(fields).map(([name, valid]) => [name, fc.oneof(valid, anyJson)]));
   const shaped = fc
-    .tuple(fc.record(known, { requiredKeys: [] }), fc.constantFrom('extra', 'userId', '__proto__', 'constructor'), anyJson)
+    .tuple(
+      fc.record(known, { requiredKeys: [] }),
+      fc.constantFrom('extra', 'userId', '__proto__', 'constructor'),
+      anyJson,
+    )
     .map(([object, name, value]) => ({ ...object, [name]: value }));
-  return fc.oneof({ weight: 4, arbitrary: fc.record(known, { requiredKeys: [] }) }, { weight: 1, arbitrary: shaped }, { weight: 1, arbitrary: anyJson });
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.record(known, { requiredKeys: [] }) },
+    { weight: 1, arbitrary: shaped },
+    { weight: 1, arbitrary: anyJson },
+  );
 }
 
 export const generationBody = bodyFor({
@@ -40,9 +55,19 @@ export const generationBody = bodyFor({
   tier: fc.constantFrom('premium', 'standard'),
 });
 
-export const selectionBody = bodyFor({ widthInches: fc.integer({ min: 1, max: 240 }), heightInches: fc.integer({ min: 1, max: 240 }) });
-export const grantBody = bodyFor({ credits: fc.integer({ min: 1, max: 1_000_000 }), reason: fc.string({ minLength: 1, maxLength: 200 }), externalId: fc.string({ minLength: 1, maxLength: 200 }) });
-export const budgetBody = bodyFor({ capUsd: fc.double({ min: 0, max: 1e9, noNaN: true }), hardCapUsd: fc.option(fc.double({ min: 0, max: 1e9, noNaN: true }), { nil: null }) });
+export const selectionBody = bodyFor({
+  widthInches: fc.integer({ min: 1, max: 240 }),
+  heightInches: fc.integer({ min: 1, max: 240 }),
+});
+export const grantBody = bodyFor({
+  credits: fc.integer({ min: 1, max: 1_000_000 }),
+  reason: fc.string({ minLength: 1, maxLength: 200 }),
+  externalId: fc.string({ minLength: 1, maxLength: 200 }),
+});
+export const budgetBody = bodyFor({
+  capUsd: fc.double({ min: 0, max: 1e9, noNaN: true }),
+  hardCapUsd: fc.option(fc.double({ min: 0, max: 1e9, noNaN: true }), { nil: null }),
+});
 export const rebuildBody = bodyFor({ verify: fc.boolean() });
 
 /** The raw body as sent: JSON of the value, or (sometimes) text that is not JSON at all. */
@@ -54,16 +79,42 @@ export const rawBody = (body: fc.Arbitrary<unknown>): fc.Arbitrary<string | unde
   );
 
 export const contentType = fc.option(
-  fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x') }, { weight: 1, arbitrary: headerValue }),
+  fc.oneof(
+    { weight: 6, arbitrary: fc.constant('application/json') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+      ),
+    },
+    { weight: 1, arbitrary: headerValue },
+  ),
   { nil: undefined },
 );
 
 /** Query strings with the routes' parameter names and others, any values, sometimes malformed. */
 export const queryString = fc.oneof(
-  fc.dictionary(fc.constantFrom('limit', 'cursor', 'at', 'from', 'to', 'verify', 'x', 'limit[]', '__proto__'), fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('2026-11-24', '2026-11-24T12:00:00Z', '-1', '0', '101', '1e3', 'NaN')), { maxKeys: 4 }).map((params) => new URLSearchParams(params).toString()),
+  fc
+    .dictionary(
+      fc.constantFrom('limit', 'cursor', 'at', 'from', 'to', 'verify', 'x', 'limit[]', '__proto__'),
+      fc.oneof(
+        fc.string({ maxLength: 40 }),
+        fc.constantFrom('2026-11-24', '2026-11-24T12:00:00Z', '-1', '0', '101', '1e3', 'NaN'),
+      ),
+      { maxKeys: 4 },
+    )
+    .map((params) => new URLSearchParams(params).toString()),
   fc.string({ maxLength: 60 }).map((text) => encodeURI(text)),
   fc.constantFrom('%', '%zz', '&&&', '=', 'limit=1&limit=2', 'from=2026-13-45&to=2026-02-30'),
 );
 
 /** A path segment: mostly plausible ids, sometimes anything (percent-encoded). */
-export const pathSegment = fc.oneof(fc.stringMatching(/^gen_[A-Za-z0-9_-]{16}$/), validUserId, fc.string({ minLength: 1, maxLength: 200 }).map(encodeURIComponent), fc.constantFrom('..', '%2e%2e', '%00', 'a%2Fb'));
+export const pathSegment = fc.oneof(
+  fc.stringMatching(/^gen_[A-Za-z0-9_-]{16}$/),
+  validUserId,
+  fc.string({ minLength: 1, maxLength: 200 }).map(encodeURIComponent),
+  fc.constantFrom('..', '%2e%2e', '%00', 'a%2Fb'),
+);

@@ -42,7 +42,14 @@ export function readLedger(userId: string, events: readonly LedgerEvent[]): User
         grantedCredits += data.credits;
         break;
       case 'CreditsReserved':
-        reservations.set(data.reservationId, { kind: data.kind, credits: data.credits, day: data.day, generationId: data.generationId, captures: 0, releases: [] });
+        reservations.set(data.reservationId, {
+          kind: data.kind,
+          credits: data.credits,
+          day: data.day,
+          generationId: data.generationId,
+          captures: 0,
+          releases: [],
+        });
         break;
       case 'ReservationCaptured':
         trail(reservations, data.reservationId).captures += 1;
@@ -101,7 +108,10 @@ export function auditLedger(ledger: UserLedger, status: Record<string, any>, opt
   const chargedPrompts = new Map<string, number>();
   for (const [id, reservation] of ledger.reservations) {
     const settlements = reservation.captures + reservation.releases.length;
-    if (settlements > 1) problems.push(`${who}: reservation ${id} settled ${settlements} times (${reservation.captures} captures, releases ${reservation.releases.join(', ')})`);
+    if (settlements > 1)
+      problems.push(
+        `${who}: reservation ${id} settled ${settlements} times (${reservation.captures} captures, releases ${reservation.releases.join(', ')})`,
+      );
     if (settlements === 0 && options.expectAllSettled) problems.push(`${who}: reservation ${id} is still open`);
     const open = settlements === 0;
     if (reservation.kind === 'paid') {
@@ -113,28 +123,42 @@ export function auditLedger(ledger: UserLedger, status: Record<string, any>, opt
     if (reservation.captures === 0) continue;
     const generation = reservation.generationId ? ledger.generations.get(reservation.generationId) : undefined;
     if (!generation || generation.succeeded !== 1) {
-      problems.push(`${who}: reservation ${id} captured but generation ${reservation.generationId} has ${generation?.succeeded ?? 0} GenerationSucceeded`);
+      problems.push(
+        `${who}: reservation ${id} captured but generation ${reservation.generationId} has ${generation?.succeeded ?? 0} GenerationSucceeded`,
+      );
     }
-    if (generation?.prompt !== undefined) chargedPrompts.set(generation.prompt, (chargedPrompts.get(generation.prompt) ?? 0) + 1);
+    if (generation?.prompt !== undefined)
+      chargedPrompts.set(generation.prompt, (chargedPrompts.get(generation.prompt) ?? 0) + 1);
   }
   if (options.uniquePrompts) {
-    for (const [prompt, charges] of chargedPrompts) if (charges > 1) problems.push(`${who}: "${prompt}" charged ${charges} times`);
+    for (const [prompt, charges] of chargedPrompts)
+      if (charges > 1) problems.push(`${who}: "${prompt}" charged ${charges} times`);
   }
   const expectedPaid = ledger.grantedCredits - capturedPaid - openPaid;
-  if (status.paidCredits !== expectedPaid) problems.push(`${who}: paidCredits ${status.paidCredits}, events say ${expectedPaid}`);
-  if (status.reservedCredits !== openPaid) problems.push(`${who}: reservedCredits ${status.reservedCredits}, events say ${openPaid}`);
-  if (status.paidCredits < 0 || status.reservedCredits < 0) problems.push(`${who}: negative balance ${JSON.stringify(status)}`);
+  if (status.paidCredits !== expectedPaid)
+    problems.push(`${who}: paidCredits ${status.paidCredits}, events say ${expectedPaid}`);
+  if (status.reservedCredits !== openPaid)
+    problems.push(`${who}: reservedCredits ${status.reservedCredits}, events say ${openPaid}`);
+  if (status.paidCredits < 0 || status.reservedCredits < 0)
+    problems.push(`${who}: negative balance ${JSON.stringify(status)}`);
   const expectedFree = Math.max(0, options.freeDailyQuota - usedFreeToday);
-  if (status.freeRemainingToday !== expectedFree) problems.push(`${who}: freeRemainingToday ${status.freeRemainingToday}, events say ${expectedFree}`);
+  if (status.freeRemainingToday !== expectedFree)
+    problems.push(`${who}: freeRemainingToday ${status.freeRemainingToday}, events say ${expectedFree}`);
   return problems;
 }
 
 /** Charged (free or paid) generations: what the user was actually billed for. */
 export function chargedGenerations(ledger: UserLedger): GenerationTrail[] {
-  return [...ledger.generations.values()].filter((g) => g.succeeded === 1 && (g.charge === 'free' || g.charge === 'paid'));
+  return [...ledger.generations.values()].filter(
+    (g) => g.succeeded === 1 && (g.charge === 'free' || g.charge === 'paid'),
+  );
 }
 
-export async function auditUsers(client: GenledgerClient, users: readonly string[], options: AuditOptions): Promise<{ ledgers: UserLedger[]; problems: string[] }> {
+export async function auditUsers(
+  client: GenledgerClient,
+  users: readonly string[],
+  options: AuditOptions,
+): Promise<{ ledgers: UserLedger[]; problems: string[] }> {
   const ledgers: UserLedger[] = [];
   const problems: string[] = [];
   for (const user of users) {
@@ -147,7 +171,9 @@ export async function auditUsers(client: GenledgerClient, users: readonly string
 
 /** Every image a user was given must still be downloadable (re-hosted, not a provider's expiring URL). */
 export async function unreachableImages(ledgers: readonly UserLedger[]): Promise<string[]> {
-  const urls = ledgers.flatMap((ledger) => [...ledger.generations.values()].filter((g) => g.succeeded === 1).map((g) => g.imageUrl ?? 'missing'));
+  const urls = ledgers.flatMap((ledger) =>
+    [...ledger.generations.values()].filter((g) => g.succeeded === 1).map((g) => g.imageUrl ?? 'missing'),
+  );
   const problems: string[] = [];
   for (const url of new Set(urls)) {
     const response = await fetch(url).catch((error: Error) => ({ status: `error ${error.message}` }));

@@ -18,13 +18,21 @@ export interface CreditsBurst {
  * `requests` generations with unique prompts, all in flight at once and spread over the
  * replicas, from `users` users who each hold FREE_DAILY_QUOTA free units and `paidCredits`.
  */
-export async function creditsBurst(cluster: Cluster, fakes: AllFakes, options: { label: string; users: number; paidCredits: number; requests: number }): Promise<CreditsBurst> {
+export async function creditsBurst(
+  cluster: Cluster,
+  fakes: AllFakes,
+  options: { label: string; users: number; paidCredits: number; requests: number },
+): Promise<CreditsBurst> {
   const users = Array.from({ length: options.users }, (_, i) => `${options.label}-${i}`);
   for (const user of users) await cluster.clients[0]!.grant(user, options.paidCredits);
   const callsBefore = openAICalls(fakes);
   const spendBefore = (await cluster.clients[0]!.budget()).spendUsd;
   const replies = await spread(options.requests, cluster.clients, (client, i) =>
-    client.call('POST', '/v1/generations', { user: users[i % users.length], json: { prompt: `${options.label} prompt ${i}` }, timeoutMs: REQUEST_TIMEOUT_MS }),
+    client.call('POST', '/v1/generations', {
+      user: users[i % users.length],
+      json: { prompt: `${options.label} prompt ${i}` },
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    }),
   );
   const { ledgers, problems } = await auditUsers(cluster.clients[1 % cluster.clients.length]!, users, {
     freeDailyQuota: FREE_DAILY_QUOTA,
@@ -54,7 +62,10 @@ export interface CapBurst {
  * The same burst against a month whose soft and hard caps leave `headroomUsd` above what is
  * already spent; the users hold plenty of credits, so only the budget can refuse.
  */
-export async function hardCapBurst(cluster: Cluster, options: { label: string; users: number; requests: number; headroomUsd: number }): Promise<CapBurst> {
+export async function hardCapBurst(
+  cluster: Cluster,
+  options: { label: string; users: number; requests: number; headroomUsd: number },
+): Promise<CapBurst> {
   const admin = cluster.clients[0]!;
   const capUsd = round((await admin.budget()).spendUsd + options.headroomUsd);
   const set = await admin.call('PUT', '/v1/admin/budget', { json: { capUsd, hardCapUsd: capUsd } });
@@ -62,18 +73,31 @@ export async function hardCapBurst(cluster: Cluster, options: { label: string; u
   const users = Array.from({ length: options.users }, (_, i) => `${options.label}-${i}`);
   for (const user of users) await admin.grant(user, 1000);
   const replies = await spread(options.requests, cluster.clients, (client, i) =>
-    client.call('POST', '/v1/generations', { user: users[i % users.length], json: { prompt: `${options.label} prompt ${i}` }, timeoutMs: REQUEST_TIMEOUT_MS }),
+    client.call('POST', '/v1/generations', {
+      user: users[i % users.length],
+      json: { prompt: `${options.label} prompt ${i}` },
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    }),
   );
-  const { problems } = await auditUsers(admin, users, { freeDailyQuota: FREE_DAILY_QUOTA, expectAllSettled: true, uniquePrompts: true });
+  const { problems } = await auditUsers(admin, users, {
+    freeDailyQuota: FREE_DAILY_QUOTA,
+    expectAllSettled: true,
+    uniquePrompts: true,
+  });
   const codes: Record<string, number> = {};
-  for (const reply of replies) if (reply.status !== 201) codes[reply.body?.code ?? `status ${reply.status}`] = (codes[reply.body?.code ?? `status ${reply.status}`] ?? 0) + 1;
+  for (const reply of replies)
+    if (reply.status !== 201)
+      codes[reply.body?.code ?? `status ${reply.status}`] =
+        (codes[reply.body?.code ?? `status ${reply.status}`] ?? 0) + 1;
   return {
     statuses: countStatuses(replies.map((reply) => reply.status)),
     codes,
     problems,
     capUsd,
     budget: await admin.budget(),
-    chargedCostUsd: round(replies.filter((reply) => reply.status === 201).reduce((sum, reply) => sum + reply.body.costUsd, 0)),
+    chargedCostUsd: round(
+      replies.filter((reply) => reply.status === 201).reduce((sum, reply) => sum + reply.body.costUsd, 0),
+    ),
   };
 }
 
@@ -96,13 +120,17 @@ function round(usd: number): number {
 export const PREMIUM_PRICE_USD = 0.04;
 
 /** Exactly the users' credits were charged, no balance left negative or held, spend matches. */
-export function expectCreditsChargedExactly(burst: CreditsBurst, options: { users: number; paidCredits: number; requests: number }): void {
+export function expectCreditsChargedExactly(
+  burst: CreditsBurst,
+  options: { users: number; paidCredits: number; requests: number },
+): void {
   const perUser = FREE_DAILY_QUOTA + options.paidCredits;
   const capacity = options.users * perUser;
   expect(burst.problems).toEqual([]);
   expect(burst.statuses).toEqual({ 201: capacity, 402: options.requests - capacity });
   expect(burst.chargedPerUser).toEqual(Array(options.users).fill(perUser));
-  for (const balance of burst.balances) expect(balance).toMatchObject({ paidCredits: 0, reservedCredits: 0, freeRemainingToday: 0 });
+  for (const balance of burst.balances)
+    expect(balance).toMatchObject({ paidCredits: 0, reservedCredits: 0, freeRemainingToday: 0 });
   expect(burst.providerCalls).toBe(capacity);
   expect(burst.spendUsd).toBeCloseTo(capacity * PREMIUM_PRICE_USD, 6);
 }

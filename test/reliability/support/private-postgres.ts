@@ -26,7 +26,8 @@ export function postgresBinaries(): string | undefined {
   }
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
-    for (const version of readdirSync(debian).sort((a, b) => Number(b) - Number(a))) candidates.push(join(debian, version, 'bin'));
+    for (const version of readdirSync(debian).sort((a, b) => Number(b) - Number(a)))
+      candidates.push(join(debian, version, 'bin'));
   }
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
 }
@@ -37,11 +38,15 @@ export async function startPrivatePostgres(binaries: string): Promise<PrivatePos
   // PostgreSQL refuses to run as root: then its files belong to, and it runs as, the postgres user.
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
-    const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim()));
+    const [uid, gid] = ['-u', '-g'].map((flag) =>
+      Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim()),
+    );
     chownSync(dir, uid!, gid!);
   }
   const run = (tool: string, args: string[]): void => {
-    const command = asRoot ? ['runuser', ['-u', 'postgres', '--', join(binaries, tool), ...args]] as const : [join(binaries, tool), args] as const;
+    const command = asRoot
+      ? (['runuser', ['-u', 'postgres', '--', join(binaries, tool), ...args]] as const)
+      : ([join(binaries, tool), args] as const);
     execFileSync(command[0], command[1], { stdio: 'pipe', timeout: 60_000 });
   };
   const data = join(dir, 'data');
