@@ -4,6 +4,7 @@ import { CoreModule, type CoreOptions } from './config/core.module';
 import { AuthGuard } from './common/http/auth';
 import { HealthModule } from './health/health.module';
 import { ScheduleModule } from '@nestjs/schedule';
+import { CqrsModule } from '@nestjs/cqrs';
 import { BillingModule } from './billing/billing.module';
 import { GenerationModule } from './generation/generation.module';
 import { AnalyticsModule } from './analytics/analytics.module';
@@ -20,6 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(options),
+        CqrsModule.forRoot(),
         ...(options.schedule === false ? [] : [ScheduleModule.forRoot()]),
         HealthModule,
         BillingModule,

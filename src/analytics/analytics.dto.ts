@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, ValidateBy } from 'class-validator';
 import { DomainError } from '../common/domain-error';
-import { dayCount, monthOfDay, monthRange, parseDay, type DayRange } from './domain/days';
+import { dayCount, monthOfDay, monthRange, parseDay, type DayRange } from '../common/utc-time';
 
 /** The longest range one call may ask for: a year of daily rows, leap year included. */
 export const MAX_RANGE_DAYS = 366;

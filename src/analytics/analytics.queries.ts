@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig, type Tier } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { Database } from '../database/database';
 import { microsToDollars } from '../billing/domain/money';
-import { daysOf, monthOfDay, monthRange, monthsOf, utcDayOf, type DayRange } from './domain/days';
+import { daysOf, monthOfDay, monthRange, monthsOf, utcDayOf, type DayRange } from '../common/utc-time';
 import { dailySeries, summarize, type DailyUsage, type DailyUsageRow, type UsageSummary } from './domain/usage-summary';
 import { capAt, type BudgetChange, type BudgetChangeRow } from './domain/budget-changes';
 import { USAGE_TABLES } from './projections/usage.projection';

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type Tier } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
+import { monthOf, previousMonth, utcDayOf, nextUtcMidnight } from '../common/utc-time';
 import { IdGenerator } from '../common/ids';
 import type { Sql } from '../database/database';
 import { Database } from '../database/database';
@@ -24,8 +25,6 @@ import {
   budgetStreamId,
   budgetView,
   decideReservation,
-  monthOf,
-  previousMonth,
   type BudgetCommand,
   type BudgetDefaults,
   type BudgetEvent,
@@ -217,7 +216,6 @@ export class BillingService implements OnModuleInit {
       });
       // A view read while the downgrade was uncommitted may still show Premium: read it anew.
       if (recordedDowngrade) this.budgetChanged();
-      this.store.notifyAppended();
       return { kind: 'reserved', reservation };
     } catch (error) {
       if (error instanceof TierChanged) {
@@ -246,7 +244,6 @@ export class BillingService implements OnModuleInit {
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
-    this.store.notifyAppended();
   }
 
   /**
@@ -284,7 +281,6 @@ export class BillingService implements OnModuleInit {
     };
     if (tx) return work(tx);
     await this.database.transaction(work);
-    this.store.notifyAppended();
   }
 
   async grant(
@@ -332,7 +328,6 @@ export class BillingService implements OnModuleInit {
         }
       });
     }
-    if (released.length > 0) this.store.notifyAppended();
     return released;
   }
 
@@ -351,12 +346,11 @@ export class BillingService implements OnModuleInit {
       ),
     );
     this.budgetChanged();
-    this.store.notifyAppended();
     return (await this.budget(undefined, { fresh: true })).view;
   }
 
   async recordDailyQuotaReset(): Promise<boolean> {
-    const day = this.clock.now().toISOString().slice(0, 10);
+    const day = utcDayOf(this.clock.now());
     try {
       await this.store.append(`quota-reset-${day}`, [{ type: 'DailyQuotaReset', data: { day } }], {
         expectedVersion: 'no_stream',
@@ -382,7 +376,6 @@ export class BillingService implements OnModuleInit {
       ),
     );
     this.budgetChanged();
-    this.store.notifyAppended();
     return (await this.budget(undefined, { fresh: true })).view;
   }
 
@@ -450,13 +443,13 @@ export class BillingService implements OnModuleInit {
       free_day: string | null;
       free_used: number;
     }>('SELECT paid_available, paid_reserved, free_day, free_used FROM account_balances WHERE user_id = $1', [userId]);
-    const today = now.toISOString().slice(0, 10);
+    const today = utcDayOf(now);
     const usedToday = row && row.free_day === today ? Number(row.free_used) : 0;
     return {
       freeRemainingToday: Math.max(0, this.config.freeDailyQuota - usedToday),
       paidCredits: Number(row?.paid_available ?? 0),
       reservedCredits: Number(row?.paid_reserved ?? 0),
-      quotaResetsAt: nextMidnight(now),
+      quotaResetsAt: nextUtcMidnight(now).toISOString(),
     };
   }
 
@@ -541,9 +534,4 @@ function foldUntil<S, E>(
     (state, event) => decider.evolve(state, { type: event.type, data: event.data } as E),
     decider.initialState(),
   );
-}
-
-function nextMidnight(now: Date): string {
-  const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
-  return next.toISOString();
 }

@@ -12,6 +12,11 @@ export type SqlRow = Record<string, any>;
 /** Anything that runs SQL: the database itself, or one open transaction. */
 export interface Sql {
   query<T = SqlRow>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Inside a transaction: runs `callback` once it has committed (never on rollback); each callback
+   * at most once per transaction. Absent on the database itself, where every statement commits alone.
+   */
+  afterCommit?(callback: () => void): void;
 }
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -147,7 +152,11 @@ export class Database implements Sql {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction(isolation);
-      const tx: Sql = { query: (text, params = []) => runOn(runner, text, params) };
+      const committed = new Set<() => void>();
+      const tx: Sql = {
+        query: (text, params = []) => runOn(runner, text, params),
+        afterCommit: (callback) => committed.add(callback),
+      };
       let result: T;
       try {
         result = await work(tx);
@@ -156,6 +165,7 @@ export class Database implements Sql {
         throw error;
       }
       await runner.commitTransaction();
+      for (const callback of committed) callback();
       return result;
     } finally {
       await runner.release();
@@ -286,6 +296,7 @@ async function pooledTransaction<T>(
 ): Promise<T> {
   // A connection whose ROLLBACK or COMMIT failed is in an unknown state: it is destroyed, not reused.
   let broken: Error | undefined;
+  const committed = new Set<() => void>();
   // A connection that dies while checked out reports here; the query in flight fails on its own.
   const onError = (error: Error) => (broken = error);
   client.on('error', onError);
@@ -303,6 +314,7 @@ async function pooledTransaction<T>(
             throw error;
           }
         },
+        afterCommit: (callback) => committed.add(callback),
       };
       result = await work(tx);
     } catch (error) {
@@ -315,6 +327,7 @@ async function pooledTransaction<T>(
       broken = error as Error;
       throw error;
     }
+    for (const callback of committed) callback();
     return result;
   } finally {
     client.removeListener('error', onError);

@@ -57,11 +57,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
       if (options.tx) {
         return await decideAndAppend(store, options.tx, streamId, decider, command, options);
       }
-      const result = await store.database.transaction((tx) =>
-        decideAndAppend(store, tx, streamId, decider, command, options),
-      );
-      if (result.newEvents.length > 0) store.notifyAppended();
-      return result;
+      return await store.database.transaction((tx) => decideAndAppend(store, tx, streamId, decider, command, options));
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts || options.tx) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));

@@ -37,6 +37,30 @@ describe.each([
   });
   afterAll(async () => database.close());
 
+  it('tells append listeners of an append in a transaction only once it commits, and never on rollback', async () => {
+    let heard = 0;
+    const stop = store.onAppended(() => (heard += 1));
+    try {
+      await database.transaction(async (tx) => {
+        await store.append('notify-commit', [counted(1)], { tx });
+        await store.append('notify-commit', [counted(2)], { tx });
+        expect(heard).toBe(0);
+      });
+      expect(heard).toBe(1);
+      await expect(
+        database.transaction(async (tx) => {
+          await store.append('notify-rollback', [counted(1)], { tx });
+          throw new Error('rolled back on purpose');
+        }),
+      ).rejects.toThrow('rolled back on purpose');
+      expect(heard).toBe(1);
+      await store.append('notify-alone', [counted(1)]);
+      expect(heard).toBe(2);
+    } finally {
+      stop();
+    }
+  });
+
   it('appends with no_stream only to a new stream, with a number only at that version, with any always', async () => {
     await expect(
       store.append('expect-1', [counted(1), counted(2)], { expectedVersion: 'no_stream' }),

@@ -121,7 +121,8 @@ export class EventStore {
       );
     }
     if (written.length === 0) throw new ConcurrencyError(streamId, expected);
-    if (!options.tx) this.notifyAppended();
+    if (options.tx?.afterCommit) options.tx.afterCommit(this.notifyAppended);
+    else this.notifyAppended();
     return {
       nextExpectedVersion: Number(written[written.length - 1].stream_position),
       globalPositions: written.map((row) => Number(row.global_position)),
@@ -129,10 +130,10 @@ export class EventStore {
     };
   }
 
-  /** For callers that appended inside their own transaction: call after it committed. */
-  notifyAppended(): void {
+  /** Wakes this process's async projections once an append is committed (after its transaction). */
+  private readonly notifyAppended = (): void => {
     for (const listener of this.appendListeners) listener();
-  }
+  };
 
   /** Inline projections need the whole recorded events, so only this path reads them back. */
   private async appendWithInline(

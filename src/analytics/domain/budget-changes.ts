@@ -1,4 +1,4 @@
-import { monthOfDay } from './days';
+import { monthOfDay } from '../../common/utc-time';
 
 export type BudgetChange = 'cap_set' | 'downgraded' | 'restored';
 

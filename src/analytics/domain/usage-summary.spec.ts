@@ -1,4 +1,4 @@
-import { daysOf, monthRange, monthsOf, parseDay, parseMonth } from './days';
+import { daysOf, monthRange, monthsOf, parseDay, parseMonth } from '../../common/utc-time';
 import { dailySeries, summarize, type DailyUsageRow } from './usage-summary';
 import { capAt, type BudgetChangeRow } from './budget-changes';
 

@@ -1,6 +1,6 @@
 import type { Tier } from '../../config/app-config';
 import { microsToDollars } from '../../billing/domain/money';
-import { daysOf, type DayRange } from './days';
+import { daysOf, type DayRange } from '../../common/utc-time';
 
 /** One row of the daily usage projection: a day, a tier and the provider that made the images. */
 export interface DailyUsageRow {

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '../../event-store/event-types';
 import type { Recorded } from './recorded';
 import type { Projection, TableNames } from '../../event-store/projection';
 import type { GenerationEvent } from '../../generation/domain/generation-events';
-import { utcDayOf } from '../domain/days';
+import { utcDayOf } from '../../common/utc-time';
 import { SumBatch } from './sum-upsert';
 
 export const USAGE_PROJECTION = 'analytics_usage';

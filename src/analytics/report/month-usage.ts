@@ -8,7 +8,7 @@ import {
   type GenerationRequested,
   type GenerationSucceeded,
 } from '../../generation/domain/generation-events';
-import { monthRange, rangeInstants } from '../domain/days';
+import { monthRange, rangeInstants } from '../../common/utc-time';
 import type { UsageItem } from '../domain/cost-report';
 import type { Recorded } from '../projections/recorded';
 

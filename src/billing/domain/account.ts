@@ -1,6 +1,7 @@
 import { DomainError } from '../../common/domain-error';
 import type { Tier } from '../../config/app-config';
-import { assertWholeNumber, dayBefore, nextUtcMidnight, utcDay } from './money';
+import { assertWholeNumber } from './money';
+import { dayBefore, nextUtcMidnight, utcDayOf } from '../../common/utc-time';
 
 // A user's credits: free daily quota, paid credits and two-phase reservations (DESIGN.md).
 
@@ -197,7 +198,7 @@ export function decide(command: AccountCommand, state: AccountState): readonly A
       );
     }
     case 'RecordDailyQuotaReset': {
-      const day = utcDay(command.data.now);
+      const day = utcDayOf(command.data.now);
       if (state.lastQuotaResetDay !== null && day <= state.lastQuotaResetDay) return [];
       return [{ type: 'DailyQuotaReset', data: { day } }];
     }
@@ -234,7 +235,7 @@ function reserve(command: ReserveCredits['data'], state: AccountState): readonly
   if (findOpen(state, reservationId) || findSettled(state, reservationId)) {
     throw new DomainError('invalid_state', `Reservation ${reservationId} already exists`, { reservationId });
   }
-  const day = utcDay(now);
+  const day = utcDayOf(now);
   const usedToday = freeUsedOn(state, day);
   const reservation = {
     reservationId,
@@ -413,7 +414,7 @@ export interface CreditStatus {
 /** The account part of `GET /v1/credits` (API.md), as of `now`. */
 export function creditStatus(state: AccountState, now: Date, freeDailyQuota: number): CreditStatus {
   return {
-    freeRemainingToday: Math.max(0, freeDailyQuota - freeUsedOn(state, utcDay(now))),
+    freeRemainingToday: Math.max(0, freeDailyQuota - freeUsedOn(state, utcDayOf(now))),
     paidCredits: state.availableCredits,
     reservedCredits: state.reservedCredits,
     quotaResetsAt: nextUtcMidnight(now).toISOString(),

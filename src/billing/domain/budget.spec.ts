@@ -1,13 +1,12 @@
 import { decider } from '../../../test/support/given-when-then';
 import { DomainError } from '../../common/domain-error';
+import { monthOf, previousMonth } from '../../common/utc-time';
 import type { Tier } from '../../config/app-config';
 import {
   budgetDecider,
   budgetStreamId,
   budgetView,
   decideReservation,
-  monthOf,
-  previousMonth,
   type BudgetEvent,
   type BudgetState,
   type BudgetTotals,

@@ -6,16 +6,6 @@ import { assertWholeNumber } from './money';
 // requests are downgraded, one stream per UTC month. The month's spend and in-flight prices come
 // from the account events (see BudgetTotals).
 
-/** `YYYY-MM` of a date in UTC: the budget month a reservation belongs to. */
-export function monthOf(date: Date): string {
-  return date.toISOString().slice(0, 7);
-}
-
-export function previousMonth(month: string): string {
-  const [year, monthNumber] = month.split('-').map(Number);
-  return monthOf(new Date(Date.UTC(year, monthNumber - 2, 1)));
-}
-
 export function budgetStreamId(month: string): string {
   return `budget-${month}`;
 }

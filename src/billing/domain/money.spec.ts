@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DomainError } from '../../common/domain-error';
-import { assertWholeNumber, dayBefore, dollarsToMicros, microsToDollars, nextUtcMidnight, utcDay } from './money';
+import { assertWholeNumber, dollarsToMicros, microsToDollars } from './money';
+import { dayBefore, nextUtcMidnight, utcDayOf } from '../../common/utc-time';
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -65,8 +66,8 @@ describe('assertWholeNumber', () => {
 
 describe('UTC days', () => {
   it('takes the day in UTC, whatever the local time zone', () => {
-    expect(utcDay(new Date('2026-11-24T23:59:59.999Z'))).toBe('2026-11-24');
-    expect(utcDay(new Date('2026-11-25T00:00:00.000+01:00'))).toBe('2026-11-24');
+    expect(utcDayOf(new Date('2026-11-24T23:59:59.999Z'))).toBe('2026-11-24');
+    expect(utcDayOf(new Date('2026-11-25T00:00:00.000+01:00'))).toBe('2026-11-24');
   });
 
   it('resets at the next 00:00 UTC, across month and year ends', () => {

@@ -1,8 +1,6 @@
 import { DomainError } from '../../common/domain-error';
 import { MICROS_PER_DOLLAR } from '../../config/app-config';
 
-const DAY_MS = 86_400_000;
-
 /**
  * US dollars (as the API shows them) to integer micro-dollars. Refuses amounts that are not a
  * whole number of micro-dollars rather than rounding them: a silently rounded price or cap is
@@ -37,19 +35,4 @@ export function assertWholeNumber(field: string, value: number, min: number): vo
       field,
     });
   }
-}
-
-/** The UTC calendar day, `YYYY-MM-DD`: the unit of the free daily quota. */
-export function utcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
-/** The day before a `YYYY-MM-DD` day. */
-export function dayBefore(day: string): string {
-  return utcDay(new Date(Date.parse(day) - DAY_MS));
-}
-
-/** When the free quota of `date`'s day ends: the next 00:00 UTC. */
-export function nextUtcMidnight(date: Date): Date {
-  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1));
 }

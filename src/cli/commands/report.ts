@@ -1,4 +1,4 @@
-import { parseMonth } from '../../analytics/domain/days';
+import { parseMonth } from '../../common/utc-time';
 import { costReport, costReportJson, costReportText, parseWhatIf } from '../../analytics/report/cost-report';
 import { readMonthUsage } from '../../analytics/report/month-usage';
 import { EXIT, parseOptions, UsageError, type CliCommand } from '../command';

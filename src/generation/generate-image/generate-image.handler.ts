@@ -299,7 +299,6 @@ export class GenerateImageHandler {
         await this.billing.settleLateCost(reservation, routed.costMicros, metadata, tx);
       });
     }
-    this.store.notifyAppended();
     return this.respond(request.userId, generationId, finished);
   }
 
@@ -359,7 +358,6 @@ export class GenerateImageHandler {
           if (!(releaseError instanceof DomainError) || releaseError.code !== 'invalid_state') throw releaseError;
         });
       });
-      this.store.notifyAppended();
     } catch (releaseError) {
       // The reservation times out and the job releases it: the user is made whole either way.
       this.logger.error(

@@ -122,7 +122,6 @@ export class SelectImageHandler {
       const produced = events[1] as PrintAssetsProduced;
       return { print_image: produced.data.printImage, pdf: produced.data.pdf, dpi: plan.dpi };
     });
-    this.store.notifyAppended();
     return this.view(generationId, row);
   }
 

@@ -1,4 +1,5 @@
-// UTC calendar days as `YYYY-MM-DD` strings: the unit every analytics row is keyed by.
+// The only day and month arithmetic of the service: UTC calendar days (`YYYY-MM-DD`, the unit of the
+// free quota and of every analytics row) and months (`YYYY-MM`, the unit of the budget).
 
 const DAY_MS = 86_400_000;
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -28,8 +29,29 @@ export function parseMonth(value: string): string | undefined {
   return month >= 1 && month <= 12 ? value : undefined;
 }
 
+/** The UTC calendar day, `YYYY-MM-DD`: the unit of the free daily quota. */
 export function utcDayOf(date: Date): string {
   return date.toISOString().slice(0, 10);
+}
+
+/** The day before a `YYYY-MM-DD` day. */
+export function dayBefore(day: string): string {
+  return utcDayOf(new Date(Date.parse(day) - DAY_MS));
+}
+
+/** When `date`'s UTC day ends: the next 00:00 UTC (when the free quota renews). */
+export function nextUtcMidnight(date: Date): Date {
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1));
+}
+
+/** `YYYY-MM` of a date in UTC: the budget month a reservation belongs to. */
+export function monthOf(date: Date): string {
+  return date.toISOString().slice(0, 7);
+}
+
+export function previousMonth(month: string): string {
+  const [year, monthNumber] = month.split('-').map(Number);
+  return monthOf(new Date(Date.UTC(year, monthNumber - 2, 1)));
 }
 
 export function monthOfDay(day: string): string {
@@ -77,5 +99,5 @@ export function monthsOf(range: DayRange): string[] {
 
 export function nextMonth(month: string): string {
   const [year, monthNumber] = month.split('-').map(Number);
-  return utcDayOf(new Date(Date.UTC(year, monthNumber, 1))).slice(0, 7);
+  return monthOf(new Date(Date.UTC(year, monthNumber, 1)));
 }
