@@ -15,7 +15,3 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   selectionsProjection,
   ...ANALYTICS_PROJECTIONS,
 ];
-
-export function allProjections(): readonly Projection[] {
-  return ALL_PROJECTIONS;
-}

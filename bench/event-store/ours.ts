@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { SystemClock } from '../../src/common/clock';
 import { Database } from '../../src/database/database';
-import { ALL_MIGRATIONS } from '../../src/database/migrations';
+import { ALL_MIGRATIONS } from '../../src/migrations';
 import { AppendSignals } from '../../src/event-store/append-signals';
 import { EventStore } from '../../src/event-store/event-store';
 import { ProjectionRegistry } from '../../src/event-store/projection-registry';

@@ -1,5 +1,5 @@
 import { Database } from '../../src/database/database';
-import { ALL_MIGRATIONS } from '../../src/database/migrations';
+import { ALL_MIGRATIONS } from '../../src/migrations';
 import { progressReporter } from '../../src/cli/progress';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
 import { describeMachine, envNumber, machineLine } from '../support/machine';

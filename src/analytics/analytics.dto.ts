@@ -33,16 +33,6 @@ export class DayRangeQuery {
   to?: string;
 }
 
-export class RebuildProjectionsBody {
-  @ApiPropertyOptional({
-    example: true,
-    description: 'After rebuilding, replay each projection again into scratch tables and compare row by row',
-  })
-  @IsOptional()
-  @IsBoolean({ message: 'verify must be a boolean' })
-  verify?: boolean;
-}
-
 /** A missing end defaults to the month of the other one, both missing to this month. */
 export function resolveRange(query: DayRangeQuery, currentMonth: DayRange): DayRange {
   const from = query.from ?? (query.to ? monthRange(monthOfDay(query.to)).from : currentMonth.from);

@@ -1,20 +1,22 @@
 import { Module } from '@nestjs/common';
-import { EventStoreModule } from '../event-store/event-store.module';
 import { AnalyticsController } from './analytics.controller';
 import { AnalyticsQueries } from './analytics.queries';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
-import { ProjectionsAdminController } from './projections-admin.controller';
+import { ScrapeMetricsHandler } from './metrics/scrape-metrics.query';
+import { GetDailyUsageHandler, GetDashboardDataHandler, GetUsageSummaryHandler } from './get-usage/get-usage.queries';
 
-/**
- * Usage projections and what reads them: the admin analytics calls, /metrics and /dashboard.
- * It brings the projection machinery (registry, async runners) into the application, which is
- * what runs its projections.
- */
+/** Usage projections and what reads them: the admin analytics calls, /metrics and /dashboard. */
 @Module({
-  imports: [EventStoreModule.forRoot()],
-  controllers: [AnalyticsController, ProjectionsAdminController, MetricsController, DashboardController],
-  providers: [AnalyticsQueries, MetricsService],
+  controllers: [AnalyticsController, MetricsController, DashboardController],
+  providers: [
+    AnalyticsQueries,
+    MetricsService,
+    ScrapeMetricsHandler,
+    GetUsageSummaryHandler,
+    GetDailyUsageHandler,
+    GetDashboardDataHandler,
+  ],
 })
 export class AnalyticsModule {}

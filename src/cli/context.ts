@@ -1,9 +1,9 @@
 import { parseConfig } from '../config/app-config';
-import { openDatabase } from '../config/core.module';
+import { openDatabase } from '../core.module';
 import { SystemClock } from '../common/clock';
 import type { Database } from '../database/database';
 import { EventStore } from '../event-store/event-store';
-import { allProjections } from '../projections';
+import { ALL_PROJECTIONS } from '../projections';
 import type { CliContext } from './command';
 
 /** The context of the real CLI: the service's own configuration, database and projections. */
@@ -13,7 +13,7 @@ export function serviceContext(env: NodeJS.ProcessEnv): CliContext & { close(): 
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    projections: allProjections,
+    projections: () => ALL_PROJECTIONS,
     store() {
       store ??= (async () => {
         database = openDatabase(parseConfig(env));

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from './database';
-import { ALL_MIGRATIONS } from './migrations';
+import { ALL_MIGRATIONS } from '../migrations';
 import { DataDirLock } from './data-dir-lock';
 import { openTestDatabase } from '../../test/support/test-app';
 import { describePostgres } from '../../test/support/test-database';

@@ -119,6 +119,11 @@ export class Database implements Sql {
     }
   }
 
+  /** Resolves when the database answers a trivial statement. */
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
   async hasPendingMigrations(): Promise<boolean> {
     return this.dataSource.showMigrations();
   }

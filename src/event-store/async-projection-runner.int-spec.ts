@@ -1,6 +1,6 @@
 import { FakeClock } from '../common/clock';
 import { Database } from '../database/database';
-import { ALL_MIGRATIONS } from '../database/migrations';
+import { ALL_MIGRATIONS } from '../migrations';
 import { openTestDatabase } from '../../test/support/test-app';
 import { createTestDatabase, describePostgres } from '../../test/support/test-database';
 import { AppendSignals } from './append-signals';

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { FakeClock } from '../common/clock';
 import { Database } from '../database/database';
-import { ALL_MIGRATIONS } from '../database/migrations';
+import { ALL_MIGRATIONS } from '../migrations';
 import { openTestDatabase } from '../../test/support/test-app';
 import { createTestDatabase, describePostgres } from '../../test/support/test-database';
 import { EventStore } from './event-store';

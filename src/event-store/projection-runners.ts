@@ -8,7 +8,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { HealthIndicatorService } from '@nestjs/terminus';
-import { ReadinessChecks } from '../health/readiness-checks';
+import { ReadinessChecks } from '../common/readiness-checks';
 import { AppendSignals } from './append-signals';
 import { AsyncProjectionRunner, type AsyncRunnerOptions, type RunnerStatus } from './async-projection-runner';
 import { ProjectionRegistry } from './projection-registry';

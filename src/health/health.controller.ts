@@ -1,9 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { Public } from '../common/http/auth';
-import { Database } from '../database/database';
-import { ReadinessChecks } from './readiness-checks';
+import { ReadinessChecks } from '../common/readiness-checks';
+import { CheckDatabase, type DatabaseHealth } from './check-database.query';
 
 @ApiTags('operations')
 @Public()
@@ -12,7 +13,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly database: Database,
+    private readonly queryBus: QueryBus,
     private readonly readiness: ReadinessChecks,
   ) {}
 
@@ -27,37 +28,25 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
+    const database = this.queryBus.execute(new CheckDatabase());
     return this.health.check([
-      () => this.databaseAnswers(),
-      () => this.migrationsApplied(),
+      async () => this.databaseAnswers(await database),
+      async () => this.migrationsApplied(await database),
       ...this.readiness.all().map((check) => () => check(this.indicators)),
     ]);
   }
 
-  private async databaseAnswers(): Promise<HealthIndicatorResult> {
+  private databaseAnswers(health: DatabaseHealth): HealthIndicatorResult {
     const indicator = this.indicators.check('database');
-    try {
-      await withTimeout(this.database.query('SELECT 1'), 2000);
-      return indicator.up({ kind: this.database.kind });
-    } catch (error) {
-      return indicator.down({ kind: this.database.kind, message: (error as Error).message });
-    }
+    return health.unreachable === undefined
+      ? indicator.up({ kind: health.kind })
+      : indicator.down({ kind: health.kind, message: health.unreachable });
   }
 
-  private async migrationsApplied(): Promise<HealthIndicatorResult> {
+  private migrationsApplied(health: DatabaseHealth): HealthIndicatorResult {
     const indicator = this.indicators.check('migrations');
-    try {
-      const pending = await withTimeout(this.database.hasPendingMigrations(), 2000);
-      return pending ? indicator.down({ pending: true }) : indicator.up();
-    } catch (error) {
-      return indicator.down({ message: (error as Error).message });
-    }
+    if (health.unreachable !== undefined) return indicator.down({ message: health.unreachable });
+    if (health.migrationsUnknown !== undefined) return indicator.down({ message: health.migrationsUnknown });
+    return health.pendingMigrations ? indicator.down({ pending: true }) : indicator.up();
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
-  ]);
 }

@@ -1,13 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
-import { ReadinessChecks } from './readiness-checks';
+import { ReadinessChecks } from '../common/readiness-checks';
+import { CheckDatabaseHandler } from './check-database.query';
 
 @Global()
 @Module({
   imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
   controllers: [HealthController],
-  providers: [ReadinessChecks],
+  providers: [ReadinessChecks, CheckDatabaseHandler],
   exports: [ReadinessChecks],
 })
 export class HealthModule {}

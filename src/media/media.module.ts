@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MediaController } from './media.controller';
+import { OpenMediaHandler } from './open-media.query';
 import { CloudinaryStorage } from './storage/cloudinary.storage';
 import { LocalDiskStorage } from './storage/local-disk.storage';
 import { MediaStorage } from './storage/media-storage';
@@ -8,6 +9,7 @@ import { MediaStorage } from './storage/media-storage';
 @Module({
   controllers: [MediaController],
   providers: [
+    OpenMediaHandler,
     {
       provide: MediaStorage,
       inject: [APP_CONFIG],

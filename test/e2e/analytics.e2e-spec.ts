@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock } from '../../src/common/clock';
 import { Database } from '../../src/database/database';
-import { ALL_MIGRATIONS } from '../../src/database/migrations';
+import { ALL_MIGRATIONS } from '../../src/migrations';
 import { EventStore } from '../../src/event-store/event-store';
 import { ProjectionRegistry } from '../../src/event-store/projection-registry';
 import { ProjectionRunners } from '../../src/event-store/projection-runners';

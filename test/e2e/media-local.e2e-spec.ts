@@ -1,3 +1,4 @@
+import { CqrsModule } from '@nestjs/cqrs';
 import { Global, Module } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -43,7 +44,9 @@ describe('GET /media/* (local disk)', () => {
     @Module({ providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] })
     class ConfigForTest {}
 
-    const moduleRef = await Test.createTestingModule({ imports: [ConfigForTest, MediaModule] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [CqrsModule.forRoot(), ConfigForTest, MediaModule],
+    }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     app.useGlobalFilters(new ProblemFilter());
     await app.listen(0, '127.0.0.1');

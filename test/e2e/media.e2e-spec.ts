@@ -1,3 +1,4 @@
+import { CqrsModule } from '@nestjs/cqrs';
 import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { createHash } from 'node:crypto';
@@ -40,7 +41,9 @@ describe('media storage on the fake Cloudinary', () => {
     @Module({ providers: [{ provide: APP_CONFIG, useValue: config }], exports: [APP_CONFIG] })
     class ConfigForTest {}
 
-    const moduleRef = await Test.createTestingModule({ imports: [ConfigForTest, MediaModule] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [CqrsModule.forRoot(), ConfigForTest, MediaModule],
+    }).compile();
     storage = moduleRef.get(MediaStorage);
     png = await sharp({ create: { width: 48, height: 24, channels: 3, background: '#123456' } })
       .png()

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { withClient } from '../../bench/support/scratch-database';
 import { BillingJobs } from '../../src/billing/billing.jobs';
 import { Database } from '../../src/database/database';
-import { ALL_MIGRATIONS } from '../../src/database/migrations';
+import { ALL_MIGRATIONS } from '../../src/migrations';
 import { startAllFakes, type AllFakes } from '../fakes';
 import { createTestDatabase, describePostgres } from '../support/test-database';
 import { startTestApp, type TestApp } from '../support/test-app';

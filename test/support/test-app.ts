@@ -7,7 +7,7 @@ import { parseConfig, type AppConfig } from '../../src/config/app-config';
 import { createRootLogger } from '../../src/common/logging';
 import { createApp, type CreateAppOptions } from '../../src/bootstrap';
 import { Database } from '../../src/database/database';
-import { ALL_MIGRATIONS } from '../../src/database/migrations';
+import { ALL_MIGRATIONS } from '../../src/migrations';
 import type { Clock } from '../../src/common/clock';
 import { createTestDatabase, hasPostgres } from './test-database';
 

@@ -1,13 +1,13 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from './app-config';
-import { Clock, SystemClock } from '../common/clock';
-import { IdGenerator, RandomIdGenerator } from '../common/ids';
-import { Database } from '../database/database';
-import { ALL_MIGRATIONS } from '../database/migrations';
-import { EventStore } from '../event-store/event-store';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { Clock, SystemClock } from './common/clock';
+import { IdGenerator, RandomIdGenerator } from './common/ids';
+import { Database } from './database/database';
+import { ALL_MIGRATIONS } from './migrations';
+import { EventStore } from './event-store/event-store';
 import { join } from 'node:path';
-import { RESILIENCE_OPTIONS } from '../providers/provider-router';
-import type { ResilienceOptions } from '../providers/resilience';
+import { RESILIENCE_OPTIONS } from './providers/provider-router';
+import type { ResilienceOptions } from './providers/resilience';
 
 export interface CoreOptions {
   readonly config: AppConfig;
