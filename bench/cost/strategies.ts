@@ -1,6 +1,6 @@
 import { normalizePrompt } from '../../src/generation/domain/prompt';
-import { falImageSize, openAIImageSize } from '../../src/providers/image-sizes';
-import { falPriceMicros, openAIPriceMicros } from '../../src/providers/pricing';
+import { falImageSize, openAIImageSize } from '../../src/providers/domain/image-sizes';
+import { falPriceMicros, openAIPriceMicros } from '../../src/providers/domain/pricing';
 import type { WorkloadRequest } from './workload';
 
 /** What a month of requests cost under one way of keying the cache. */

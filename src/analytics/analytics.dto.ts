@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, ValidateBy } from 'class-validator';
+import { IsOptional, ValidateBy } from 'class-validator';
 import { DomainError } from '../common/domain-error';
 import { dayCount, monthOfDay, monthRange, parseDay, type DayRange } from '../common/utc-time';
 

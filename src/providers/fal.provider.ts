@@ -1,8 +1,8 @@
 import { createFalClient, type FalClient, type RequestMiddleware } from '@fal-ai/client';
 import { downloadImage, inspectImage } from './image-bytes';
-import type { GenerateParams, GeneratedImage, ImageProvider, ImageSize, PriceParams } from './image-provider';
-import { falImageSize } from './image-sizes';
-import { falPriceMicros, isPricedFalModel, type PRICE_TABLE } from './pricing';
+import type { GenerateParams, GeneratedImage, ImageProvider, ImageSize, PriceParams } from './domain/image-provider';
+import { falImageSize } from './domain/image-sizes';
+import { falPriceMicros, isPricedFalModel, type PRICE_TABLE } from './domain/pricing';
 import { ProviderCallError, failureKindForStatus, parseRetryAfter, redact } from './provider-error';
 
 export interface FalProviderOptions {

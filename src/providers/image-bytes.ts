@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { ProviderName } from './image-provider';
+import type { ProviderName } from './domain/image-provider';
 import { ProviderCallError, parseRetryAfter, redact } from './provider-error';
 
 const MIME_TYPES: Readonly<Record<string, string>> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };

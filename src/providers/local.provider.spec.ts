@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { ASPECT_RATIOS, type GenerateParams } from './image-provider';
-import { falImageSize, openAIImageSize } from './image-sizes';
+import { ASPECT_RATIOS, type GenerateParams } from './domain/image-provider';
+import { falImageSize, openAIImageSize } from './domain/image-sizes';
 import { LocalImageProvider } from './local.provider';
 
 const premium = new LocalImageProvider('premium', {

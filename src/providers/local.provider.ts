@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Tier } from '../config/app-config';
-import type { GenerateParams, GeneratedImage, ImageProvider, ImageSize, PriceParams } from './image-provider';
+import type { GenerateParams, GeneratedImage, ImageProvider, ImageSize, PriceParams } from './domain/image-provider';
 import { placeholderPng } from './placeholder-png';
 
 /** The real provider a local one stands in for: its sizes, and its price for analytics. */

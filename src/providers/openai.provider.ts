@@ -2,9 +2,9 @@ import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai'
 import type { ImageGenerateParamsNonStreaming } from 'openai/resources/images';
 import type { OpenAIImageModel } from '../config/app-config';
 import { downloadImage, inspectImage } from './image-bytes';
-import type { GenerateParams, GeneratedImage, ImageProvider, ImageSize, PriceParams } from './image-provider';
-import { openAIImageSize, sizeLabel } from './image-sizes';
-import { gptImageQuality, openAIPriceMicros } from './pricing';
+import type { GenerateParams, GeneratedImage, ImageProvider, ImageSize, PriceParams } from './domain/image-provider';
+import { openAIImageSize, sizeLabel } from './domain/image-sizes';
+import { gptImageQuality, openAIPriceMicros } from './domain/pricing';
 import { ProviderCallError, failureKindForStatus, parseRetryAfter, redact } from './provider-error';
 
 export interface OpenAIProviderOptions {

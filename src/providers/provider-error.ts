@@ -1,4 +1,4 @@
-import type { ProviderName } from './image-provider';
+import type { ProviderName } from './domain/image-provider';
 
 /**
  * How a failed call should be treated: `transient` is retried and counts against the provider's

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
-import type { GenerateParams, GeneratedImage, ImageProvider, ProviderName } from './image-provider';
+import type { GenerateParams, GeneratedImage, ImageProvider, ProviderName } from './domain/image-provider';
 import { ProviderCallError } from './provider-error';
 import { ProviderRouter } from './provider-router';
 import type { ResilienceOptions } from './resilience';

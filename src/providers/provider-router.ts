@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import type { Tier } from '../config/app-config';
-import type { GenerateParams, GeneratedImage, ImageProvider, PriceParams, ProviderName } from './image-provider';
+import type { GenerateParams, GeneratedImage, ImageProvider, PriceParams, ProviderName } from './domain/image-provider';
 import { ProviderResilience, type FailureReason, type ResilienceOptions } from './resilience';
 import { TIER_PROVIDERS, type TierProviders } from './tier-providers';
 

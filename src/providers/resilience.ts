@@ -17,7 +17,7 @@ import {
   type IRetryBackoffContext,
 } from 'cockatiel';
 import { DomainError } from '../common/domain-error';
-import type { ProviderName } from './image-provider';
+import type { ProviderName } from './domain/image-provider';
 import { ProviderCallError, redact } from './provider-error';
 
 export interface ResilienceOptions {

@@ -1,10 +1,10 @@
 import type { AppConfig, Tier } from '../config/app-config';
 import { FalImageProvider } from './fal.provider';
-import type { ImageProvider } from './image-provider';
-import { falImageSize, openAIImageSize } from './image-sizes';
+import type { ImageProvider } from './domain/image-provider';
+import { falImageSize, openAIImageSize } from './domain/image-sizes';
 import { LocalImageProvider, type StandIn } from './local.provider';
 import { OpenAIImageProvider } from './openai.provider';
-import { falPriceMicros, openAIPriceMicros } from './pricing';
+import { falPriceMicros, openAIPriceMicros } from './domain/pricing';
 import { DEFAULT_RESILIENCE_OPTIONS } from './resilience';
 
 export const TIER_PROVIDERS = Symbol('TIER_PROVIDERS');

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { DomainError } from '../../src/common/domain-error';
 import { parseConfig } from '../../src/config/app-config';
-import type { GenerateParams } from '../../src/providers/image-provider';
+import type { GenerateParams } from '../../src/providers/domain/image-provider';
 import { ProviderRouter } from '../../src/providers/provider-router';
 import type { ResilienceOptions } from '../../src/providers/resilience';
 import { providersFromConfig } from '../../src/providers/tier-providers';

@@ -1,7 +1,7 @@
 import type { OpenAIImageModel, Tier } from '../../config/app-config';
-import type { AspectRatio, ImageQuality } from '../../providers/image-provider';
-import { falImageSize, openAIImageSize } from '../../providers/image-sizes';
-import { falPriceMicros, isPricedFalModel, openAIPriceMicros } from '../../providers/pricing';
+import type { AspectRatio, ImageQuality } from '../../providers/domain/image-provider';
+import { falImageSize, openAIImageSize } from '../../providers/domain/image-sizes';
+import { falPriceMicros, isPricedFalModel, openAIPriceMicros } from '../../providers/domain/pricing';
 
 /** A provider generation as it happened. */
 export interface GenerationItem {

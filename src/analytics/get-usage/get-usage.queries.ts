@@ -25,31 +25,33 @@ export class GetDashboardData extends Query<DashboardData> {
   }
 }
 
-abstract class RangeHandler {
-  constructor(protected readonly queries: AnalyticsQueries) {}
-
-  protected range(days: Days): DayRange {
-    return resolveRange(days, this.queries.currentMonth());
-  }
+function rangeOf(queries: AnalyticsQueries, days: Days): DayRange {
+  return resolveRange(days, queries.currentMonth());
 }
 
 @QueryHandler(GetUsageSummary)
-export class GetUsageSummaryHandler extends RangeHandler implements IQueryHandler<GetUsageSummary, UsageSummary> {
+export class GetUsageSummaryHandler implements IQueryHandler<GetUsageSummary, UsageSummary> {
+  constructor(private readonly queries: AnalyticsQueries) {}
+
   execute(query: GetUsageSummary): Promise<UsageSummary> {
-    return this.queries.summary(this.range(query.days));
+    return this.queries.summary(rangeOf(this.queries, query.days));
   }
 }
 
 @QueryHandler(GetDailyUsage)
-export class GetDailyUsageHandler extends RangeHandler implements IQueryHandler<GetDailyUsage, DailyUsage[]> {
+export class GetDailyUsageHandler implements IQueryHandler<GetDailyUsage, DailyUsage[]> {
+  constructor(private readonly queries: AnalyticsQueries) {}
+
   execute(query: GetDailyUsage): Promise<DailyUsage[]> {
-    return this.queries.daily(this.range(query.days));
+    return this.queries.daily(rangeOf(this.queries, query.days));
   }
 }
 
 @QueryHandler(GetDashboardData)
-export class GetDashboardDataHandler extends RangeHandler implements IQueryHandler<GetDashboardData, DashboardData> {
+export class GetDashboardDataHandler implements IQueryHandler<GetDashboardData, DashboardData> {
+  constructor(private readonly queries: AnalyticsQueries) {}
+
   execute(query: GetDashboardData): Promise<DashboardData> {
-    return this.queries.dashboard(this.range(query.days));
+    return this.queries.dashboard(rangeOf(this.queries, query.days));
   }
 }

@@ -9,7 +9,7 @@ import { registerInlineOnce } from '../../event-store/projection';
 import type { EventMetadata } from '../../event-store/event-types';
 import { BillingService, type Reservation } from '../../billing/billing.service';
 import { ProviderRouter, type RoutedGeneration } from '../../providers/provider-router';
-import type { AspectRatio, GenerateParams, ImageQuality } from '../../providers/image-provider';
+import type { AspectRatio, GenerateParams, ImageQuality } from '../../providers/domain/image-provider';
 import { MediaStorage } from '../../media/storage/media-storage';
 import { cacheKey } from '../domain/prompt';
 import {

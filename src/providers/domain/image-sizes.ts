@@ -1,4 +1,4 @@
-import type { OpenAIImageModel } from '../config/app-config';
+import type { OpenAIImageModel } from '../../config/app-config';
 import type { AspectRatio, ImageSize } from './image-provider';
 
 type Orientation = 'square' | 'landscape' | 'portrait';

@@ -1,4 +1,4 @@
-import type { OpenAIImageModel } from '../config/app-config';
+import type { OpenAIImageModel } from '../../config/app-config';
 import { ASPECT_RATIOS, type AspectRatio, type ImageQuality } from './image-provider';
 import { falImageSize, openAIImageSize } from './image-sizes';
 import { FAL_MEGAPIXEL, PRICE_TABLE, falPriceMicros, gptImageQuality, openAIPriceMicros } from './pricing';

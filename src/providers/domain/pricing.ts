@@ -1,4 +1,4 @@
-import type { OpenAIImageModel } from '../config/app-config';
+import type { OpenAIImageModel } from '../../config/app-config';
 import type { ImageQuality, ImageSize } from './image-provider';
 import { sizeLabel } from './image-sizes';
 
