@@ -1,23 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { FakeClock } from '../../src/common/clock';
 import { ProjectionRunners } from '../../src/event-store/projection-runners';
 import { ALL_PROJECTIONS } from '../../src/projections';
 import { startAllFakes, type AllFakes } from '../fakes';
+import { launchChromium } from '../support/browser';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const OUTPUT = join(process.cwd(), 'test-output');
 
 /** Non-transparent pixels of a chart's canvas, as a share of its area. */
@@ -84,7 +75,7 @@ describe('GET /dashboard in headless Chromium', () => {
     const runners = t.app.get(ProjectionRunners);
     for (const projection of ALL_PROJECTIONS.filter((p) => p.kind === 'async'))
       await runners.runner(projection.name).waitUntilCaughtUp();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = (await launchChromium()).browser;
     mkdirSync(OUTPUT, { recursive: true });
   }, 120_000);
 
