@@ -4,6 +4,7 @@ import { MediaController } from './media.controller';
 import { CloudinaryStorage } from './storage/cloudinary.storage';
 import { LocalDiskStorage } from './storage/local-disk.storage';
 import { MediaStorage } from './storage/media-storage';
+import { configureSharp } from './sharp-settings';
 
 @Module({
   controllers: [MediaController],
@@ -19,4 +20,8 @@ import { MediaStorage } from './storage/media-storage';
   ],
   exports: [MediaStorage],
 })
-export class MediaModule {}
+export class MediaModule {
+  constructor() {
+    configureSharp();
+  }
+}
