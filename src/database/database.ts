@@ -4,6 +4,8 @@ import { Client, type Pool, type PoolClient } from 'pg';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { exclusivePGliteDriver } from './exclusive-pglite-pool';
 import { DataDirLock } from './data-dir-lock';
+import { embeddedPostgresOptions, useCompactWasmCode } from './pglite-options';
+import { initDataDirApart } from './pglite-initdb';
 
 /** A row as the driver returns it, before a query names its type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- driver rows are untyped until a query names T
@@ -80,8 +82,13 @@ export class Database implements Sql {
     const dir = options.pgliteDir ?? 'memory://';
     const lock = dir.startsWith('memory://') ? undefined : DataDirLock.acquire(dir);
     try {
+      if (lock) await initDataDirApart(dir);
+      useCompactWasmCode();
       const { PGlite } = await import('@electric-sql/pglite');
-      const pglite = await PGlite.create(dir.startsWith('memory://') ? dir : join(dir));
+      const pglite = await PGlite.create(
+        dir.startsWith('memory://') ? dir : join(dir),
+        embeddedPostgresOptions(PGlite.defaultStartParams),
+      );
       const dataSource = new DataSource({
         type: 'postgres',
         driver: exclusivePGliteDriver(pglite),

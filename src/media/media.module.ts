@@ -5,6 +5,7 @@ import { OpenMediaHandler } from './open-media.query';
 import { CloudinaryStorage } from './storage/cloudinary.storage';
 import { LocalDiskStorage } from './storage/local-disk.storage';
 import { MediaStorage } from './storage/media-storage';
+import { configureSharp } from './sharp-settings';
 
 @Module({
   controllers: [MediaController],
@@ -21,4 +22,8 @@ import { MediaStorage } from './storage/media-storage';
   ],
   exports: [MediaStorage],
 })
-export class MediaModule {}
+export class MediaModule {
+  constructor() {
+    configureSharp();
+  }
+}

@@ -1,24 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { FakeClock } from '../../src/common/clock';
 import { ProjectionRunners } from '../../src/event-store/projection-runners';
 import { ALL_PROJECTIONS } from '../../src/projections';
 import { startAllFakes, type AllFakes } from '../fakes';
+import { launchChromium } from '../support/browser';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const OUTPUT = join(process.cwd(), 'test-output');
+
+/** The colour of each chart's series (dashboard.client.ts), in legend order. */
+const SERIES_COLORS: Record<string, string[]> = {
+  spend: ['#38bdf8', '#a78bfa', '#f87171'],
+  tiers: ['#a78bfa', '#2dd4bf'],
+  cache: ['#fbbf24', '#34d399'],
+  charges: ['#60a5fa', '#f472b6'],
+};
 
 /** Non-transparent pixels of a chart's canvas, as a share of its area. */
 async function inkOf(page: Page, chart: string): Promise<number> {
@@ -28,6 +27,38 @@ async function inkOf(page: Page, chart: string): Promise<number> {
     for (let i = 3; i < data.length; i += 4) if (data[i] > 0) inked += 1;
     return inked / (canvas.width * canvas.height);
   });
+}
+
+/**
+ * Pixels of a chart's plotting area (inside the axes, so neither labels nor the transparent
+ * background count; grid lines are faint and never match) that a series drew in its colour.
+ */
+async function pixelsIn(page: Page, chart: string, color: string): Promise<number> {
+  return page.$eval(
+    `[data-chart="${chart}"]`,
+    (section: any, hex: string) => {
+      const canvas = section.querySelector('canvas');
+      const plot = section.querySelector('.u-over').getBoundingClientRect();
+      const box = canvas.getBoundingClientRect();
+      const scale = canvas.width / box.width;
+      const region = canvas
+        .getContext('2d')
+        .getImageData(
+          Math.round((plot.left - box.left) * scale),
+          Math.round((plot.top - box.top) * scale),
+          Math.round(plot.width * scale),
+          Math.round(plot.height * scale),
+        );
+      const want = [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16));
+      let matching = 0;
+      for (let i = 0; i < region.data.length; i += 4) {
+        const near = want.every((value, channel) => Math.abs(region.data[i + channel] - value) <= 24);
+        if (near && region.data[i + 3] >= 96) matching += 1;
+      }
+      return matching;
+    },
+    color,
+  );
 }
 
 describe('GET /dashboard in headless Chromium', () => {
@@ -84,7 +115,7 @@ describe('GET /dashboard in headless Chromium', () => {
     const runners = t.app.get(ProjectionRunners);
     for (const projection of ALL_PROJECTIONS.filter((p) => p.kind === 'async'))
       await runners.runner(projection.name).waitUntilCaughtUp();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = (await launchChromium()).browser;
     mkdirSync(OUTPUT, { recursive: true });
   }, 120_000);
 
@@ -135,6 +166,7 @@ describe('GET /dashboard in headless Chromium', () => {
       // uPlot's legend has a row per series plus one for the x axis.
       expect(await page.$$eval(`${section} .u-legend .u-series`, (rows: unknown[]) => rows.length)).toBe(series + 1);
       expect(await inkOf(page, chart)).toBeGreaterThan(0.02);
+      for (const color of SERIES_COLORS[chart]) expect(await pixelsIn(page, chart, color)).toBeGreaterThan(200);
     }
     const tierCharts = (await page.getAttribute('[data-chart="tiers"]', 'data-total')) ?? '';
     expect(Number(tierCharts)).toBe(summary.generations);
@@ -148,8 +180,9 @@ describe('GET /dashboard in headless Chromium', () => {
 
     await page.click('#prev');
     await page.waitForFunction(() => (globalThis as any).document.querySelector('#month').value === '2026-10');
-    expect(await page.getAttribute('[data-chart="tiers"]', 'data-points')).toBe('31');
-    expect(await page.getAttribute('[data-chart="tiers"]', 'data-total')).toBe('0');
+    expect(await page.textContent('#empty')).toContain('No generations yet');
+    expect(await page.textContent('#empty')).toContain('from Oct 1 to Oct 31 (UTC)');
+    expect(await page.isVisible('#charts')).toBe(false);
     expect(await page.textContent('#tier')).toBe('Premium available');
     expect(errors).toEqual([]);
     expect(foreign).toEqual([]);
@@ -200,5 +233,91 @@ describe('GET /dashboard in headless Chromium', () => {
     expect((await t.request('/dashboard/assets/dashboard.js')).text).toMatch(/^\(function dashboardClient\(win\) \{/);
     expect((await t.request('/dashboard/assets/..%2F..%2Fpackage.json')).status).toBe(404);
     expect((await t.request('/v1/admin/analytics/dashboard')).status).toBe(401);
+  });
+});
+
+/** Three users, a dozen generations, all on the first UTC day of a month: what a new operator sees. */
+describe('GET /dashboard on the first day of use', () => {
+  const clock = new FakeClock('2026-12-01T09:00:00Z');
+  let fakes: AllFakes;
+  let t: TestApp;
+  let browser: Browser;
+
+  const generate = async (user: string, json: Record<string, unknown>) => {
+    const response = await t.request('/v1/generations', { method: 'POST', user, json });
+    if (response.status !== 201)
+      throw new Error(`${user} ${JSON.stringify(json)}: ${response.status} ${response.text}`);
+    clock.advance(11 * 60_000);
+  };
+
+  beforeAll(async () => {
+    fakes = await startAllFakes();
+    t = await startTestApp({ env: { ...fakes.env, ADMIN_TOKEN }, clock });
+    const grant = await t.request('/v1/admin/users/ana/credits', {
+      method: 'POST',
+      admin: ADMIN_TOKEN,
+      json: { credits: 5, reason: 'purchase' },
+    });
+    expect(grant.status).toBe(201);
+    for (let n = 0; n < 5; n++) await generate('ana', { prompt: `harbour at night ${n}` });
+    await generate('ben', { prompt: 'panorama of a bay', aspectRatio: '16:9', quality: 'hd' });
+    await generate('ben', { prompt: 'pencil sketch of a fox', tier: 'standard' });
+    await generate('ben', { prompt: 'app icon, a paper boat', tier: 'standard' });
+    for (let n = 0; n < 4; n++) await generate('cleo', { prompt: `harbour at night ${n}` });
+    const runners = t.app.get(ProjectionRunners);
+    for (const projection of ALL_PROJECTIONS.filter((p) => p.kind === 'async'))
+      await runners.runner(projection.name).waitUntilCaughtUp();
+    browser = (await launchChromium()).browser;
+    mkdirSync(OUTPUT, { recursive: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await fakes?.close();
+  });
+
+  it('draws every series of one day visibly, and shows an empty month as "No generations yet"', async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${t.url}/dashboard`);
+    await page.fill('#token', ADMIN_TOKEN);
+    await page.click('#unlock');
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.inputValue('#month')).toBe('2026-12');
+
+    const summary = (await t.request('/v1/admin/analytics/summary', { admin: ADMIN_TOKEN })).body;
+    expect(summary).toMatchObject({ generations: 8, cacheHits: 4, uniqueUsers: 3, paidGenerations: 2 });
+    expect(await page.isVisible('#empty')).toBe(false);
+    // Every series, each with one point (or one bar) in the month, in its own colour.
+    const faint: string[] = [];
+    for (const [chart, colors] of Object.entries(SERIES_COLORS)) {
+      expect(await page.getAttribute(`[data-chart="${chart}"]`, 'data-points')).toBe('31');
+      for (const color of colors) {
+        const pixels = await pixelsIn(page, chart, color);
+        if (pixels < 20) faint.push(`${chart} ${color}: ${pixels} pixels`);
+      }
+    }
+    await page.screenshot({ path: join(OUTPUT, 'dashboard-first-day.png'), fullPage: true });
+    expect(faint).toEqual([]);
+
+    await page.click('#prev');
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#month').value === '2026-11');
+    await page.waitForSelector('#empty:not([hidden])');
+    expect(await page.textContent('#empty')).toContain('No generations yet');
+    expect(await page.isVisible('#charts')).toBe(false);
+    expect(await page.$$('[data-chart] canvas')).toHaveLength(0);
+    await page.screenshot({ path: join(OUTPUT, 'dashboard-empty-month.png'), fullPage: true });
+
+    await page.click('#next');
+    await page.waitForSelector('#empty[hidden]', { state: 'attached' });
+    expect(await pixelsIn(page, 'tiers', '#a78bfa')).toBeGreaterThanOrEqual(20);
+    expect(errors).toEqual([]);
+    await context.close();
   });
 });

@@ -219,14 +219,27 @@ export function dashboardClient(win: any): void {
     const updated = new Date();
     byId('updated').textContent =
       data.from + ' to ' + data.to + ' (UTC) · updated ' + updated.toLocaleTimeString() + ' · refreshes every minute';
-    drawCharts(data, downgrade);
-  }
-
-  function drawCharts(data: any, downgrade: any): void {
     for (const { plot, observer } of charts.splice(0)) {
       observer.disconnect();
       plot.destroy();
     }
+    // Axes and a cap line around nothing read as a broken page: an empty month says so instead.
+    const empty = s.generations + s.cacheHits === 0;
+    byId('charts').hidden = empty;
+    byId('empty').hidden = !empty;
+    if (empty) {
+      byId('empty-detail').textContent =
+        'Nothing was generated or served from the cache from ' +
+        dayLabel.format(new Date(data.from)) +
+        ' to ' +
+        dayLabel.format(new Date(data.to)) +
+        ' (UTC). The charts appear with the first image.';
+      return;
+    }
+    drawCharts(data, downgrade);
+  }
+
+  function drawCharts(data: any, downgrade: any): void {
     const x = data.days.map((d: any) => daySeconds(d.date));
     // Days still to come have no figures yet: left empty rather than drawn as zeros.
     const pick = (field: string) => data.days.map((d: any) => (d.monthToDateSpendUsd === null ? null : d[field]));
@@ -258,6 +271,7 @@ export function dashboardClient(win: any): void {
           stroke: colors.premium,
           width: 2.5,
           fill: 'rgba(167,139,250,0.10)',
+          points: lonePoints(colors.premium, false),
           value: money,
         },
         {
@@ -309,6 +323,7 @@ export function dashboardClient(win: any): void {
           stroke: colors.rate,
           width: 2.5,
           spanGaps: true,
+          points: lonePoints(colors.rate, true),
           value: (_u: any, v: any) => (v === null ? '–' : v.toFixed(1) + '%'),
         },
         {
@@ -367,6 +382,30 @@ export function dashboardClient(win: any): void {
     return splits.map((v) => (Number.isInteger(v) ? integer(v) : ''));
   }
 
+  /**
+   * A line needs two points: a day with no neighbour (the first day of use, or a day between
+   * gaps) is drawn as a dot, so a one-day series is visible. Where the chart is roomy enough,
+   * uPlot shows every point anyway.
+   */
+  function lonePoints(color: string, spanGaps: boolean): any {
+    return {
+      size: 9,
+      fill: color,
+      filter: (u: any, seriesIndex: number, shown: boolean) => {
+        if (shown) return null;
+        const values = u.data[seriesIndex];
+        const present = (i: number) => i >= 0 && i < values.length && values[i] !== null && values[i] !== undefined;
+        const days = values.map((_v: unknown, i: number) => i).filter(present);
+        const lone = spanGaps
+          ? days.length === 1
+            ? days
+            : []
+          : days.filter((i: number) => !present(i - 1) && !present(i + 1));
+        return lone.length > 0 ? lone : null;
+      },
+    };
+  }
+
   function bars(size: number, align: number): any {
     return uPlot.paths.bars({ size: [size, 40], align, gap: 1, radius: 0.15 });
   }
@@ -420,7 +459,10 @@ export function dashboardClient(win: any): void {
     const section = doc.querySelector('[data-chart="' + name + '"]');
     const target = section.querySelector('.plot');
     target.replaceChildren();
-    const scales: any = { x: { time: true } };
+    // Half a day of room at both ends, so the bars of the first and last day are not cut in half.
+    const scales: any = {
+      x: { time: true, range: (_u: any, min: number, max: number) => [min - 43_200, max + 43_200] },
+    };
     for (const s of series)
       scales[s.scale] = {
         range: (_u: any, _min: number, max: number) => [

@@ -36,7 +36,11 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section id="board" hidden>
     <p id="board-message" class="alert" role="alert" hidden></p>
     <div id="kpis" class="kpis"></div>
-    <div class="charts">
+    <div id="empty" class="card empty" hidden>
+      <h2>No generations yet</h2>
+      <p id="empty-detail" class="muted"></p>
+    </div>
+    <div id="charts" class="charts">
       <section class="card chart wide" data-chart="spend">
         <h2>Spend against the cap</h2>
         <p class="sub">Month-to-date provider spend against the soft cap (left axis) and spend per day (right axis); a dashed line marks a tier change</p>
@@ -119,6 +123,9 @@ main { padding: clamp(14px, 3vw, 32px); max-width: 1480px; margin: 0 auto; }
 .bar.over > span { background: linear-gradient(90deg, var(--warn), var(--cap)); }
 .charts { display: grid; gap: 18px; grid-template-columns: repeat(3, minmax(0, 1fr)); }
 .chart.wide { grid-column: 1 / -1; }
+.empty { display: grid; place-items: center; text-align: center; min-height: 220px; align-content: center; gap: 6px; }
+.empty h2 { margin: 0; font-size: 20px; }
+.empty p { margin: 0; max-width: 52ch; }
 .chart h2 { margin: 0; font-size: 16px; }
 .chart .sub { margin: 2px 0 10px; font-size: 13px; color: var(--muted); }
 .plot { min-height: 260px; }
