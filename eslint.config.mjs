@@ -34,7 +34,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['*.js', 'scripts/**'],
+    files: ['*.js', '*.cjs', 'scripts/**'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
 );

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { createApp } from '../bootstrap';
 import { parseConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { ALL_MIGRATIONS } from '../database/migrations';
+import { ALL_MIGRATIONS } from '../migrations';
 import { openApiFilePath, openApiFileText } from './openapi-file';
 
 /**
