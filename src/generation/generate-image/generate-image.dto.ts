@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { ASPECT_RATIOS, IMAGE_QUALITIES, type AspectRatio, type ImageQuality } from '../../providers/domain/image-provider';
+import {
+  ASPECT_RATIOS,
+  IMAGE_QUALITIES,
+  type AspectRatio,
+  type ImageQuality,
+} from '../../providers/domain/image-provider';
 import type { Tier } from '../../config/app-config';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
