@@ -1,3 +1,4 @@
+import { CqrsModule } from '@nestjs/cqrs';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { mkdtempSync } from 'node:fs';
@@ -31,6 +32,7 @@ describe('EventStoreModule', () => {
     const config = parseConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'genledger-module-')) });
     app = await Test.createTestingModule({
       imports: [
+        CqrsModule.forRoot(),
         CoreModule.forRoot({ config, database }),
         HealthModule,
         EventStoreModule.forRoot({
