@@ -1,9 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { chromium as playwright, type Browser } from 'playwright-core';
 
-/** Where distributions install Chromium or Chrome; the first one that runs is used. */
-const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+/** Names a system Chromium or Chrome goes by, looked up on PATH; the first one that runs is used. */
+const SYSTEM_CHROMIUM = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter(Boolean)
+  .flatMap((dir) => ['chromium', 'chromium-browser', 'google-chrome'].map((name) => join(dir, name)));
 
 /** Flags for a system Chromium: headless, no GPU, nothing phoning home. */
 const SYSTEM_ARGS = [
