@@ -9,9 +9,9 @@ import {
 import { Cron, SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Database, type DedicatedSession } from '../database/database';
-import { BillingService, type ExpiredReservation } from './billing.service';
-
-export type ExpiryListener = (expired: readonly ExpiredReservation[]) => Promise<void>;
+import { BillingService } from './billing.service';
+import { ExpiryListeners } from './expire-reservations/expiry-listeners';
+import type { ExpiredReservation } from './reservation';
 
 /**
  * Scheduled jobs (STYLE.md rule 12): thin, named, idempotent, run once across replicas through a
@@ -22,19 +22,14 @@ export type ExpiryListener = (expired: readonly ExpiredReservation[]) => Promise
 export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('jobs');
   private session: Promise<DedicatedSession> | undefined;
-  private readonly expiryListeners: ExpiryListener[] = [];
 
   constructor(
     private readonly billing: BillingService,
+    private readonly expiryListeners: ExpiryListeners,
     private readonly database: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly scheduler?: SchedulerRegistry,
   ) {}
-
-  /** Other modules react to expired reservations (the generation module marks them failed). */
-  onExpired(listener: ExpiryListener): void {
-    this.expiryListeners.push(listener);
-  }
 
   onApplicationBootstrap(): void {
     if (!this.scheduler) return;
@@ -52,7 +47,7 @@ export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdow
     return this.once('budget-and-expiry', async () => {
       await this.billing.evaluateBudget();
       const expired = await this.billing.expireReservations();
-      for (const listener of this.expiryListeners) await listener(expired);
+      await this.expiryListeners.notify(expired);
       return expired;
     });
   }

@@ -18,7 +18,6 @@ import {
   type AccountCommand,
   type AccountEvent,
   type AccountState,
-  type ReservationKind,
 } from './domain/account';
 import {
   budgetDecider,
@@ -34,6 +33,7 @@ import {
 } from './domain/budget';
 import { microsToDollars } from './domain/money';
 import { accountBalancesProjection, type ReservationProjected } from './read-models/account-balances.projection';
+import type { CreditStatusView, ExpiredReservation, Reservation, ReserveRequest } from './reservation';
 import { budgetTotalsAt, fromBudgetRow, readBudgetMonth } from './read-models/budget-months';
 
 const BUDGET_VIEW_TTL_MS = 1000;
@@ -50,44 +50,7 @@ const budgetSnapshot: SnapshotCodec<BudgetState> = {
   deserialize: (j) => j as BudgetState,
 };
 
-export interface CreditStatusView {
-  readonly userId: string;
-  readonly freeRemainingToday: number;
-  readonly freeDailyQuota: number;
-  readonly paidCredits: number;
-  readonly reservedCredits: number;
-  readonly monthlySpend: number;
-  readonly monthlyCap: number;
-  readonly tier: Tier;
-  readonly quotaResetsAt: string;
-}
-
-export interface Reservation {
-  readonly reservationId: string;
-  readonly userId: string;
-  readonly month: string;
-  readonly charge: ReservationKind;
-  readonly credits: number;
-  /** The tier the budget allows for this request (Standard when Premium was downgraded). */
-  readonly tier: Tier;
-  readonly downgraded: boolean;
-  readonly priceMicros: number;
-}
-
-export interface ExpiredReservation {
-  readonly reservationId: string;
-  readonly userId: string;
-  readonly generationId: string | null;
-}
-
-export interface ReserveRequest {
-  readonly userId: string;
-  readonly requestedTier: Tier;
-  readonly premiumPriceMicros: number;
-  readonly standardPriceMicros: number;
-  readonly generationId?: string;
-  readonly metadata: EventMetadata;
-}
+export type { CreditStatusView, ExpiredReservation, Reservation, ReserveRequest } from './reservation';
 
 /**
  * The money side of a generation, as the generate flow calls it: reserve before the provider,

@@ -1,8 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { EventStore } from '../../event-store/event-store';
-import { BillingJobs } from '../../billing/billing.jobs';
-import type { ExpiredReservation } from '../../billing/billing.service';
+import { ExpiryListeners } from '../../billing/expire-reservations/expiry-listeners';
+import type { ExpiredReservation } from '../../billing/reservation';
 import { generationStreamId, type GenerationEvent } from '../domain/generation-events';
 
 /**
@@ -13,13 +13,13 @@ import { generationStreamId, type GenerationEvent } from '../domain/generation-e
 @Injectable()
 export class AbandonedGenerations implements OnModuleInit {
   constructor(
-    private readonly jobs: BillingJobs,
+    private readonly expiry: ExpiryListeners,
     private readonly store: EventStore,
     private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
-    this.jobs.onExpired((expired) => this.close(expired));
+    this.expiry.add((expired) => this.close(expired));
   }
 
   async close(expired: readonly ExpiredReservation[]): Promise<void> {

@@ -1,0 +1,46 @@
+import type { Tier } from '../config/app-config';
+import type { EventMetadata } from '../event-store/event-types';
+import type { ReservationKind } from './domain/account';
+
+/** What the billing module hands out and takes back: the public shape of a reservation. */
+export interface Reservation {
+  readonly reservationId: string;
+  readonly userId: string;
+  readonly month: string;
+  readonly charge: ReservationKind;
+  readonly credits: number;
+  /** The tier the budget allows for this request (Standard when Premium was downgraded). */
+  readonly tier: Tier;
+  readonly downgraded: boolean;
+  readonly priceMicros: number;
+}
+
+export type ReservationRef = Pick<Reservation, 'reservationId' | 'userId' | 'month'>;
+
+export interface ReserveRequest {
+  readonly userId: string;
+  readonly requestedTier: Tier;
+  readonly premiumPriceMicros: number;
+  readonly standardPriceMicros: number;
+  readonly generationId?: string;
+  readonly metadata: EventMetadata;
+}
+
+export interface ExpiredReservation {
+  readonly reservationId: string;
+  readonly userId: string;
+  readonly generationId: string | null;
+}
+
+/** `GET /v1/credits` (API.md). */
+export interface CreditStatusView {
+  readonly userId: string;
+  readonly freeRemainingToday: number;
+  readonly freeDailyQuota: number;
+  readonly paidCredits: number;
+  readonly reservedCredits: number;
+  readonly monthlySpend: number;
+  readonly monthlyCap: number;
+  readonly tier: Tier;
+  readonly quotaResetsAt: string;
+}
