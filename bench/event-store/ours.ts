@@ -5,7 +5,7 @@ import { ALL_MIGRATIONS } from '../../src/migrations';
 import { AppendSignals } from '../../src/event-store/append-signals';
 import { EventStore } from '../../src/event-store/event-store';
 import { ProjectionRegistry } from '../../src/event-store/projection-registry';
-import { streamCountProjection } from '../../src/event-store/testing/stream-count-projection';
+import { streamCountProjection } from '../../test/support/stream-count-projection';
 import type { ReplayProgress } from '../../src/event-store/replay';
 import { seedEvents } from './seed';
 import { note, throughput, timed } from './measure';

@@ -8,7 +8,8 @@ import { AsyncProjectionRunner } from './async-projection-runner';
 import { EventStore } from './event-store';
 import type { Projection } from './projection';
 import { ProjectionRegistry } from './projection-registry';
-import { streamCountProjection } from './testing/stream-count-projection';
+import { streamCountProjection } from '../../test/support/stream-count-projection';
+import { waitUntilCaughtUp } from '../../test/support/wait-until-caught-up';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -81,7 +82,7 @@ describePostgres('async projection runners in two service processes on one Postg
       );
     }
     const caughtUpIn = Date.now();
-    await runnerB.waitUntilCaughtUp(5000);
+    await waitUntilCaughtUp(runnerB, 5000);
     expect(Date.now() - caughtUpIn).toBeLessThan(5000);
     expect(a.batches()).toBeGreaterThan(0);
     expect(b.batches()).toBe(0);
@@ -113,7 +114,7 @@ describePostgres('async projection runners in two service processes on one Postg
     writing = false;
     await writer;
 
-    await runnerB.waitUntilCaughtUp(10_000);
+    await waitUntilCaughtUp(runnerB, 10_000);
     expect(b.batches()).toBeGreaterThan(0);
     const registry = new ProjectionRegistry(storeB, [counts]);
     await expect(registry.verify(counts.name)).resolves.toMatchObject({ matches: true, differenceCount: 0 });
@@ -158,7 +159,7 @@ describe('async projection runner', () => {
       await expect(runner.lag()).resolves.toBeGreaterThan(0);
 
       failing = false;
-      await runner.waitUntilCaughtUp(10_000);
+      await waitUntilCaughtUp(runner, 10_000);
       expect(runner.status().failing).toBe(false);
       await expect(runner.lag()).resolves.toBe(0);
       await expect(database.query('SELECT stream_id, events FROM replicated_counts')).resolves.toEqual([

@@ -3,7 +3,7 @@ import type { EventStore } from './event-store';
 import { START, type Checkpoint } from './event-types';
 import { liveTables, type Projection, type TableNames } from './projection';
 import type { WakeSource } from './append-signals';
-import { comparePositions, readCheckpoint, writeCheckpoint } from './checkpoints';
+import { readCheckpoint, writeCheckpoint } from './checkpoints';
 
 export interface AsyncRunnerOptions {
   readonly batchSize?: number;
@@ -61,7 +61,7 @@ export class AsyncProjectionRunner {
   private unsubscribe: Array<() => void> = [];
 
   constructor(
-    private readonly store: EventStore,
+    readonly store: EventStore,
     readonly projection: Projection,
     private readonly options: AsyncRunnerOptions = {},
   ) {
@@ -126,30 +126,6 @@ export class AsyncProjectionRunner {
       [this.projection.name, cap],
     );
     return Number(row.behind);
-  }
-
-  /**
-   * For tests and tools: resolves once the shared checkpoint (whichever replica leads) has passed
-   * every event committed when it was called. The horizon of running transactions is
-   * cluster-wide, so a transaction open in any database of the cluster can hold this back.
-   */
-  async waitUntilCaughtUp(timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const [newest] = await this.store.database.query<{ transaction_id: string; global_position: number }>(
-      `SELECT transaction_id::text AS transaction_id, global_position FROM events
-        ORDER BY events.transaction_id DESC, global_position DESC LIMIT 1`,
-    );
-    if (!newest) return;
-    const target: Checkpoint = { transactionId: newest.transaction_id, globalPosition: Number(newest.global_position) };
-    for (;;) {
-      this.wake();
-      const reached = await readCheckpoint(this.store.database, this.projection.name, { lock: false });
-      if (comparePositions(reached, target) >= 0) return;
-      if (Date.now() > deadline) {
-        throw new Error(`Projection ${this.projection.name} did not catch up within ${timeoutMs} ms`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   }
 
   private async run(): Promise<void> {
@@ -261,7 +237,8 @@ export class AsyncProjectionRunner {
     this.options.onError?.(error, this.projection.name);
   }
 
-  private wake(): void {
+  /** Looks for new events now if idle (appends of this process and NOTIFYs call this too). */
+  wake(): void {
     this.woken = true;
     if (this.sleepEndsOnWake) this.endSleep?.();
   }

@@ -2,13 +2,9 @@ import type { Sql } from '../database/database';
 import type { DomainEvent, EventMetadata, RecordedEvent } from './event-types';
 import { ConcurrencyError } from './event-types';
 import type { EventStore } from './event-store';
+import type { Decider } from './decider';
 
-/** Emmett's decider: pure functions over a stream (STYLE.md rule 1). */
-export interface Decider<State, Command, Event extends DomainEvent> {
-  decide(command: Command, state: State): readonly Event[];
-  evolve(state: State, event: Event): State;
-  initialState(): State;
-}
+export type { Decider } from './decider';
 
 /** How a decider's state is kept between commands, so a long stream is not folded every time. */
 export interface SnapshotCodec<State> {
@@ -27,8 +23,12 @@ export interface HandleOptions<State> {
    * retries would mostly fail. The expected-version check still guards the append.
    */
   readonly lockStream?: boolean;
+  /** Attempts on a concurrency conflict when the pipeline owns its transaction (default 8). */
   readonly maxAttempts?: number;
-  /** Run inside this open transaction (the caller commits). */
+  /**
+   * Run once inside this open transaction: the caller commits, and a conflict is the caller's to
+   * retry (its other statements in the transaction would have to run again too).
+   */
   readonly tx?: Sql;
 }
 
@@ -41,8 +41,13 @@ export interface HandleResult<State, Event extends DomainEvent> {
 }
 
 /**
- * load -> decide -> append with the expected version (STYLE.md rule 6), retried a bounded number
- * of times on a concurrency conflict by re-reading the stream.
+ * The one command pipeline (STYLE.md rule 6): optional stream lock -> load -> decide -> append
+ * with the expected version the decider's state was loaded at. Listeners hear of the append once
+ * its transaction has committed (EventStore.append defers them to the commit).
+ *
+ * With `tx` the pipeline runs once in the caller's transaction. Without it the pipeline owns a
+ * transaction per attempt and retries a bounded number of times on a concurrency conflict, each
+ * attempt reading the stream again.
  */
 export async function handleCommand<State, Command, Event extends DomainEvent>(
   store: EventStore,
@@ -51,15 +56,14 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   command: Command,
   options: HandleOptions<State> = {},
 ): Promise<HandleResult<State, Event>> {
+  const once = (tx: Sql) => decideAndAppend(store, tx, streamId, decider, command, options);
+  if (options.tx) return once(options.tx);
   const maxAttempts = options.maxAttempts ?? 8;
   for (let attempt = 1; ; attempt++) {
     try {
-      if (options.tx) {
-        return await decideAndAppend(store, options.tx, streamId, decider, command, options);
-      }
-      return await store.database.transaction((tx) => decideAndAppend(store, tx, streamId, decider, command, options));
+      return await store.database.transaction(once);
     } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts || options.tx) throw error;
+      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
   }
@@ -95,7 +99,7 @@ async function decideAndAppend<State, Command, Event extends DomainEvent>(
  * A snapshot is written once this many events have gathered after the last one: a command then
  * folds at most this many, and most commands write nothing but their events.
  */
-export const SNAPSHOT_EVERY = 16;
+const SNAPSHOT_EVERY = 16;
 
 /** The current state of a stream: the newest usable snapshot plus the events after it. */
 export async function loadState<State, Event extends DomainEvent>(

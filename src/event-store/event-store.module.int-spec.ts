@@ -14,7 +14,8 @@ import { EventStore } from './event-store';
 import { EventStoreModule } from './event-store.module';
 import { ProjectionRegistry } from './projection-registry';
 import { ProjectionRunners } from './projection-runners';
-import { streamCountProjection } from './testing/stream-count-projection';
+import { streamCountProjection } from '../../test/support/stream-count-projection';
+import { waitUntilCaughtUp } from '../../test/support/wait-until-caught-up';
 
 describe('EventStoreModule', () => {
   let database: Database;
@@ -67,7 +68,7 @@ describe('EventStoreModule', () => {
       { type: 'Counted', data: {} },
     ]);
     const runners = app.get(ProjectionRunners);
-    await runners.runner('module_counts').waitUntilCaughtUp();
+    await waitUntilCaughtUp(runners.runner('module_counts'));
     await expect(database.query('SELECT stream_id, events FROM module_counts')).resolves.toEqual([
       { stream_id: 'count-1', events: 2 },
     ]);
@@ -97,7 +98,7 @@ describe('EventStoreModule', () => {
       },
     });
     runner.start();
-    await runner.waitUntilCaughtUp();
+    await waitUntilCaughtUp(runner);
     await expect(readiness()).resolves.toMatchObject({ projections: { status: 'up' } });
   });
 });

@@ -5,7 +5,8 @@ import { AsyncProjectionRunner } from './async-projection-runner';
 import { EventStore } from './event-store';
 import type { Projection } from './projection';
 import { ProjectionRegistry } from './projection-registry';
-import { streamCountProjection } from './testing/stream-count-projection';
+import { streamCountProjection } from '../../test/support/stream-count-projection';
+import { waitUntilCaughtUp } from '../../test/support/wait-until-caught-up';
 
 const counted = (n: number) => ({ type: 'Counted', data: { n } });
 
@@ -62,7 +63,7 @@ describe.each([
 
   it('rebuilds an async projection from zero into exactly the rows the runner built live', async () => {
     await appendMany('steady', 'Counted', 20, 15);
-    await runner.waitUntilCaughtUp();
+    await waitUntilCaughtUp(runner);
     const live = await rows(database, 'async_counts');
     expect(live).toEqual(await expectedCounts(database, 'Counted'));
     await expect(registry.verify('async_counts')).resolves.toMatchObject({
@@ -96,7 +97,7 @@ describe.each([
     await registry.rebuild('inline_counts', { batchSize: 3 });
     appending = false;
     await writer;
-    await runner.waitUntilCaughtUp();
+    await waitUntilCaughtUp(runner);
 
     expect(await rows(database, 'async_counts')).toEqual(await expectedCounts(database, 'Counted'));
     expect(await rows(database, 'inline_counts')).toEqual(await expectedCounts(database, 'Tallied'));
@@ -128,7 +129,7 @@ describe.each([
   });
 
   it('reports a row the async runner never wrote and one it should not have', async () => {
-    await runner.waitUntilCaughtUp();
+    await waitUntilCaughtUp(runner);
     await database.transaction(async (tx) => {
       await tx.query(`SELECT * FROM projection_checkpoints WHERE name = 'async_counts' FOR UPDATE`);
       await tx.query(`DELETE FROM async_counts WHERE stream_id = 'steady-0'`);

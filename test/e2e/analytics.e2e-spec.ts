@@ -17,6 +17,7 @@ import { costReport } from '../../src/analytics/report/cost-report';
 import { startAllFakes, type AllFakes } from '../fakes';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createTestDatabase, hasPostgres } from '../support/test-database';
+import { waitUntilCaughtUp } from '../support/wait-until-caught-up';
 
 /** Prometheus text -> samples; labels compared as sets. */
 function samples(text: string): Array<{ name: string; labels: Record<string, string>; value: number }> {
@@ -68,7 +69,7 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
   };
   const caughtUp = async () => {
     const runners = t.app.get(ProjectionRunners);
-    for (const name of [USAGE_PROJECTION, BUDGET_PROJECTION]) await runners.runner(name).waitUntilCaughtUp();
+    for (const name of [USAGE_PROJECTION, BUDGET_PROJECTION]) await waitUntilCaughtUp(runners.runner(name));
   };
 
   beforeAll(async () => {

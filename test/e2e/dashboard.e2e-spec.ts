@@ -7,6 +7,7 @@ import { ALL_PROJECTIONS } from '../../src/projections';
 import { startAllFakes, type AllFakes } from '../fakes';
 import { launchChromium } from '../support/browser';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { waitUntilCaughtUp } from '../support/wait-until-caught-up';
 
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
 const OUTPUT = join(process.cwd(), 'test-output');
@@ -114,7 +115,7 @@ describe('GET /dashboard in headless Chromium', () => {
     }
     const runners = t.app.get(ProjectionRunners);
     for (const projection of ALL_PROJECTIONS.filter((p) => p.kind === 'async'))
-      await runners.runner(projection.name).waitUntilCaughtUp();
+      await waitUntilCaughtUp(runners.runner(projection.name));
     browser = (await launchChromium()).browser;
     mkdirSync(OUTPUT, { recursive: true });
   }, 120_000);
@@ -266,7 +267,7 @@ describe('GET /dashboard on the first day of use', () => {
     for (let n = 0; n < 4; n++) await generate('cleo', { prompt: `harbour at night ${n}` });
     const runners = t.app.get(ProjectionRunners);
     for (const projection of ALL_PROJECTIONS.filter((p) => p.kind === 'async'))
-      await runners.runner(projection.name).waitUntilCaughtUp();
+      await waitUntilCaughtUp(runners.runner(projection.name));
     browser = (await launchChromium()).browser;
     mkdirSync(OUTPUT, { recursive: true });
   }, 120_000);

@@ -1,11 +1,6 @@
 import { DomainError, type ErrorCode } from '../../src/common/domain-error';
-
-/** Emmett's decider shape, as every aggregate in src/<module>/domain exports it. */
-export interface Decider<Command, Event, State> {
-  decide(command: Command, state: State): readonly Event[];
-  evolve(state: State, event: Event): State;
-  initialState(): State;
-}
+import type { Decider } from '../../src/event-store/decider';
+import type { DomainEvent } from '../../src/event-store/event-types';
 
 export interface Given<Command, Event, State> {
   /** The state the given events fold to, for view functions. */
@@ -22,7 +17,7 @@ export interface Then<Event> {
  * Aggregate tests as plain data (STYLE.md rule 4):
  * `decider(account).given([...events]).when(command).then([...events])` or `.thenThrows('code')`.
  */
-export function decider<Command, Event, State>(aggregate: Decider<Command, Event, State>) {
+export function decider<State, Command, Event extends DomainEvent>(aggregate: Decider<State, Command, Event>) {
   return {
     given(events: readonly Event[]): Given<Command, Event, State> {
       const state = events.reduce((current, event) => aggregate.evolve(current, event), aggregate.initialState());

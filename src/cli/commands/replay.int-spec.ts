@@ -2,7 +2,7 @@ import { FakeClock } from '../../common/clock';
 import type { Database } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
 import { ProjectionRegistry } from '../../event-store/projection-registry';
-import { streamCountProjection } from '../../event-store/testing/stream-count-projection';
+import { streamCountProjection } from '../../../test/support/stream-count-projection';
 import { openTestDatabase } from '../../../test/support/test-app';
 import type { CliContext } from '../command';
 import { dispatch } from '../dispatcher';

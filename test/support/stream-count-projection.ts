@@ -1,4 +1,4 @@
-import type { Projection } from '../projection';
+import type { Projection } from '../../src/event-store/projection';
 
 export interface StreamCountOptions {
   readonly name?: string;
