@@ -1,28 +1,18 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Client, type Pool, type PoolClient } from 'pg';
+import { Client, type Pool } from 'pg';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { exclusivePGliteDriver } from './exclusive-pglite-pool';
 import { DataDirLock } from './data-dir-lock';
 import { embeddedPostgresOptions, useCompactWasmCode } from './pglite-options';
 import { initDataDirApart } from './pglite-initdb';
+import { EmbeddedSession, PostgresSession, type DedicatedSession } from './dedicated-session';
+import { pooledQuery, pooledTransaction } from './pooled-sql';
+import type { IsolationLevel, Sql, SqlRow } from './sql';
 
-/** A row as the driver returns it, before a query names its type. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- driver rows are untyped until a query names T
-export type SqlRow = Record<string, any>;
-
-/** Anything that runs SQL: the database itself, or one open transaction. */
-export interface Sql {
-  query<T = SqlRow>(text: string, params?: readonly unknown[]): Promise<T[]>;
-  /**
-   * Inside a transaction: runs `callback` once it has committed (never on rollback); each callback
-   * at most once per transaction. Absent on the database itself, where every statement commits alone.
-   */
-  afterCommit?(callback: () => void): void;
-}
+export type { DedicatedSession } from './dedicated-session';
+export { sqlState, type IsolationLevel, type Sql, type SqlRow } from './sql';
 
 export type DatabaseKind = 'postgres' | 'pglite';
-export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
 export interface OpenDatabaseOptions {
   /** PostgreSQL URL; when absent, the embedded PGlite is used. */
@@ -136,16 +126,7 @@ export class Database implements Sql {
   }
 
   async query<T = SqlRow>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    if (this.pool) {
-      const statement = prepared(text, params);
-      try {
-        return (await this.pool.query(statement)).rows as T[];
-      } catch (error) {
-        // Outside a transaction a statement whose prepared plan went stale can simply run again.
-        if (!forgetIfStale(statement, error)) throw error;
-        return (await this.pool.query({ text, values: statement.values })).rows as T[];
-      }
-    }
+    if (this.pool) return pooledQuery<T>(this.pool, text, params);
     const runner = this.dataSource.createQueryRunner();
     try {
       return await runOn<T>(runner, text, params);
@@ -219,142 +200,7 @@ export class Database implements Sql {
   }
 }
 
-export interface DedicatedSession {
-  tryAdvisoryLock(key: string): Promise<boolean>;
-  unlock(key: string): Promise<void>;
-  /** Resolves when the session breaks (its locks are gone). */
-  readonly lost: Promise<void>;
-  close(): Promise<void>;
-}
-
-class PostgresSession implements DedicatedSession {
-  readonly lost: Promise<void>;
-
-  constructor(private readonly client: Client) {
-    this.lost = new Promise((resolve) => {
-      client.on('error', () => resolve());
-      client.on('end', () => resolve());
-    });
-  }
-
-  async tryAdvisoryLock(key: string): Promise<boolean> {
-    const { rows } = await this.client.query<{ locked: boolean }>(
-      'select pg_try_advisory_lock(hashtextextended($1, 0)) as locked',
-      [key],
-    );
-    return rows[0]?.locked === true;
-  }
-
-  async unlock(key: string): Promise<void> {
-    await this.client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]);
-  }
-
-  async close(): Promise<void> {
-    await this.client.end().catch(() => undefined);
-  }
-}
-
-class EmbeddedSession implements DedicatedSession {
-  readonly lost = new Promise<void>(() => undefined);
-  async tryAdvisoryLock(): Promise<boolean> {
-    return true;
-  }
-  async unlock(): Promise<void> {}
-  async close(): Promise<void> {}
-}
-
-const preparedNames = new Map<string, string>();
-const MAX_PREPARED = 500;
-
-/**
- * The service's statements are a fixed set of texts with parameters, so each is prepared once per
- * connection under a name (node-postgres keeps them): PostgreSQL parses and plans it once, and the
- * text is not sent again. Texts naming per-run scratch tables are not named, nor any past the
- * first few hundred distinct texts (a bound against generated SQL).
- */
-function prepared(text: string, params: readonly unknown[]): { text: string; values: unknown[]; name?: string } {
-  const values = [...params];
-  let name = preparedNames.get(text);
-  if (name === '') return { text, values };
-  if (name === undefined) {
-    if (
-      preparedNames.size >= MAX_PREPARED ||
-      text.includes('pg_temp.') ||
-      text.includes('__rebuild') ||
-      text.includes('__verify')
-    ) {
-      return { text, values };
-    }
-    name = `g_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
-    preparedNames.set(text, name);
-  }
-  return { name, text, values };
-}
-
-/**
- * A table whose columns changed under a prepared `SELECT *` (another replica migrated) fails with
- * "cached plan must not change result type": the text is then sent unnamed from now on.
- */
-function forgetIfStale(statement: { text: string; name?: string }, error: unknown): boolean {
-  if (!statement.name || (error as { code?: string }).code !== '0A000') return false;
-  preparedNames.set(statement.text, '');
-  return true;
-}
-
-async function pooledTransaction<T>(
-  client: PoolClient,
-  work: (tx: Sql) => Promise<T>,
-  isolation: IsolationLevel,
-): Promise<T> {
-  // A connection whose ROLLBACK or COMMIT failed is in an unknown state: it is destroyed, not reused.
-  let broken: Error | undefined;
-  const committed = new Set<() => void>();
-  // A connection that dies while checked out reports here; the query in flight fails on its own.
-  const onError = (error: Error) => (broken = error);
-  client.on('error', onError);
-  try {
-    let result: T;
-    try {
-      await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
-      const tx: Sql = {
-        query: async (text, params = []) => {
-          const statement = prepared(text, params);
-          try {
-            return (await client.query(statement)).rows;
-          } catch (error) {
-            forgetIfStale(statement, error);
-            throw error;
-          }
-        },
-        afterCommit: (callback) => committed.add(callback),
-      };
-      result = await work(tx);
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    }
-    try {
-      await client.query('COMMIT');
-    } catch (error) {
-      broken = error as Error;
-      throw error;
-    }
-    for (const callback of committed) callback();
-    return result;
-  } finally {
-    client.removeListener('error', onError);
-    client.release(broken);
-  }
-}
-
 async function runOn<T>(runner: QueryRunner, text: string, params: readonly unknown[]): Promise<T[]> {
   const result = await runner.query(text, [...params], true);
   return (result.records ?? []) as T[];
-}
-
-/** The PostgreSQL SQLSTATE of an error thrown by a query (TypeORM wraps the driver's error). */
-export function sqlState(error: unknown): string | undefined {
-  const candidate = error as { code?: unknown; driverError?: { code?: unknown } } | undefined;
-  const code = candidate?.driverError?.code ?? candidate?.code;
-  return typeof code === 'string' ? code : undefined;
 }

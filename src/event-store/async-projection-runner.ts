@@ -1,9 +1,9 @@
 import type { DedicatedSession } from '../database/database';
 import type { EventStore } from './event-store';
-import { START, type Checkpoint } from './event-types';
 import { liveTables, type Projection, type TableNames } from './projection';
 import type { WakeSource } from './append-signals';
-import { readCheckpoint, writeCheckpoint } from './checkpoints';
+import { eventsBehind } from './checkpoints';
+import { applyBatch, type NextStep } from './projection-batch';
 
 export interface AsyncRunnerOptions {
   readonly batchSize?: number;
@@ -33,9 +33,6 @@ export interface RunnerStatus {
 
 const MAX_FAILURE_PAUSE_MS = 30_000;
 const HELD_BACK_RETRY_MS = 100;
-
-/** After a batch: a full one (read on), nothing left, or committed events above the horizon of running transactions. */
-type NextStep = 'more' | 'caught-up' | 'held-back';
 
 /**
  * Runs one async projection: one active runner across all replicas, elected with a session
@@ -114,18 +111,8 @@ export class AsyncProjectionRunner {
    * It counts every event, not only the projection's types; a runner that is caught up moves its
    * checkpoint to the head, so an idle projection reads 0.
    */
-  async lag(cap = 100_000): Promise<number> {
-    const [row] = await this.store.database.query<{ behind: number }>(
-      `SELECT count(*)::int AS behind FROM (
-         SELECT 1 FROM events
-          WHERE (transaction_id, global_position) > (
-                  coalesce((SELECT last_transaction_id FROM projection_checkpoints WHERE name = $1), '0'::xid8),
-                  coalesce((SELECT last_global_position FROM projection_checkpoints WHERE name = $1), 0))
-            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-          LIMIT $2) behind`,
-      [this.projection.name, cap],
-    );
-    return Number(row.behind);
+  lag(cap = 100_000): Promise<number> {
+    return eventsBehind(this.store.database, this.projection.name, cap);
   }
 
   private async run(): Promise<void> {
@@ -195,33 +182,12 @@ export class AsyncProjectionRunner {
 
   /** One batch in one transaction, and what to do next. */
   private async applyNextBatch(): Promise<NextStep> {
-    const next = await this.store.database.transaction(async (tx) => {
-      const checkpoint = await readCheckpoint(tx, this.projection.name, {
-        lock: true,
-        ensureRow: !this.checkpointRowSeen,
-      });
-      const head = await this.store.head(tx);
-      const events = await this.store.readAll({
-        after: checkpoint,
-        upTo: head,
-        limit: this.batchSize,
-        types: this.projection.eventTypes,
-        sql: tx,
-      });
-      if (events.length > 0) await this.projection.apply(tx, events, this.tables);
-      const full = events.length === this.batchSize;
-      // A partial batch holds every relevant event up to the head: skip the irrelevant ones too.
-      const reached: Checkpoint = full ? events[events.length - 1] : head;
-      if (!samePosition(reached, checkpoint) && !samePosition(reached, START)) {
-        await writeCheckpoint(tx, this.projection.name, reached);
-      }
-      if (full) return 'more';
-      const [beyond] = await tx.query<{ held: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)) AS held`,
-        [head.transactionId, head.globalPosition],
-      );
-      return beyond.held ? 'held-back' : 'caught-up';
-    });
+    const next = await this.store.database.transaction((tx) =>
+      applyBatch(tx, this.store, this.projection, this.tables, {
+        batchSize: this.batchSize,
+        ensureCheckpointRow: !this.checkpointRowSeen,
+      }),
+    );
     this.checkpointRowSeen = true;
     return next;
   }
@@ -261,8 +227,4 @@ export class AsyncProjectionRunner {
       this.sleepEndsOnWake = options.endsOnWake === true;
     });
   }
-}
-
-function samePosition(a: Checkpoint, b: Checkpoint): boolean {
-  return a.transactionId === b.transactionId && a.globalPosition === b.globalPosition;
 }

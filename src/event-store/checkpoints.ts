@@ -40,3 +40,22 @@ export function comparePositions(a: Checkpoint, b: Checkpoint): number {
   if (byTransaction !== 0n) return byTransaction > 0n ? 1 : -1;
   return a.globalPosition - b.globalPosition;
 }
+
+/**
+ * How many events a projection's shared checkpoint is behind the newest safely readable event,
+ * counted exactly up to `cap` (then `cap` is returned): the count walks the (transaction id,
+ * global position) index from the checkpoint, so it stays cheap however far behind it is.
+ */
+export async function eventsBehind(sql: Sql, projection: string, cap: number): Promise<number> {
+  const [row] = await sql.query<{ behind: number }>(
+    `SELECT count(*)::int AS behind FROM (
+       SELECT 1 FROM events
+        WHERE (transaction_id, global_position) > (
+                coalesce((SELECT last_transaction_id FROM projection_checkpoints WHERE name = $1), '0'::xid8),
+                coalesce((SELECT last_global_position FROM projection_checkpoints WHERE name = $1), 0))
+          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        LIMIT $2) behind`,
+    [projection, cap],
+  );
+  return Number(row.behind);
+}

@@ -3,7 +3,6 @@ import { sqlState } from '../database/database';
 import type { Clock } from '../common/clock';
 import {
   ConcurrencyError,
-  START,
   type AppendResult,
   type Checkpoint,
   type DomainEvent,
@@ -12,14 +11,16 @@ import {
   type RecordedEvent,
 } from './event-types';
 import { UpcasterRegistry } from './upcasters';
+import { selectAll, selectHead, selectStream, selectStreamAfterSnapshot, type ReadAllOptions } from './event-reads';
 import {
   GroupCommitter,
   insertAppends,
-  RECORDED_COLUMNS,
   type AppendedRow,
   type GroupCommitOptions,
   type PendingAppend,
 } from './group-commit';
+
+export type { ReadAllOptions } from './event-reads';
 
 /** Rows written in the append's own transaction (read-your-writes models, STYLE.md rule 7). */
 export interface InlineProjection {
@@ -27,15 +28,6 @@ export interface InlineProjection {
   readonly eventTypes: readonly string[];
   /** May answer with what it wrote (AppendResult.projected). */
   apply(tx: Sql, events: readonly RecordedEvent[]): Promise<unknown>;
-}
-
-export interface ReadAllOptions {
-  readonly after?: Checkpoint;
-  readonly limit?: number;
-  readonly upTo?: Checkpoint;
-  readonly types?: readonly string[];
-  readonly sql?: Sql;
-  readonly allCommitted?: boolean;
 }
 
 export interface AppendOptions {
@@ -185,86 +177,27 @@ export class EventStore {
     codecVersion: number,
     sql: Sql = this.database,
   ): Promise<{ snapshot: { version: number; state: unknown } | null; events: RecordedEvent<E>[] }> {
-    const rows = await sql.query(
-      `SELECT s.stream_version AS snapshot_version,
-              CASE WHEN row_number() OVER (ORDER BY e.stream_position) = 1 THEN s.state END AS snapshot_state, e.*
-         FROM (SELECT 1) AS one
-         LEFT JOIN stream_snapshots s ON s.stream_id = $1 AND s.codec_version = $2
-         LEFT JOIN LATERAL (
-           SELECT ${RECORDED_COLUMNS} FROM events
-            WHERE stream_id = $1 AND stream_position > coalesce(s.stream_version, 0)
-            ORDER BY stream_position) e ON true
-        ORDER BY e.stream_position`,
-      [streamId, codecVersion],
-    );
-    const first = rows[0];
-    const snapshot =
-      first && first.snapshot_version !== null
-        ? { version: Number(first.snapshot_version), state: first.snapshot_state }
-        : null;
-    const events = rows
-      .filter((row) => row.global_position !== null)
-      .map((row) => this.toRecorded(row) as RecordedEvent<E>);
-    return { snapshot, events };
+    const { snapshot, rows } = await selectStreamAfterSnapshot(sql, streamId, codecVersion);
+    return { snapshot, events: rows.map((row) => this.toRecorded(row) as RecordedEvent<E>) };
   }
 
   async readStream<E extends DomainEvent = DomainEvent>(
     streamId: string,
     options: { from?: number; sql?: Sql; until?: Date } = {},
   ): Promise<RecordedEvent<E>[]> {
-    const rows = await (options.sql ?? this.database).query(
-      `SELECT ${RECORDED_COLUMNS} FROM events
-        WHERE stream_id = $1 AND stream_position >= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3::timestamptz)
-        ORDER BY stream_position`,
-      [streamId, options.from ?? 1, options.until?.toISOString() ?? null],
-    );
+    const rows = await selectStream(options.sql ?? this.database, streamId, options.from ?? 1, options.until);
     return rows.map((row) => this.toRecorded(row) as RecordedEvent<E>);
   }
 
-  /**
-   * Every event after `after` in commit-safe order. Only rows whose transaction is older than the
-   * oldest one still running are returned, ordered by (transaction id, global position): an event
-   * whose transaction commits late cannot be skipped by a reader that already moved past a later
-   * position (Emmett's fix for out-of-order commits).
-   *
-   * `allCommitted` drops that horizon and returns every committed row. It is only safe for a caller
-   * that holds a lock keeping out every writer of what it builds (an inline projection's tables,
-   * locked while a rebuild catches up); anyone else could skip an event that commits later.
-   */
+  /** Every event after `after` in commit-safe order (see `selectAll`). */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const after = options.after ?? START;
-    const upTo = options.upTo;
-    const rows = await (options.sql ?? this.database).query(
-      `SELECT ${RECORDED_COLUMNS} FROM events
-        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-          AND ($7::boolean OR transaction_id < pg_snapshot_xmin(pg_current_snapshot()))
-          AND ($4::text IS NULL OR (transaction_id, global_position) <= ($4::text::xid8, $5::bigint))
-          AND ($6::text[] IS NULL OR type = ANY($6::text[]))
-        -- qualified: the text output column of the same name would sort '999' after '1000'
-        ORDER BY events.transaction_id, global_position
-        LIMIT $3`,
-      [
-        after.transactionId,
-        after.globalPosition,
-        options.limit ?? 1000,
-        upTo?.transactionId ?? null,
-        upTo?.globalPosition ?? 0,
-        options.types ? [...options.types] : null,
-        options.allCommitted === true,
-      ],
-    );
+    const rows = await selectAll(options.sql ?? this.database, options);
     return rows.map((row) => this.toRecorded(row));
   }
 
   /** The newest position an async reader can safely reach now. */
-  async head(sql: Sql = this.database): Promise<Checkpoint> {
-    const rows = await sql.query<{ transaction_id: string; global_position: number }>(
-      `SELECT transaction_id::text AS transaction_id, global_position FROM events
-        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY events.transaction_id DESC, global_position DESC LIMIT 1`,
-    );
-    const row = rows[0];
-    return row ? { transactionId: row.transaction_id, globalPosition: Number(row.global_position) } : START;
+  head(sql: Sql = this.database): Promise<Checkpoint> {
+    return selectHead(sql);
   }
 
   private toRecorded(row: SqlRow): RecordedEvent {

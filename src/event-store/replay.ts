@@ -1,45 +1,18 @@
-import type { Sql } from '../database/database';
 import type { EventStore } from './event-store';
 import { START, type Checkpoint, type RecordedEvent } from './event-types';
-import { liveTables, rebuildTables, scratchTables, type Projection, type TableNames } from './projection';
-import { createTables, diffTable, dropTables, replaceLiveRows, type RowDifference } from './projection-tables';
+import { liveTables, rebuildTables, type Projection, type TableNames } from './projection';
+import { createTables, dropTables, replaceLiveRows } from './projection-tables';
 import { comparePositions, readCheckpoint, writeCheckpoint } from './checkpoints';
+import {
+  DEFAULT_BATCH,
+  replayInTransaction,
+  startProgress,
+  type RebuildResult,
+  type ReplayOptions,
+} from './replay-steps';
 
-export interface ReplayProgress {
-  readonly projection: string;
-  readonly eventsDone: number;
-  /** Events of the projection's types when the replay started; new ones may arrive meanwhile. */
-  readonly eventsTotal: number;
-  readonly eventsPerSecond: number;
-}
-
-export interface ReplayOptions {
-  readonly batchSize?: number;
-  readonly onProgress?: (progress: ReplayProgress) => void;
-}
-
-export interface RebuildResult {
-  readonly name: string;
-  readonly events: number;
-  readonly seconds: number;
-  readonly eventsPerSecond: number;
-}
-
-export interface VerifyOptions extends ReplayOptions {
-  /** How many differing rows to return per table and side. */
-  readonly maxDifferences?: number;
-}
-
-export interface VerifyResult {
-  readonly name: string;
-  readonly events: number;
-  readonly matches: boolean;
-  /** Every differing row, counted; `differences` holds only the first ones. */
-  readonly differenceCount: number;
-  readonly differences: readonly RowDifference[];
-}
-
-const DEFAULT_BATCH = 2000;
+export type { RebuildResult, ReplayOptions, ReplayProgress } from './replay-steps';
+export { verify, type VerifyOptions, type VerifyResult } from './verify';
 
 /**
  * Blue/green rebuild from position zero. The new rows are built in `<table>__rebuild` in short
@@ -105,52 +78,6 @@ export async function rebuild(
 }
 
 /**
- * Rebuilds into temporary scratch tables and compares them with the live rows, in one transaction
- * that keeps the live state still: the checkpoint row FOR UPDATE for an async projection (the
- * scratch rows are built from zero up to exactly the live checkpoint), a SHARE lock on the live
- * tables for an inline one (writers wait; the scratch rows are built from everything committed).
- * The transaction is rolled back: verify changes nothing.
- */
-export async function verify(
-  store: EventStore,
-  projection: Projection,
-  options: VerifyOptions = {},
-): Promise<VerifyResult> {
-  const progress = await startProgress(store, projection, options);
-  const limit = options.maxDifferences ?? 20;
-  const scratch = scratchTables(projection);
-  let result: VerifyResult | undefined;
-  await store.database
-    .transaction(async (tx) => {
-      let bound: { upTo?: Checkpoint; allCommitted?: boolean };
-      if (projection.kind === 'async') {
-        bound = { upTo: await readCheckpoint(tx, projection.name, { lock: true }) };
-      } else {
-        await tx.query(`LOCK TABLE ${projection.tables.map((table) => table.name).join(', ')} IN SHARE MODE`);
-        bound = { allCommitted: true };
-      }
-      await createTables(tx, projection, scratch);
-      await replayInTransaction(tx, store, projection, scratch, START, bound, options, progress.add);
-      let differenceCount = 0;
-      const differences: RowDifference[] = [];
-      for (const table of projection.tables) {
-        const diff = await diffTable(tx, table, scratch[table.name], limit);
-        differenceCount += diff.total;
-        differences.push(...diff.differences);
-      }
-      const { events } = progress.result();
-      result = { name: projection.name, events, matches: differenceCount === 0, differenceCount, differences };
-      throw ROLL_BACK;
-    })
-    .catch((error: unknown) => {
-      if (error !== ROLL_BACK) throw error;
-    });
-  return result as VerifyResult;
-}
-
-const ROLL_BACK = Symbol('roll back verify');
-
-/**
  * The bulk of a rebuild: one short transaction per batch, reading below the horizon of running
  * transactions. Reads run ahead of the applies (on another connection), so the database reads the
  * next batches while the current one is being applied.
@@ -204,61 +131,5 @@ function readAhead(
       );
     }
     return queue.shift() as Promise<RecordedEvent[]>;
-  };
-}
-
-async function replayInTransaction(
-  tx: Sql,
-  store: EventStore,
-  projection: Projection,
-  tables: TableNames,
-  from: Checkpoint,
-  bound: { upTo?: Checkpoint; allCommitted?: boolean },
-  options: ReplayOptions,
-  onApplied: (count: number) => void,
-): Promise<Checkpoint> {
-  const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  let reached = from;
-  for (;;) {
-    const batch = await store.readAll({
-      ...bound,
-      after: reached,
-      limit: batchSize,
-      types: projection.eventTypes,
-      sql: tx,
-    });
-    if (batch.length === 0) return reached;
-    await projection.apply(tx, batch, tables);
-    onApplied(batch.length);
-    reached = batch[batch.length - 1];
-    if (batch.length < batchSize) return reached;
-  }
-}
-
-async function startProgress(store: EventStore, projection: Projection, options: ReplayOptions) {
-  const [row] = await store.database.query<{ total: number }>(
-    'SELECT count(*)::bigint AS total FROM events WHERE type = ANY($1::text[])',
-    [[...projection.eventTypes]],
-  );
-  const total = Number(row.total);
-  const startedAt = performance.now();
-  let done = 0;
-  const rate = () => {
-    const seconds = (performance.now() - startedAt) / 1000;
-    return { seconds, eventsPerSecond: seconds > 0 ? Math.round(done / seconds) : 0 };
-  };
-  return {
-    add(count: number): void {
-      done += count;
-      options.onProgress?.({
-        projection: projection.name,
-        eventsDone: done,
-        eventsTotal: Math.max(total, done),
-        eventsPerSecond: rate().eventsPerSecond,
-      });
-    },
-    result(): RebuildResult {
-      return { name: projection.name, events: done, ...rate() };
-    },
   };
 }
