@@ -30,7 +30,7 @@ export default tseslint.config(
   },
   {
     // Runs in the operator's browser against uPlot's untyped globals (serialised into the page).
-    files: ['src/analytics/dashboard/dashboard.client.ts'],
+    files: ['src/analytics/dashboard/dashboard.{client,charts,plot}.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

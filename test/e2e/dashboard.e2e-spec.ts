@@ -12,7 +12,7 @@ import { waitUntilCaughtUp } from '../support/wait-until-caught-up';
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
 const OUTPUT = join(process.cwd(), 'test-output');
 
-/** The colour of each chart's series (dashboard.client.ts), in legend order. */
+/** The colour of each chart's series (the colours in dashboard.plot.ts), in legend order. */
 const SERIES_COLORS: Record<string, string[]> = {
   spend: ['#38bdf8', '#a78bfa', '#f87171'],
   tiers: ['#a78bfa', '#2dd4bf'],
@@ -231,7 +231,7 @@ describe('GET /dashboard in headless Chromium', () => {
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(script.text).toContain('uPlot');
-    expect((await t.request('/dashboard/assets/dashboard.js')).text).toMatch(/^\(function dashboardClient\(win\) \{/);
+    expect((await t.request('/dashboard/assets/dashboard.js')).text).toMatch(/^\(function dashboardClient\(win, /);
     expect((await t.request('/dashboard/assets/..%2F..%2Fpackage.json')).status).toBe(404);
     expect((await t.request('/v1/admin/analytics/dashboard')).status).toBe(401);
   });

@@ -4,7 +4,10 @@ import type { FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { Public } from '../../common/http/auth';
 import { DomainError } from '../../common/domain-error';
+import { dashboardCharts } from './dashboard.charts';
 import { dashboardClient } from './dashboard.client';
+import { dashboardFormat } from './dashboard.format';
+import { dashboardPlot } from './dashboard.plot';
 import { DASHBOARD_CSS, DASHBOARD_HTML } from './dashboard.page';
 
 interface Asset {
@@ -22,9 +25,15 @@ const ASSETS: Readonly<Record<string, Asset>> = {
     type: 'text/css; charset=utf-8',
     body: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
   },
-  'dashboard.js': { type: 'text/javascript; charset=utf-8', body: `(${dashboardClient.toString()})(window);\n` },
+  'dashboard.js': { type: 'text/javascript; charset=utf-8', body: dashboardScript() },
   'dashboard.css': { type: 'text/css; charset=utf-8', body: DASHBOARD_CSS },
 };
+
+/** The browser script: each part as its source text, the client called with the window and the other parts. */
+function dashboardScript(): string {
+  const parts = [dashboardFormat, dashboardPlot, dashboardCharts].map((part) => part.toString());
+  return `(${dashboardClient.toString()})(window, ${parts.join(', ')});\n`;
+}
 
 /** The page holds the admin token, so nothing but this service may run script in it or frame it. */
 const CONTENT_SECURITY_POLICY = [
