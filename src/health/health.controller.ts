@@ -3,8 +3,8 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { Public } from '../common/http/auth';
-import { ReadinessChecks } from '../common/readiness-checks';
 import { CheckDatabase, type DatabaseHealth } from './check-database.query';
+import { CheckReadiness } from './check-readiness.query';
 
 @ApiTags('operations')
 @Public()
@@ -14,7 +14,6 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly queryBus: QueryBus,
-    private readonly readiness: ReadinessChecks,
   ) {}
 
   /** 200 while the process runs. */
@@ -32,7 +31,7 @@ export class HealthController {
     return this.health.check([
       async () => this.databaseAnswers(await database),
       async () => this.migrationsApplied(await database),
-      ...this.readiness.all().map((check) => () => check(this.indicators)),
+      () => this.queryBus.execute(new CheckReadiness()),
     ]);
   }
 
