@@ -4,7 +4,7 @@ import { DomainError } from '../common/domain-error';
 import { dayCount, monthOfDay, monthRange, parseDay, type DayRange } from '../common/utc-time';
 
 /** The longest range one call may ask for: a year of daily rows, leap year included. */
-export const MAX_RANGE_DAYS = 366;
+const MAX_RANGE_DAYS = 366;
 
 const IsUtcDay = () =>
   ValidateBy({

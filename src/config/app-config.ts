@@ -123,7 +123,7 @@ function host(env: Env): string {
   return value;
 }
 
-export function isLoopbackHost(hostName: string): boolean {
+function isLoopbackHost(hostName: string): boolean {
   if (hostName === 'localhost' || hostName === '::1') return true;
   return isIP(hostName) === 4 && hostName.startsWith('127.');
 }

@@ -41,7 +41,7 @@ class SessionGate {
   }
 }
 
-export class ExclusivePGlitePool extends EventEmitter {
+class ExclusivePGlitePool extends EventEmitter {
   private readonly client: PGliteSessionClient;
 
   constructor(

@@ -9,7 +9,7 @@ import type { PGliteOptions } from '@electric-sql/pglite';
  * the operating system's file cache, which is shared and can be reclaimed. Measured with
  * `npm run bench:memory` (docs/benchmarks-memory.md).
  */
-export const EMBEDDED_POSTGRES_SETTINGS: Readonly<Record<string, string>> = {
+const EMBEDDED_POSTGRES_SETTINGS: Readonly<Record<string, string>> = {
   shared_buffers: '16MB',
   // A migration's CREATE INDEX may use all of it, and the WebAssembly memory keeps what it touched.
   maintenance_work_mem: '16MB',

@@ -1,7 +1,7 @@
 import type { EventStore } from './event-store';
 
 /** The channel every process NOTIFYs after it appended, and LISTENs on to wake its runners. */
-export const EVENTS_CHANNEL = 'genledger_events';
+const EVENTS_CHANNEL = 'genledger_events';
 
 /** Something that tells async runners that new events may be there. */
 export interface WakeSource {

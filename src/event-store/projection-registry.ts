@@ -9,7 +9,7 @@ import {
   type VerifyResult,
 } from './replay';
 
-export class UnknownProjectionError extends Error {
+class UnknownProjectionError extends Error {
   constructor(name: string, known: readonly string[]) {
     super(`Unknown projection ${JSON.stringify(name)}; known: ${known.length > 0 ? known.join(', ') : '(none)'}`);
     this.name = 'UnknownProjectionError';

@@ -69,7 +69,7 @@ export function scratchTables(projection: Projection): TableNames {
 }
 
 /** The adapter the EventStore calls in the append's transaction, writing the live tables. */
-export function asInlineProjection(projection: Projection): InlineProjection {
+function asInlineProjection(projection: Projection): InlineProjection {
   const tables = liveTables(projection);
   return {
     name: projection.name,

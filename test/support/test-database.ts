@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
 
 /** The PostgreSQL chosen by the global setup, or undefined when the run is on PGlite only. */
-export function postgresAdminUrl(): string | undefined {
+function postgresAdminUrl(): string | undefined {
   return process.env.GENLEDGER_TEST_PG_URL;
 }
 

@@ -55,7 +55,7 @@ export function costReport(usage: MonthUsage, whatIf: WhatIf | undefined): CostR
 }
 
 /** Dollars with every micro-dollar shown, but at least cents: reports are exact, not rounded. */
-export function exactUsd(micros: number, signed = false): string {
+function exactUsd(micros: number, signed = false): string {
   const sign = micros < 0 ? '-' : signed && micros > 0 ? '+' : '';
   const digits = (Math.abs(micros) / 1_000_000).toFixed(6).replace(/(\.\d\d\d*?)0+$/, '$1');
   return `${sign}$${digits}`;

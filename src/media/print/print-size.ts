@@ -2,9 +2,9 @@ import { DomainError } from '../../common/domain-error';
 
 /** API.md "selection": prints are rendered at this density, each side 1-240 inches. */
 export const PRINT_DPI = 150;
-export const MIN_PRINT_INCHES = 1;
-export const MAX_PRINT_INCHES = 240;
-export const DEFAULT_PRINT_WIDTH_INCHES = 24;
+const MIN_PRINT_INCHES = 1;
+const MAX_PRINT_INCHES = 240;
+const DEFAULT_PRINT_WIDTH_INCHES = 24;
 const POINTS_PER_INCH = 72;
 
 export interface PrintSizeRequest {

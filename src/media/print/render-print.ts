@@ -5,9 +5,9 @@ import type { PrintPlan } from './print-size';
  * Provider images are at most a few megapixels; anything far larger is not a generation we made
  * and decoding it would only cost memory (sharp's own default allows 268 MP).
  */
-export const SOURCE_PIXEL_LIMIT = 8192 * 8192;
+const SOURCE_PIXEL_LIMIT = 8192 * 8192;
 
-export const PRINT_JPEG_QUALITY = 90;
+const PRINT_JPEG_QUALITY = 90;
 
 /**
  * The selected image scaled to exactly the plan's pixels, cropped from the centre when the
