@@ -1,0 +1,77 @@
+import { FakeClock } from '../common/clock';
+import { Database } from '../database/database';
+import { ALL_MIGRATIONS } from '../migrations';
+import { createTestDatabase, describePostgres } from '../../test/support/test-database';
+import { handleCommand } from './command-handler';
+import type { Decider } from './decider';
+import { EventStore } from './event-store';
+import { ConcurrencyError, type DomainEvent } from './event-types';
+
+type Counted = DomainEvent<'Counted', { total: number }>;
+
+/** Counts commands: each one appends the total it reaches. */
+const counter: Decider<number, { type: 'Count' }, Counted> = {
+  initialState: () => 0,
+  decide: (_command, total) => [{ type: 'Counted', data: { total: total + 1 } }],
+  evolve: (_total, event) => event.data.total,
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** PostgreSQL only: on PGlite one transaction waits for the other to end, so they never race. */
+describePostgres('handleCommand', () => {
+  let database: Database;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    database = await Database.open({ url: await createTestDatabase('command-handler'), migrations: ALL_MIGRATIONS });
+    await database.migrate();
+    store = new EventStore(database, new FakeClock());
+  });
+  afterAll(() => database.close());
+
+  it('owning its transactions, retries the loser of a race until both commands are appended', async () => {
+    const results = await Promise.all([
+      handleCommand(store, 'count-race', counter, { type: 'Count' }),
+      handleCommand(store, 'count-race', counter, { type: 'Count' }),
+    ]);
+    expect(results.map((result) => result.version).sort()).toEqual([1, 2]);
+    const events = await store.readStream<Counted>('count-race');
+    expect(events.map((event) => event.data.total)).toEqual([1, 2]);
+  });
+
+  it("in a caller's transaction, runs once: the conflict is the caller's and listeners wait for the commit", async () => {
+    let heard = 0;
+    const stopListening = store.onAppended(() => (heard += 1));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let appended!: () => void;
+    const firstAppended = new Promise<void>((resolve) => (appended = resolve));
+    const first = database.transaction(async (tx) => {
+      await handleCommand(store, 'count-tx', counter, { type: 'Count' }, { tx });
+      appended();
+      await held;
+    });
+    await firstAppended;
+    expect(heard).toBe(0);
+    let attempts = 0;
+    const second = database.transaction((tx) =>
+      handleCommand(
+        store,
+        'count-tx',
+        { ...counter, decide: (command, state) => (attempts++, counter.decide(command, state)) },
+        { type: 'Count' },
+        { tx },
+      ),
+    );
+    // The second append waits on the first one's uncommitted row, then loses to it.
+    await sleep(200);
+    release();
+    await first;
+    expect(heard).toBe(1);
+    await expect(second).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(attempts).toBe(1);
+    expect(heard).toBe(1);
+    stopListening();
+  });
+});
