@@ -55,14 +55,15 @@ describePostgres('handleCommand', () => {
     await firstAppended;
     expect(heard).toBe(0);
     let attempts = 0;
+    const countingAttempts: typeof counter = {
+      ...counter,
+      decide: (command, state) => {
+        attempts += 1;
+        return counter.decide(command, state);
+      },
+    };
     const second = database.transaction((tx) =>
-      handleCommand(
-        store,
-        'count-tx',
-        { ...counter, decide: (command, state) => (attempts++, counter.decide(command, state)) },
-        { type: 'Count' },
-        { tx },
-      ),
+      handleCommand(store, 'count-tx', countingAttempts, { type: 'Count' }, { tx }),
     );
     // The second append waits on the first one's uncommitted row, then loses to it.
     await sleep(200);
