@@ -1,6 +1,6 @@
 import type { Projection } from './event-store/projection';
 import { ANALYTICS_PROJECTIONS } from './analytics/projections';
-import { accountBalancesProjection } from './billing/read-models/account-balances.projection';
+import { accountBalancesProjection } from './billing/read-models/account-balances/account-balances.projection';
 import { generationsProjection } from './generation/read-models/generations.projection';
 import { selectionsProjection } from './generation/read-models/selections.projection';
 

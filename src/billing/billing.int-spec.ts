@@ -3,16 +3,16 @@ import type { Database } from '../database/database';
 import { DomainError } from '../common/domain-error';
 import { openTestDatabase } from '../../test/support/test-app';
 import { describePostgres } from '../../test/support/test-database';
-import { billingOn } from '../../test/support/billing-harness';
+import { billingOn, closeBillingHarnesses } from '../../test/support/billing-harness';
 import { verify } from '../event-store/replay';
-import { accountBalancesProjection } from './read-models/account-balances.projection';
+import { accountBalancesProjection } from './read-models/account-balances/account-balances.projection';
 
 const PREMIUM = 80_000;
 const STANDARD = 3_000;
 const meta = { actor: 'test' };
 
 function reserveFor(
-  billing: ReturnType<typeof billingOn>['billing'],
+  billing: Awaited<ReturnType<typeof billingOn>>['billing'],
   userId: string,
   tier: 'premium' | 'standard' = 'premium',
 ) {
@@ -42,10 +42,13 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
     database = await openTestDatabase({ label: 'billing' });
     await database.migrate();
   });
-  afterAll(async () => database.close());
+  afterAll(async () => {
+    await closeBillingHarnesses();
+    await database.close();
+  });
 
   it('200 concurrent reservations for 3 free + 5 paid credits: exactly 8 succeed, never negative, 0 after captures', async () => {
-    const { billing } = billingOn(database);
+    const { billing } = await billingOn(database);
     await billing.grant('burst', { credits: 5, reason: 'purchase' }, meta);
     const { ok, codes } = await settle(Array.from({ length: 200 }, () => reserveFor(billing, 'burst')));
     expect(ok).toHaveLength(8);
@@ -65,7 +68,7 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
   });
 
   it('20 concurrent grants with one externalId make exactly one grant', async () => {
-    const { billing, store } = billingOn(database);
+    const { billing, store } = await billingOn(database);
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
         billing.grant('granted', { credits: 7, reason: 'purchase', externalId: 'pi_1' }, meta),
@@ -79,7 +82,11 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
 
   it('concurrent requests crossing the soft cap record exactly one TierDowngraded', async () => {
     const clock = new FakeClock('2026-05-10T10:00:00Z');
-    const { billing, store } = billingOn(database, { BUDGET_MONTHLY_CAP_USD: '0.4', FREE_DAILY_QUOTA: '1000' }, clock);
+    const { billing, store } = await billingOn(
+      database,
+      { BUDGET_MONTHLY_CAP_USD: '0.4', FREE_DAILY_QUOTA: '1000' },
+      clock,
+    );
     const { ok } = await settle(Array.from({ length: 30 }, (_, i) => reserveFor(billing, `capuser${i}`)));
     expect(ok).toHaveLength(30);
     const premium = ok.filter((r) => r.tier === 'premium');
@@ -91,7 +98,7 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
 
   it('with a hard cap, spend + reserved never exceeds it under 100 concurrent reservations', async () => {
     const clock = new FakeClock('2026-06-10T10:00:00Z');
-    const { billing } = billingOn(
+    const { billing } = await billingOn(
       database,
       { BUDGET_MONTHLY_CAP_USD: '0.01', BUDGET_HARD_CAP_USD: '0.05', FREE_DAILY_QUOTA: '1000' },
       clock,
@@ -110,7 +117,7 @@ describePostgres('billing under concurrency on PostgreSQL', () => {
 
   it('reservations, captures, releases and cap changes at once: never past the hard cap, the row equal to a replay', async () => {
     const clock = new FakeClock('2026-06-10T12:00:00Z');
-    const { billing, store } = billingOn(database, { FREE_DAILY_QUOTA: '1000' }, clock);
+    const { billing, store } = await billingOn(database, { FREE_DAILY_QUOTA: '1000' }, clock);
     await billing.setBudgetCap(400_000, 600_000, meta);
     const observed: number[] = [];
     const work = Array.from({ length: 120 }, async (_, i) => {
@@ -154,11 +161,14 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
     database = await openTestDatabase({ label: 'billingclock' });
     await database.migrate();
   });
-  afterAll(async () => database.close());
+  afterAll(async () => {
+    await closeBillingHarnesses();
+    await database.close();
+  });
 
   it('a reservation made at 23:59:59 UTC and captured after midnight counts for its own day; the next day has 3 free without any job', async () => {
     const clock = new FakeClock('2026-03-03T23:59:59Z');
-    const { billing } = billingOn(database, {}, clock);
+    const { billing } = await billingOn(database, {}, clock);
     const first = await reserveFor(billing, 'night');
     await reserveFor(billing, 'night').then((r) => billing.capture(r, 1, meta));
     await reserveFor(billing, 'night').then((r) => billing.capture(r, 1, meta));
@@ -174,7 +184,7 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
 
   it('an expired reservation is released by the job and can no longer be captured', async () => {
     const clock = new FakeClock('2026-03-10T12:00:00Z');
-    const { billing } = billingOn(database, { RESERVATION_TIMEOUT_SECONDS: '60' }, clock);
+    const { billing } = await billingOn(database, { RESERVATION_TIMEOUT_SECONDS: '60' }, clock);
     await billing.grant('crash', { credits: 1, reason: 'test' }, meta);
     for (let i = 0; i < 3; i++) await reserveFor(billing, 'crash').then((r) => billing.capture(r, 1, meta));
     const held = await reserveFor(billing, 'crash');
@@ -190,7 +200,11 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
 
   it('a month change restores Premium after a downgrade', async () => {
     const clock = new FakeClock('2026-07-31T23:00:00Z');
-    const { billing, store } = billingOn(database, { BUDGET_MONTHLY_CAP_USD: '0.1', FREE_DAILY_QUOTA: '100' }, clock);
+    const { billing, store } = await billingOn(
+      database,
+      { BUDGET_MONTHLY_CAP_USD: '0.1', FREE_DAILY_QUOTA: '100' },
+      clock,
+    );
     const first = await reserveFor(billing, 'monthly');
     expect(first.tier).toBe('premium');
     const second = await reserveFor(billing, 'monthly');
@@ -206,7 +220,7 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
 
   it('raising the cap restores Premium', async () => {
     const clock = new FakeClock('2026-09-15T10:00:00Z');
-    const { billing } = billingOn(database, { BUDGET_MONTHLY_CAP_USD: '0.1', FREE_DAILY_QUOTA: '100' }, clock);
+    const { billing } = await billingOn(database, { BUDGET_MONTHLY_CAP_USD: '0.1', FREE_DAILY_QUOTA: '100' }, clock);
     await reserveFor(billing, 'raiser');
     expect((await reserveFor(billing, 'raiser')).tier).toBe('standard');
     const view = await billing.setBudgetCap(10_000_000, null, meta);
@@ -216,7 +230,7 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
 
   it('the status at a past instant is the balance as it was then', async () => {
     const clock = new FakeClock('2026-04-01T08:00:00Z');
-    const { billing } = billingOn(database, { RESERVATION_TIMEOUT_SECONDS: '7200' }, clock);
+    const { billing } = await billingOn(database, { RESERVATION_TIMEOUT_SECONDS: '7200' }, clock);
     await billing.grant('history', { credits: 10, reason: 'purchase' }, meta); // 08:00 paid 10
     clock.set('2026-04-01T09:00:00Z');
     for (let i = 0; i < 3; i++) await reserveFor(billing, 'history').then((r) => billing.capture(r, 1, meta)); // free x3

@@ -6,16 +6,18 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { Cron, SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Database, type DedicatedSession } from '../database/database';
-import { BillingService } from './billing.service';
-import { ExpiryListeners } from './expire-reservations/expiry-listeners';
+import { EvaluateBudget } from './evaluate-budget/evaluate-budget.command';
+import { ExpireReservations } from './expire-reservations/expire-reservations.command';
+import { ResetDailyQuota } from './reset-daily-quota/reset-daily-quota.command';
 import type { ExpiredReservation } from './reservation';
 
 /**
  * Scheduled jobs (STYLE.md rule 12): thin, named, idempotent, run once across replicas through a
- * session advisory lock. Nothing depends on them running on time: the free allowance is computed
+ * session advisory lock; each dispatches commands. Nothing depends on them running on time: the free allowance is computed
  * from the clock's UTC day, and an expired reservation cannot be captured even before its release.
  */
 @Injectable()
@@ -24,8 +26,7 @@ export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdow
   private session: Promise<DedicatedSession> | undefined;
 
   constructor(
-    private readonly billing: BillingService,
-    private readonly expiryListeners: ExpiryListeners,
+    private readonly commandBus: CommandBus,
     private readonly database: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly scheduler?: SchedulerRegistry,
@@ -39,16 +40,14 @@ export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdow
 
   @Cron('0 0 0 * * *', { name: 'daily-quota-reset', timeZone: 'UTC' })
   async dailyQuotaReset(): Promise<void> {
-    await this.once('daily-quota-reset', () => this.billing.recordDailyQuotaReset());
+    await this.once('daily-quota-reset', () => this.commandBus.execute(new ResetDailyQuota()));
   }
 
-  /** Every JOB_INTERVAL_SECONDS (a minute by default). */
+  /** Every JOB_INTERVAL_SECONDS (a minute by default); the expiry listeners have run when it returns. */
   async budgetAndExpiry(): Promise<ExpiredReservation[] | undefined> {
     return this.once('budget-and-expiry', async () => {
-      await this.billing.evaluateBudget();
-      const expired = await this.billing.expireReservations();
-      await this.expiryListeners.notify(expired);
-      return expired;
+      await this.commandBus.execute(new EvaluateBudget());
+      return this.commandBus.execute(new ExpireReservations());
     });
   }
 

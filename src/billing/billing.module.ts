@@ -1,14 +1,56 @@
 import { Module } from '@nestjs/common';
-import { BillingService } from './billing.service';
-import { BillingJobs } from './billing.jobs';
-import { BILLING_HANDLERS } from './billing.handlers';
-import { ExpiryListeners } from './expire-reservations/expiry-listeners';
-import { CreditsController } from './credits/credits.controller';
 import { AdminBillingController } from './admin/admin-billing.controller';
+import { BillingJobs } from './billing.jobs';
+import { CreditsController } from './credits/credits.controller';
+import { EvaluateBudgetHandler } from './evaluate-budget/evaluate-budget.handler';
+import { ExpireReservationsHandler } from './expire-reservations/expire-reservations.handler';
+import { ExpiryListeners } from './expire-reservations/expiry-listeners';
+import { GrantCreditsHandler } from './grant-credits/grant-credits.handler';
+import { GetCreditStatusHandler } from './read-models/account-balances/get-credit-status.handler';
+import { BudgetViews } from './read-models/budget-months/budget-views';
+import { GetBudgetOverviewHandler } from './read-models/budget-months/get-budget-overview.handler';
+import { GetBudgetHandler } from './read-models/budget-months/get-budget.handler';
+import { GetUserEventsHandler } from './read-models/user-events/get-user-events.handler';
+import { ReserveCreditsHandler } from './reserve-credits/reserve-credits.handler';
+import { ResetDailyQuotaHandler } from './reset-daily-quota/reset-daily-quota.handler';
+import { SetBudgetCapHandler } from './set-budget-cap/set-budget-cap.handler';
+import { CaptureReservationHandler } from './settle-reservation/capture-reservation.handler';
+import { ReleaseReservationHandler } from './settle-reservation/release-reservation.handler';
+import { SettleLateCostHandler } from './settle-reservation/settle-late-cost.handler';
+import { AccountStream } from './streams/account-stream';
+import { BudgetStream } from './streams/budget-stream';
+import { MonthStart } from './streams/month-start';
 
+/** The billing use cases' handlers and the collaborators they share (without controllers or jobs). */
+export const BILLING_PROVIDERS = [
+  AccountStream,
+  BudgetStream,
+  BudgetViews,
+  MonthStart,
+  ExpiryListeners,
+  ReserveCreditsHandler,
+  CaptureReservationHandler,
+  ReleaseReservationHandler,
+  SettleLateCostHandler,
+  GrantCreditsHandler,
+  SetBudgetCapHandler,
+  EvaluateBudgetHandler,
+  ExpireReservationsHandler,
+  ResetDailyQuotaHandler,
+  GetCreditStatusHandler,
+  GetBudgetHandler,
+  GetBudgetOverviewHandler,
+  GetUserEventsHandler,
+];
+
+/**
+ * Credits, free quota, reservations, budget and the jobs. Other modules dispatch its commands and
+ * queries on the bus (reserve-credits, settle-reservation, GetCreditStatus, GetBudget) and add
+ * expiry listeners.
+ */
 @Module({
   controllers: [CreditsController, AdminBillingController],
-  providers: [BillingService, BillingJobs, ExpiryListeners, ...BILLING_HANDLERS],
-  exports: [BillingService, BillingJobs, ExpiryListeners],
+  providers: [...BILLING_PROVIDERS, BillingJobs],
+  exports: [BillingJobs, ExpiryListeners],
 })
 export class BillingModule {}

@@ -68,8 +68,6 @@ function describe(event: AccountEvent): string {
       const what = kind === 'free' ? 'free unit' : `${credits} credit${credits === 1 ? '' : 's'}`;
       return `returned ${what} (${reason})`;
     }
-    case 'DailyQuotaReset':
-      return `free quota of ${event.data.day} starts`;
     default: {
       const unreachable: never = event;
       throw new Error(`Unhandled account event ${JSON.stringify(unreachable)}`);

@@ -1,6 +1,5 @@
-import { HasAtMostDecimals } from '../../common/http/decimals';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 import { USER_ID_PATTERN } from '../../common/http/auth';
 
 export class UserIdParams {
@@ -19,48 +18,4 @@ export class CreditsAtQuery {
     message: 'at must be an ISO 8601 date-time with a time zone',
   })
   at?: string;
-}
-
-export class GrantCreditsBody {
-  @ApiProperty({ minimum: 1, maximum: 1_000_000, example: 10 })
-  @IsInt({ message: 'credits must be an integer' })
-  @Min(1)
-  @Max(1_000_000)
-  credits!: number;
-
-  @ApiProperty({ minLength: 1, maxLength: 200, example: 'purchase' })
-  @IsString()
-  @Length(1, 200)
-  reason!: string;
-
-  @ApiPropertyOptional({
-    maxLength: 200,
-    example: 'pi_123',
-    description: 'Idempotency: a second grant with the same externalId changes nothing',
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  externalId?: string;
-}
-
-export class SetBudgetBody {
-  @ApiProperty({ example: 150, description: 'Soft cap in USD: Premium is downgraded to Standard beyond it' })
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @HasAtMostDecimals(6)
-  @Min(0)
-  @Max(1_000_000_000)
-  capUsd!: number;
-
-  @ApiPropertyOptional({
-    example: 200,
-    nullable: true,
-    description: 'Hard cap in USD: no paid provider call beyond it; null removes it',
-  })
-  @ValidateIf((_, value) => value !== null && value !== undefined)
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @HasAtMostDecimals(6)
-  @Min(0)
-  @Max(1_000_000_000)
-  hardCapUsd?: number | null;
 }

@@ -1,18 +1,19 @@
 import { Controller, Get } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../common/http/auth';
-import { BillingService } from '../billing.service';
+import { GetCreditStatus } from '../read-models/account-balances/get-credit-status.query';
 
 @ApiTags('credits')
 @ApiBearerAuth('user-jwt')
 @ApiSecurity('dev-user')
 @Controller('v1/credits')
 export class CreditsController {
-  constructor(private readonly billing: BillingService) {}
+  constructor(private readonly queryBus: QueryBus) {}
 
   @Get()
   @ApiOperation({ summary: "The caller's free quota, paid credits and the service's monthly budget" })
   async status(@CurrentUser() userId: string) {
-    return this.billing.status(userId);
+    return this.queryBus.execute(new GetCreditStatus(userId));
   }
 }

@@ -23,7 +23,7 @@ type Action =
   | { kind: 'grant'; credits: number; externalId: string | null }
   | { kind: 'reserve'; tier: Tier }
   | { kind: 'capture'; pick: number; costMicros: number }
-  | { kind: 'release'; pick: number; reason: 'failed' | 'cancelled' }
+  | { kind: 'release'; pick: number }
   | { kind: 'expire' }
   | { kind: 'advanceClock'; milliseconds: number };
 
@@ -91,7 +91,6 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   fc.record({
     kind: fc.constant('release' as const),
     pick: fc.nat(),
-    reason: fc.constantFrom('failed' as const, 'cancelled' as const),
   }),
   fc.record({ kind: fc.constant('expire' as const) }),
   fc.record({
@@ -205,7 +204,7 @@ describe('account ledger against the auditor', () => {
               command =
                 action.kind === 'capture'
                   ? { type: 'CaptureReservation', data: { reservationId, costMicros: action.costMicros, now } }
-                  : { type: 'ReleaseReservation', data: { reservationId, reason: action.reason, now } };
+                  : { type: 'ReleaseReservation', data: { reservationId, reason: 'failed', now } };
               const audited = auditor.reservations.get(reservationId);
               if (audited === undefined) {
                 check = (outcome) => assert.equal(outcome, 'not_found');

@@ -379,30 +379,6 @@ describe('ExpireReservations', () => {
   });
 });
 
-describe('RecordDailyQuotaReset', () => {
-  const record = (now: Date) => ({ type: 'RecordDailyQuotaReset' as const, data: { now } });
-  const reset = (day: string): AccountEvent => ({ type: 'DailyQuotaReset', data: { day } });
-
-  it('records each UTC day once, so the job can run again', () => {
-    account
-      .given([])
-      .when(record(NOON))
-      .then([reset('2026-11-24')]);
-    account
-      .given([reset('2026-11-24')])
-      .when(record(NOON))
-      .then([]);
-    account
-      .given([reset('2026-11-24')])
-      .when(record(at('2026-11-23T23:00:00Z')))
-      .then([]);
-    account
-      .given([reset('2026-11-24')])
-      .when(record(at('2026-11-25T00:00:00Z')))
-      .then([reset('2026-11-25')]);
-  });
-});
-
 describe('creditStatus', () => {
   it('starts with the full quota and nothing paid', () => {
     expect(creditStatus(account.given([]).state, NOON, QUOTA)).toEqual({

@@ -7,6 +7,7 @@ import {
   budgetStreamId,
   budgetView,
   decideReservation,
+  forecastMicros,
   type BudgetEvent,
   type BudgetState,
   type BudgetTotals,
@@ -431,5 +432,18 @@ describe('budgetView', () => {
       tier: 'premium',
       downgradedAt: null,
     });
+  });
+});
+
+describe('forecastMicros', () => {
+  it("projects the month's spend linearly from the part of the month that has passed", () => {
+    // 14 of November's 30 days have passed.
+    expect(forecastMicros(1_400_000, new Date('2026-11-15T00:00:00Z'))).toBe(3_000_000);
+    expect(forecastMicros(0, new Date('2026-11-15T00:00:00Z'))).toBe(0);
+  });
+
+  it('counts at least an hour, so the first minutes of a month do not explode the figure', () => {
+    // December has 744 hours.
+    expect(forecastMicros(1_000, new Date('2026-12-01T00:00:05Z'))).toBe(744_000);
   });
 });

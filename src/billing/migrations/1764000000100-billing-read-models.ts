@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { accountBalancesTable, openReservationsTable } from '../read-models/account-balances.projection';
+import { accountBalancesTable, openReservationsTable } from '../read-models/account-balances/account-balances.tables';
 
 /** Billing read models: a user's balance and the open reservations the expiry job looks for. */
 export class BillingReadModels1764000000100 implements MigrationInterface {

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { budgetMonthsTable } from '../read-models/account-balances.projection';
+import { budgetMonthsTable } from '../read-models/budget-months/budget-months.table';
 
 /**
  * The month's budget as a row of the billing projection. A database that already holds billing

@@ -7,7 +7,16 @@ import { Database } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
 import { registerInlineOnce } from '../../event-store/projection';
 import type { EventMetadata } from '../../event-store/event-types';
-import { BillingService, type Reservation } from '../../billing/billing.service';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { Reservation } from '../../billing/reservation';
+import { ReserveCredits } from '../../billing/reserve-credits/reserve-credits.command';
+import {
+  CaptureReservation,
+  ReleaseReservation,
+  SettleLateCost,
+} from '../../billing/settle-reservation/settle-reservation.commands';
+import { GetCreditStatus } from '../../billing/read-models/account-balances/get-credit-status.query';
+import { GetBudget } from '../../billing/read-models/budget-months/get-budget.query';
 import { ProviderRouter, type RoutedGeneration } from '../../providers/provider-router';
 import type { AspectRatio, GenerateParams, ImageQuality } from '../../providers/domain/image-provider';
 import { MediaStorage } from '../../media/storage/media-storage';
@@ -73,7 +82,8 @@ export class GenerateImageHandler {
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
-    private readonly billing: BillingService,
+    private readonly commandBus: CommandBus,
+    private readonly queryBus: QueryBus,
     private readonly router: ProviderRouter,
     private readonly media: MediaStorage,
   ) {
@@ -148,7 +158,7 @@ export class GenerateImageHandler {
   /** Tiers whose cached images may serve this request, preferred first. */
   private async candidateTiers(requested: Tier): Promise<Tier[]> {
     if (requested === 'standard') return ['standard'];
-    const { view } = await this.billing.budget();
+    const { view } = await this.queryBus.execute(new GetBudget());
     return view.tier === 'premium' ? ['premium'] : ['standard'];
   }
 
@@ -201,7 +211,7 @@ export class GenerateImageHandler {
     };
     // A cache hit charges nothing, so the balance it answers with can be read while it is recorded.
     const [credits] = await Promise.all([
-      this.billing.status(request.userId),
+      this.queryBus.execute(new GetCreditStatus(request.userId)),
       this.store.append(generationStreamId(generationId), [event], {
         expectedVersion: 'no_stream',
         metadata: { ...request.metadata, correlationId: generationId },
@@ -213,14 +223,16 @@ export class GenerateImageHandler {
   private async generate(request: Request): Promise<GenerateImageResult> {
     const generationId = this.ids.prefixed('gen');
     const metadata = { ...request.metadata, correlationId: generationId };
-    const reservation = await this.billing.reserve({
-      userId: request.userId,
-      requestedTier: request.requestedTier,
-      premiumPriceMicros: this.router.priceFor('premium', request.params),
-      standardPriceMicros: this.router.priceFor('standard', request.params),
-      generationId,
-      metadata,
-    });
+    const reservation = await this.commandBus.execute(
+      new ReserveCredits({
+        userId: request.userId,
+        requestedTier: request.requestedTier,
+        premiumPriceMicros: this.router.priceFor('premium', request.params),
+        standardPriceMicros: this.router.priceFor('standard', request.params),
+        generationId,
+        metadata,
+      }),
+    );
     const streamId = generationStreamId(generationId);
     const plannedKey = this.keyFor(reservation.tier, request.params);
     await this.store.append(
@@ -283,7 +295,7 @@ export class GenerateImageHandler {
           metadata,
           tx,
         });
-        await this.billing.capture(reservation, routed.costMicros, metadata, tx);
+        await this.commandBus.execute(new CaptureReservation(reservation, routed.costMicros, metadata, tx));
         return appended.projected.get(generationsProjection.name) as GenerationRow | undefined;
       });
     } catch (error) {
@@ -296,7 +308,7 @@ export class GenerateImageHandler {
       // the generation as failed; the late image still completes it.
       await this.database.transaction(async (tx) => {
         await this.store.append(streamId, [succeeded('none')], { expectedVersion: 'any', metadata, tx });
-        await this.billing.settleLateCost(reservation, routed.costMicros, metadata, tx);
+        await this.commandBus.execute(new SettleLateCost(reservation, routed.costMicros, metadata, tx));
       });
     }
     return this.respond(request.userId, generationId, finished);
@@ -353,10 +365,12 @@ export class GenerateImageHandler {
           { expectedVersion: 1, metadata, tx },
         );
         // The release last, as the capture: it holds the month's budget row until the commit.
-        await this.billing.release(reservation, metadata, tx).catch((releaseError: unknown) => {
-          // Already expired and released by the job: nothing is held any more.
-          if (!(releaseError instanceof DomainError) || releaseError.code !== 'invalid_state') throw releaseError;
-        });
+        await this.commandBus
+          .execute(new ReleaseReservation(reservation, metadata, tx))
+          .catch((releaseError: unknown) => {
+            // Already expired and released by the job: nothing is held any more.
+            if (!(releaseError instanceof DomainError) || releaseError.code !== 'invalid_state') throw releaseError;
+          });
       });
     } catch (releaseError) {
       // The reservation times out and the job releases it: the user is made whole either way.
@@ -384,7 +398,7 @@ export class GenerateImageHandler {
   private async respond(userId: string, generationId: string, known?: GenerationRow): Promise<GenerateImageResult> {
     const row =
       known ?? (await this.database.query<GenerationRow>('SELECT * FROM generations WHERE id = $1', [generationId]))[0];
-    const credits = await this.billing.status(userId);
+    const credits = await this.queryBus.execute(new GetCreditStatus(userId));
     return { statusCode: 201, body: { ...toGenerationView(row), credits } };
   }
 }

@@ -1,6 +1,6 @@
-import type { Sql } from '../../database/database';
-import { budgetDecider, budgetStreamId, type BudgetState, type BudgetTotals } from '../domain/budget';
-import type { BudgetMonthRow } from './account-balances.projection';
+import type { Sql } from '../../../database/database';
+import { budgetDecider, budgetStreamId, type BudgetState, type BudgetTotals } from '../../domain/budget';
+import type { BudgetMonthRow } from './budget-months.table';
 
 // Reading the month's budget: its `budget_months` row now, or its figures at a past instant from
 // the events (audits).

@@ -1,86 +1,14 @@
-import type { Sql } from '../../database/database';
-import type { RecordedEvent } from '../../event-store/event-types';
-import type { Projection, ProjectionTable, TableNames } from '../../event-store/projection';
-import type { AccountEvent, CreditsReserved } from '../domain/account';
-import type { BudgetEvent } from '../domain/budget';
+import type { Sql } from '../../../database/database';
+import type { RecordedEvent } from '../../../event-store/event-types';
+import type { Projection, TableNames } from '../../../event-store/projection';
+import type { AccountEvent, CreditsReserved } from '../../domain/account';
+import type { BudgetEvent } from '../../domain/budget';
+import { applyBudgetEvent } from '../budget-months/budget-months.projection';
+import { budgetMonthsTable, type BudgetMonthRow } from '../budget-months/budget-months.table';
+import { accountBalancesTable, openReservationsTable } from './account-balances.tables';
 
-export const ACCOUNT_STREAM_PREFIX = 'account-';
+const ACCOUNT_STREAM_PREFIX = 'account-';
 const BUDGET_STREAM_PREFIX = 'budget-';
-
-/**
- * Each user's balance and open reservations, updated in the append's own transaction so that a
- * command reads its own writes (STYLE.md rule 7). The CHECK constraint on the table is a second
- * guard: a bug that would drive a balance below zero aborts the append instead.
- */
-export const accountBalancesTable: ProjectionTable = {
-  name: 'account_balances',
-  keyColumns: ['user_id'],
-  createSql: (table) => `
-    CREATE TABLE ${table} (
-      user_id text PRIMARY KEY,
-      paid_available bigint NOT NULL DEFAULT 0,
-      paid_reserved bigint NOT NULL DEFAULT 0,
-      paid_captured bigint NOT NULL DEFAULT 0,
-      paid_granted bigint NOT NULL DEFAULT 0,
-      free_day text,
-      free_used integer NOT NULL DEFAULT 0,
-      CHECK (paid_available >= 0 AND paid_reserved >= 0)
-    )`,
-};
-
-export const openReservationsTable: ProjectionTable = {
-  name: 'open_reservations',
-  keyColumns: ['reservation_id'],
-  createSql: (table) => `
-    CREATE TABLE ${table} (
-      reservation_id text PRIMARY KEY,
-      user_id text NOT NULL,
-      kind text NOT NULL,
-      credits integer NOT NULL,
-      day text NOT NULL,
-      tier text NOT NULL,
-      price_micros bigint NOT NULL,
-      generation_id text,
-      expires_at timestamptz NOT NULL
-    )`,
-};
-
-/**
- * Each UTC month's provider budget: settled cost, prices in flight, caps and tier. Reservations,
- * captures and releases reach it from the account events in their own transaction, so a
- * reservation is decided under this one row's lock, held from its update to the commit, instead of
- * under a lock on the budget stream. The caps and tier mirror the budget stream's events.
- */
-export const budgetMonthsTable: ProjectionTable = {
-  name: 'budget_months',
-  keyColumns: ['month'],
-  createSql: (table) => `
-    CREATE TABLE ${table} (
-      month text PRIMARY KEY,
-      spend_micros bigint NOT NULL DEFAULT 0,
-      reserved_micros bigint NOT NULL DEFAULT 0,
-      cap_micros bigint,
-      hard_cap_micros bigint,
-      tier text NOT NULL DEFAULT 'premium',
-      downgraded_at text,
-      downgrade_cap_micros bigint,
-      next_premium_price_micros bigint,
-      CHECK (spend_micros >= 0 AND reserved_micros >= 0)
-    )`,
-};
-
-/** A month's row of `budget_months`. */
-export interface BudgetMonthRow {
-  readonly month: string;
-  readonly spend_micros: string | number;
-  readonly reserved_micros: string | number;
-  readonly cap_micros: string | number | null;
-  readonly hard_cap_micros: string | number | null;
-  readonly tier: 'premium' | 'standard';
-  readonly downgraded_at: string | null;
-  readonly downgrade_cap_micros: string | number | null;
-  readonly next_premium_price_micros: string | number | null;
-}
 
 /** What the projection answers a reservation's append: its month's row as the reservation left it. */
 export interface ReservationProjected {
@@ -122,7 +50,7 @@ export const accountBalancesProjection: Projection = {
         );
         if (budgetMonth) answer = { budgetMonth };
       } else if (event.streamId.startsWith(BUDGET_STREAM_PREFIX)) {
-        await applyBudget(
+        await applyBudgetEvent(
           tx,
           tables.budget_months,
           event.streamId.slice(BUDGET_STREAM_PREFIX.length),
@@ -182,7 +110,6 @@ async function applyOne(
       );
       return;
     case 'QuotaConsumed':
-    case 'DailyQuotaReset':
       return;
     default: {
       const unreachable: never = event;
@@ -225,48 +152,4 @@ async function reserve(tx: Sql, t: TableNames, userId: string, data: CreditsRese
     ],
   );
   return month;
-}
-
-async function addToBudget(tx: Sql, table: string, month: string, spendMicros: number): Promise<void> {
-  await tx.query(
-    `INSERT INTO ${table} AS m (month, spend_micros) VALUES ($1, $2)
-     ON CONFLICT (month) DO UPDATE SET spend_micros = m.spend_micros + excluded.spend_micros`,
-    [month, spendMicros],
-  );
-}
-
-async function applyBudget(tx: Sql, table: string, month: string, event: BudgetEvent): Promise<void> {
-  switch (event.type) {
-    case 'BudgetCapSet':
-      await tx.query(
-        `INSERT INTO ${table} (month, cap_micros, hard_cap_micros) VALUES ($1, $2, $3)
-         ON CONFLICT (month) DO UPDATE SET cap_micros = excluded.cap_micros, hard_cap_micros = excluded.hard_cap_micros`,
-        [month, event.data.capMicros, event.data.hardCapMicros],
-      );
-      return;
-    case 'TierDowngraded':
-      await tx.query(
-        `INSERT INTO ${table} (month, tier, downgraded_at, downgrade_cap_micros, next_premium_price_micros) VALUES ($1, 'standard', $2, $3, $4)
-         ON CONFLICT (month) DO UPDATE
-           SET tier = 'standard', downgraded_at = excluded.downgraded_at,
-               downgrade_cap_micros = excluded.downgrade_cap_micros, next_premium_price_micros = excluded.next_premium_price_micros`,
-        [month, event.data.at, event.data.capMicros, event.data.nextPremiumPriceMicros],
-      );
-      return;
-    case 'TierRestored':
-      await tx.query(
-        `INSERT INTO ${table} (month) VALUES ($1)
-         ON CONFLICT (month) DO UPDATE
-           SET tier = 'premium', downgraded_at = NULL, downgrade_cap_micros = NULL, next_premium_price_micros = NULL`,
-        [month],
-      );
-      return;
-    case 'LateCostSettled':
-      await addToBudget(tx, table, month, event.data.costMicros);
-      return;
-    default: {
-      const unreachable: never = event;
-      throw new Error(`Unhandled event ${JSON.stringify(unreachable)}`);
-    }
-  }
 }

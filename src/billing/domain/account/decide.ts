@@ -1,0 +1,154 @@
+import { DomainError } from '../../../common/domain-error';
+import { nextUtcMidnight, utcDayOf } from '../../../common/utc-time';
+import { assertWholeNumber } from '../money';
+import type {
+  AccountCommand,
+  AccountEvent,
+  GrantCredits,
+  ReleaseReason,
+  ReservationReleased,
+  ReserveCredits,
+} from './messages';
+import { findOpen, findSettled, hasExpired, unreachable, type AccountState, type OpenReservation } from './state';
+import { freeUsedOn, grantIdForExternalId } from './views';
+
+export function decide(command: AccountCommand, state: AccountState): readonly AccountEvent[] {
+  switch (command.type) {
+    case 'GrantCredits':
+      return grant(command.data, state);
+    case 'ReserveCredits':
+      return reserve(command.data, state);
+    case 'CaptureReservation': {
+      const { reservationId, costMicros, now } = command.data;
+      assertWholeNumber('costMicros', costMicros, 0);
+      const open = openReservationToSettle(state, reservationId, now, 'captured');
+      return [
+        {
+          type: 'ReservationCaptured',
+          data: { reservationId, kind: open.kind, credits: open.credits, costMicros, capturedAt: now.toISOString() },
+        },
+      ];
+    }
+    case 'ReleaseReservation': {
+      const { reservationId, reason, now } = command.data;
+      const open = openReservationToSettle(state, reservationId, now, 'released');
+      return [released(open, reason, now)];
+    }
+    case 'ExpireReservations': {
+      const { now } = command.data;
+      return (
+        state.openReservations
+          .filter((open) => hasExpired(open, now))
+          // Ids are unique, so ties on the expiry still sort the same way on every replay.
+          .sort(
+            (a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || (a.reservationId < b.reservationId ? -1 : 1),
+          )
+          .map((open) => released(open, 'expired', now))
+      );
+    }
+    default:
+      return unreachable(command);
+  }
+}
+
+function grant(command: GrantCredits['data'], state: AccountState): readonly AccountEvent[] {
+  assertWholeNumber('credits', command.credits, 1);
+  const externalId = command.externalId ?? null;
+  if (externalId !== null && grantIdForExternalId(state, externalId) !== undefined) return [];
+  return [
+    {
+      type: 'CreditsGranted',
+      data: {
+        grantId: command.grantId,
+        credits: command.credits,
+        reason: command.reason,
+        externalId,
+        grantedAt: command.now.toISOString(),
+      },
+    },
+  ];
+}
+
+/** Free quota first, then paid credits (DESIGN.md); the unit is taken before the provider is called. */
+function reserve(command: ReserveCredits['data'], state: AccountState): readonly AccountEvent[] {
+  assertWholeNumber('creditsPerTier', command.creditsPerTier, 1);
+  assertWholeNumber('freeDailyQuota', command.freeDailyQuota, 0);
+  assertWholeNumber('timeoutSeconds', command.timeoutSeconds, 1);
+  assertWholeNumber('priceMicros', command.priceMicros, 0);
+  const { reservationId, now } = command;
+  if (findOpen(state, reservationId) || findSettled(state, reservationId)) {
+    throw new DomainError('invalid_state', `Reservation ${reservationId} already exists`, { reservationId });
+  }
+  const day = utcDayOf(now);
+  const usedToday = freeUsedOn(state, day);
+  const reservation = {
+    reservationId,
+    tier: command.tier,
+    day,
+    reservedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + command.timeoutSeconds * 1000).toISOString(),
+    generationId: command.generationId ?? null,
+    priceMicros: command.priceMicros,
+  };
+  if (usedToday < command.freeDailyQuota) {
+    return [
+      { type: 'CreditsReserved', data: { ...reservation, kind: 'free', credits: 0 } },
+      { type: 'QuotaConsumed', data: { reservationId, day, usedToday: usedToday + 1 } },
+    ];
+  }
+  if (state.availableCredits >= command.creditsPerTier) {
+    return [{ type: 'CreditsReserved', data: { ...reservation, kind: 'paid', credits: command.creditsPerTier } }];
+  }
+  throw new DomainError(
+    'insufficient_credits',
+    `No free images left today and ${state.availableCredits} paid credits available; ${command.creditsPerTier} needed`,
+    {
+      freeRemainingToday: 0,
+      paidCredits: state.availableCredits,
+      requiredCredits: command.creditsPerTier,
+      quotaResetsAt: nextUtcMidnight(now).toISOString(),
+    },
+  );
+}
+
+/** The single gate that keeps a reservation from being settled twice or after its timeout. */
+function openReservationToSettle(
+  state: AccountState,
+  reservationId: string,
+  now: Date,
+  outcome: 'captured' | 'released',
+): OpenReservation {
+  const open = findOpen(state, reservationId);
+  if (open) {
+    if (hasExpired(open, now)) {
+      throw new DomainError(
+        'invalid_state',
+        `Reservation ${reservationId} expired at ${open.expiresAt} and can no longer be ${outcome}`,
+        { reservationId, expiresAt: open.expiresAt },
+      );
+    }
+    return open;
+  }
+  const settled = findSettled(state, reservationId);
+  if (settled) {
+    const how = settled.status === 'captured' ? 'captured' : `released (${settled.reason})`;
+    throw new DomainError('invalid_state', `Reservation ${reservationId} was already ${how} at ${settled.at}`, {
+      reservationId,
+      status: settled.status,
+    });
+  }
+  throw new DomainError('not_found', `No open reservation ${reservationId} on this account`, { reservationId });
+}
+
+function released(open: OpenReservation, reason: ReleaseReason, now: Date): ReservationReleased {
+  return {
+    type: 'ReservationReleased',
+    data: {
+      reservationId: open.reservationId,
+      kind: open.kind,
+      credits: open.credits,
+      reason,
+      releasedAt: now.toISOString(),
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { dayBefore } from '../../../common/utc-time';
+import type { AccountEvent, ReleaseReason, ReservationKind } from './messages';
+
+export type OpenReservation = Readonly<{
+  reservationId: string;
+  kind: ReservationKind;
+  credits: number;
+  day: string;
+  expiresAt: string;
+}>;
+
+export type SettledReservation = Readonly<
+  { reservationId: string; at: string } & ({ status: 'captured' } | { status: 'released'; reason: ReleaseReason })
+>;
+
+/** Plain JSON (arrays and records), so it can be snapshotted as is. */
+export type AccountState = Readonly<{
+  /** Paid credits that can be reserved now. */
+  availableCredits: number;
+  /** Paid credits held by open reservations. */
+  reservedCredits: number;
+  capturedCredits: number;
+  grantedCredits: number;
+  /** Free units in use (reserved or captured) per UTC day; only the two latest days are kept. */
+  freeUsedByDay: Readonly<Record<string, number>>;
+  openReservations: readonly OpenReservation[];
+  /** The latest settlements, newest last, to say "already captured" rather than "unknown". */
+  recentlySettled: readonly SettledReservation[];
+  grantIdByExternalId: Readonly<Record<string, string>>;
+}>;
+
+/**
+ * A repeated capture or release comes from a retry seconds later; remembering the last few
+ * keeps that message precise without the state growing with the account's whole history.
+ * Older ones are still refused, as unknown.
+ */
+const SETTLEMENTS_REMEMBERED = 50;
+
+export function initialState(): AccountState {
+  return {
+    availableCredits: 0,
+    reservedCredits: 0,
+    capturedCredits: 0,
+    grantedCredits: 0,
+    freeUsedByDay: {},
+    openReservations: [],
+    recentlySettled: [],
+    grantIdByExternalId: {},
+  };
+}
+
+export function evolve(state: AccountState, event: AccountEvent): AccountState {
+  switch (event.type) {
+    case 'CreditsGranted': {
+      const { grantId, credits, externalId } = event.data;
+      return {
+        ...state,
+        availableCredits: state.availableCredits + credits,
+        grantedCredits: state.grantedCredits + credits,
+        grantIdByExternalId:
+          externalId === null ? state.grantIdByExternalId : { ...state.grantIdByExternalId, [externalId]: grantId },
+      };
+    }
+    case 'CreditsReserved': {
+      const { reservationId, kind, credits, day, expiresAt } = event.data;
+      const openReservations = [...state.openReservations, { reservationId, kind, credits, day, expiresAt }];
+      if (kind === 'free') {
+        return { ...state, openReservations, freeUsedByDay: addFreeUse(state.freeUsedByDay, day, 1) };
+      }
+      return {
+        ...state,
+        openReservations,
+        availableCredits: state.availableCredits - credits,
+        reservedCredits: state.reservedCredits + credits,
+      };
+    }
+    case 'QuotaConsumed':
+      return state;
+    case 'ReservationCaptured': {
+      const { reservationId, capturedAt } = event.data;
+      const open = findOpen(state, reservationId);
+      if (!open) return state;
+      return {
+        ...settle(state, { reservationId, status: 'captured', at: capturedAt }),
+        reservedCredits: state.reservedCredits - open.credits,
+        capturedCredits: state.capturedCredits + open.credits,
+      };
+    }
+    case 'ReservationReleased': {
+      const { reservationId, reason, releasedAt } = event.data;
+      const open = findOpen(state, reservationId);
+      if (!open) return state;
+      const next = settle(state, { reservationId, status: 'released', reason, at: releasedAt });
+      if (open.kind === 'free') return { ...next, freeUsedByDay: addFreeUse(state.freeUsedByDay, open.day, -1) };
+      return {
+        ...next,
+        reservedCredits: state.reservedCredits - open.credits,
+        availableCredits: state.availableCredits + open.credits,
+      };
+    }
+    default:
+      return unreachable(event);
+  }
+}
+
+function settle(state: AccountState, settled: SettledReservation): AccountState {
+  return {
+    ...state,
+    openReservations: state.openReservations.filter((open) => open.reservationId !== settled.reservationId),
+    recentlySettled: [...state.recentlySettled, settled].slice(-SETTLEMENTS_REMEMBERED),
+  };
+}
+
+/**
+ * Keeps the latest day and the one before: a replica whose clock is a little behind may still
+ * decide for yesterday after someone reserved for today, and must see yesterday's real count.
+ */
+function addFreeUse(byDay: AccountState['freeUsedByDay'], day: string, delta: number): AccountState['freeUsedByDay'] {
+  if (delta < 0 && !Object.hasOwn(byDay, day)) return byDay;
+  const counts = { ...byDay, [day]: (Object.hasOwn(byDay, day) ? byDay[day] : 0) + delta };
+  const oldestKept = dayBefore(Object.keys(counts).reduce((latest, d) => (d > latest ? d : latest)));
+  return Object.fromEntries(Object.entries(counts).filter(([d]) => d >= oldestKept));
+}
+
+export function findOpen(state: AccountState, reservationId: string): OpenReservation | undefined {
+  return state.openReservations.find((open) => open.reservationId === reservationId);
+}
+
+export function findSettled(state: AccountState, reservationId: string): SettledReservation | undefined {
+  return state.recentlySettled.find((settled) => settled.reservationId === reservationId);
+}
+
+export function hasExpired(open: OpenReservation, now: Date): boolean {
+  return Date.parse(open.expiresAt) <= now.getTime();
+}
+
+export function unreachable(value: never): never {
+  throw new Error(`Unhandled account message ${JSON.stringify(value)}`);
+}

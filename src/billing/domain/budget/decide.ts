@@ -1,0 +1,130 @@
+import { DomainError } from '../../../common/domain-error';
+import type { Tier } from '../../../config/app-config';
+import { assertWholeNumber } from '../money';
+import type {
+  BudgetCommand,
+  BudgetDefaults,
+  BudgetEvent,
+  BudgetTotals,
+  SetBudgetCap,
+  TierDowngraded,
+} from './messages';
+import { effectiveCaps, unreachable, type BudgetCaps, type BudgetState } from './state';
+
+export function decide(command: BudgetCommand, state: BudgetState): readonly BudgetEvent[] {
+  switch (command.type) {
+    case 'SetBudgetCap':
+      return setCap(command.data, state);
+    case 'DowngradeTier': {
+      const { totals, premiumPriceMicros, now } = command.data;
+      assertWholeNumber('premiumPriceMicros', premiumPriceMicros, 0);
+      const downgrade = downgradeFor(state, effectiveCaps(state, command.data), totals, premiumPriceMicros, now);
+      return downgrade ? [downgrade] : [];
+    }
+    case 'SettleLateCost': {
+      const { reservationId, costMicros, now } = command.data;
+      assertWholeNumber('costMicros', costMicros, 0);
+      if (state.recentlySettled.includes(reservationId)) return [];
+      return [{ type: 'LateCostSettled', data: { reservationId, costMicros, at: now.toISOString() } }];
+    }
+    case 'EvaluateBudget': {
+      const { capMicros } = effectiveCaps(state, command.data);
+      if (!premiumFitsAgain(state, command.data.totals, capMicros)) return [];
+      return [{ type: 'TierRestored', data: { reason: 'spend_below_cap', at: command.data.now.toISOString() } }];
+    }
+    case 'RecordNewMonth': {
+      const { previousMonthTier, now } = command.data;
+      // A month that already downgraded on its own keeps that; only a carried-over downgrade ends.
+      if (previousMonthTier === 'premium' || state.newMonthRecorded || state.premium.tier === 'standard') return [];
+      return [{ type: 'TierRestored', data: { reason: 'new_month', at: now.toISOString() } }];
+    }
+    default:
+      return unreachable(command);
+  }
+}
+
+function setCap(command: SetBudgetCap['data'], state: BudgetState): readonly BudgetEvent[] {
+  const { capMicros, hardCapMicros, totals, now } = command;
+  assertWholeNumber('capMicros', capMicros, 0);
+  if (hardCapMicros !== null) assertWholeNumber('hardCapMicros', hardCapMicros, capMicros);
+  const events: BudgetEvent[] = [
+    { type: 'BudgetCapSet', data: { capMicros, hardCapMicros, setAt: now.toISOString() } },
+  ];
+  if (state.premium.tier === 'standard' && premiumFitsAgain(state, totals, capMicros)) {
+    const reason = capMicros > state.premium.capMicros ? 'cap_raised' : 'spend_below_cap';
+    events.push({ type: 'TierRestored', data: { reason, at: now.toISOString() } });
+  }
+  return events;
+}
+
+function downgradeFor(
+  state: BudgetState,
+  caps: BudgetCaps,
+  totals: BudgetTotals,
+  premiumPriceMicros: number,
+  now: Date,
+): TierDowngraded | null {
+  if (state.premium.tier !== 'premium') return null;
+  if (totals.spendMicros + totals.reservedMicros + premiumPriceMicros <= caps.capMicros) return null;
+  return {
+    type: 'TierDowngraded',
+    data: {
+      reason: 'soft_cap_exceeded',
+      spendMicros: totals.spendMicros,
+      reservedMicros: totals.reservedMicros,
+      nextPremiumPriceMicros: premiumPriceMicros,
+      capMicros: caps.capMicros,
+      at: now.toISOString(),
+    },
+  };
+}
+
+/** Measured with the Premium price that caused the downgrade, so no pricing is needed here. */
+function premiumFitsAgain(state: BudgetState, totals: BudgetTotals, capMicros: number): boolean {
+  if (state.premium.tier === 'premium') return false;
+  return totals.spendMicros + totals.reservedMicros + state.premium.nextPremiumPriceMicros <= capMicros;
+}
+
+export type ReservationRequest = BudgetDefaults & {
+  requestedTier: Tier;
+  premiumPriceMicros: number;
+  standardPriceMicros: number;
+  now: Date;
+};
+
+export interface ReservationDecision {
+  readonly tier: Tier;
+  readonly priceMicros: number;
+  /** The downgrade this reservation records, on the transition only (one per month, serially). */
+  readonly downgrade: TierDowngraded | null;
+}
+
+/**
+ * The tier the budget allows for one more image, given the month's figures before it. Premium is
+ * served while spend, in-flight prices and its own price stay within the soft cap; the check runs
+ * whichever tier was requested, so the budget's tier always says whether Premium still fits. The
+ * hard cap refuses the chosen tier's price with budget_exhausted.
+ */
+export function decideReservation(
+  state: BudgetState,
+  totals: BudgetTotals,
+  request: ReservationRequest,
+): ReservationDecision {
+  const { requestedTier, premiumPriceMicros, standardPriceMicros, now } = request;
+  assertWholeNumber('premiumPriceMicros', premiumPriceMicros, 0);
+  assertWholeNumber('standardPriceMicros', standardPriceMicros, 0);
+  const caps = effectiveCaps(state, request);
+  const downgrade = downgradeFor(state, caps, totals, premiumPriceMicros, now);
+  const premiumAllowed = state.premium.tier === 'premium' && downgrade === null;
+  const tier: Tier = requestedTier === 'premium' && premiumAllowed ? 'premium' : 'standard';
+  const priceMicros = tier === 'premium' ? premiumPriceMicros : standardPriceMicros;
+  const committed = totals.spendMicros + totals.reservedMicros;
+  if (caps.hardCapMicros !== null && committed + priceMicros > caps.hardCapMicros) {
+    throw new DomainError(
+      'budget_exhausted',
+      `The monthly hard cap of ${caps.hardCapMicros} micro-dollars leaves no room for another ${tier} image`,
+      { hardCapMicros: caps.hardCapMicros, spendMicros: totals.spendMicros, reservedMicros: totals.reservedMicros },
+    );
+  }
+  return { tier, priceMicros, downgrade };
+}

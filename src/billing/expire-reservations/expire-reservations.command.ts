@@ -1,0 +1,12 @@
+import { Command } from '@nestjs/cqrs';
+import type { ExpiredReservation } from '../reservation';
+
+/**
+ * Releases every reservation whose timeout has passed (the scheduled job), then tells the expiry
+ * listeners; answers with what it released.
+ */
+export class ExpireReservations extends Command<ExpiredReservation[]> {
+  constructor(readonly limit = 500) {
+    super();
+  }
+}

@@ -1,0 +1,136 @@
+import type { Database } from '../../../database/database';
+import { openTestDatabase } from '../../../../test/support/test-app';
+import { projectInto, recorded } from '../../../../test/support/projection-rows';
+import { accountBalancesProjection } from './account-balances.projection';
+
+const PRICE = 40_000;
+
+const granted = (userId: string, credits: number, at: string) =>
+  recorded('CreditsGranted', `account-${userId}`, at, {
+    grantId: `grant-${at}`,
+    credits,
+    reason: 'purchase',
+    externalId: null,
+    grantedAt: at,
+  });
+const reserved = (userId: string, id: string, at: string, kind: 'free' | 'paid', credits = 0) =>
+  recorded('CreditsReserved', `account-${userId}`, at, {
+    reservationId: id,
+    kind,
+    credits,
+    tier: 'premium',
+    day: at.slice(0, 10),
+    reservedAt: at,
+    expiresAt: new Date(Date.parse(at) + 120_000).toISOString(),
+    generationId: `gen-${id}`,
+    priceMicros: PRICE,
+  });
+const quotaConsumed = (userId: string, id: string, at: string) =>
+  recorded('QuotaConsumed', `account-${userId}`, at, { reservationId: id, day: at.slice(0, 10), usedToday: 1 });
+const captured = (userId: string, id: string, at: string, kind: 'free' | 'paid', credits: number, costMicros: number) =>
+  recorded('ReservationCaptured', `account-${userId}`, at, {
+    reservationId: id,
+    kind,
+    credits,
+    costMicros,
+    capturedAt: at,
+  });
+const released = (userId: string, id: string, at: string, kind: 'free' | 'paid', credits: number) =>
+  recorded('ReservationReleased', `account-${userId}`, at, {
+    reservationId: id,
+    kind,
+    credits,
+    reason: 'failed',
+    releasedAt: at,
+  });
+
+/** Two users over two UTC days: a grant, free and paid reservations captured, released and left open. */
+const EVENTS = [
+  granted('u1', 10, '2026-11-24T08:00:00.000Z'),
+  reserved('u1', 'r1', '2026-11-24T09:00:00.000Z', 'free'),
+  quotaConsumed('u1', 'r1', '2026-11-24T09:00:00.000Z'),
+  captured('u1', 'r1', '2026-11-24T09:00:20.000Z', 'free', 0, 38_000),
+  reserved('u1', 'r2', '2026-11-24T10:00:00.000Z', 'paid', 2),
+  released('u1', 'r2', '2026-11-24T10:00:30.000Z', 'paid', 2),
+  reserved('u1', 'r3', '2026-11-24T11:00:00.000Z', 'paid', 2),
+  captured('u1', 'r3', '2026-11-24T11:00:10.000Z', 'paid', 2, 40_000),
+  reserved('u1', 'r4', '2026-11-24T23:59:50.000Z', 'free'),
+  reserved('u1', 'r5', '2026-11-25T00:00:10.000Z', 'free'),
+  // Yesterday's free unit given back: today's count stays.
+  released('u1', 'r4', '2026-11-25T00:00:40.000Z', 'free', 0),
+  reserved('u2', 'r6', '2026-11-25T09:00:00.000Z', 'free'),
+];
+
+describe.each([
+  ['PostgreSQL when available', false],
+  ['the embedded database', true],
+])('account balances projection on %s: given events, then rows', (_label, embedded) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openTestDatabase({ label: 'account_balances_projection', embedded });
+    await database.migrate();
+  });
+  afterAll(async () => database.close());
+
+  it('keeps each balance, the open reservations and the month they hold money in', async () => {
+    const { rows } = await projectInto(database, accountBalancesProjection, EVENTS, { suffix: 'all' });
+    expect(rows.account_balances).toEqual([
+      {
+        user_id: 'u1',
+        paid_available: 8,
+        paid_reserved: 0,
+        paid_captured: 2,
+        paid_granted: 10,
+        free_day: '2026-11-25',
+        free_used: 1,
+      },
+      {
+        user_id: 'u2',
+        paid_available: 0,
+        paid_reserved: 0,
+        paid_captured: 0,
+        paid_granted: 0,
+        free_day: '2026-11-25',
+        free_used: 1,
+      },
+    ]);
+    expect(rows.open_reservations).toEqual([
+      expect.objectContaining({ reservation_id: 'r5', user_id: 'u1', kind: 'free', day: '2026-11-25' }),
+      {
+        reservation_id: 'r6',
+        user_id: 'u2',
+        kind: 'free',
+        credits: 0,
+        day: '2026-11-25',
+        tier: 'premium',
+        price_micros: PRICE,
+        generation_id: 'gen-r6',
+        expires_at: new Date('2026-11-25T09:02:00.000Z'),
+      },
+    ]);
+    expect(rows.budget_months).toEqual([
+      expect.objectContaining({ month: '2026-11', spend_micros: 78_000, reserved_micros: 2 * PRICE, tier: 'premium' }),
+    ]);
+  });
+
+  it("answers a reservation's append with its month's row as the reservation left it", async () => {
+    const { answers } = await projectInto(database, accountBalancesProjection, EVENTS.slice(0, 2), {
+      batchSize: 1,
+      suffix: 'answer',
+    });
+    expect(answers).toEqual([
+      undefined,
+      { budgetMonth: expect.objectContaining({ month: '2026-11', spend_micros: 0, reserved_micros: PRICE }) },
+    ]);
+  });
+
+  it('gives the same rows whatever the batch size (what verify relies on)', async () => {
+    const { rows } = await projectInto(database, accountBalancesProjection, EVENTS, { suffix: 'whole' });
+    await expect(
+      projectInto(database, accountBalancesProjection, EVENTS, { batchSize: 1, suffix: 'single' }),
+    ).resolves.toMatchObject({ rows });
+    await expect(
+      projectInto(database, accountBalancesProjection, EVENTS, { batchSize: 5, suffix: 'fives' }),
+    ).resolves.toMatchObject({ rows });
+  });
+});

@@ -1,0 +1,16 @@
+import { Query } from '@nestjs/cqrs';
+import type { Tier } from '../../../config/app-config';
+
+/** `GET /v1/admin/budget`: this month's budget in dollars, read fresh, with the month's forecast. */
+export interface BudgetOverview {
+  readonly month: string;
+  readonly spendUsd: number;
+  readonly reservedUsd: number;
+  readonly capUsd: number;
+  readonly hardCapUsd: number | null;
+  readonly tier: Tier;
+  readonly downgradedAt: string | null;
+  readonly forecastUsd: number;
+}
+
+export class GetBudgetOverview extends Query<BudgetOverview> {}

@@ -1,0 +1,18 @@
+import type { SnapshotCodec } from '../../event-store/command-handler';
+import type { AccountState } from '../domain/account';
+import type { BudgetState } from '../domain/budget';
+
+// Both deciders keep plain-JSON state, so a snapshot is the state itself.
+
+/** Version 2: the account state no longer keeps the day of the last quota reset. */
+export const accountSnapshot: SnapshotCodec<AccountState> = {
+  version: 2,
+  serialize: (s) => s,
+  deserialize: (j) => j as AccountState,
+};
+
+export const budgetSnapshot: SnapshotCodec<BudgetState> = {
+  version: 2,
+  serialize: (s) => s,
+  deserialize: (j) => j as BudgetState,
+};
