@@ -1,8 +1,8 @@
 import type { Projection } from './event-store/projection';
 import { ANALYTICS_PROJECTIONS } from './analytics/projections';
 import { accountBalancesProjection } from './billing/read-models/account-balances/account-balances.projection';
-import { generationsProjection } from './generation/read-models/generations.projection';
-import { selectionsProjection } from './generation/read-models/selections.projection';
+import { generationsProjection } from './generation/read-models/generations/generations.projection';
+import { selectionsProjection } from './generation/read-models/selections/selections.projection';
 
 /**
  * Every projection of the service, rebuilt in this order. Each module appends its own here (as

@@ -1,18 +1,64 @@
 import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
+import { IdGenerator } from '../common/ids';
+import { Database } from '../database/database';
 import { BillingModule } from '../billing/billing.module';
 import { ProvidersModule } from '../providers/providers.module';
 import { MediaModule } from '../media/media.module';
+import { AbandonedGenerations } from './generate-image/abandoned-generations';
 import { GenerateImageController } from './generate-image/generate-image.controller';
 import { GenerateImageHandler } from './generate-image/generate-image.handler';
+import { GenerationOutcomes } from './generate-image/generation-outcomes';
+import { IdempotencyStore } from './generate-image/idempotency';
+import { PromptCacheLookup } from './generate-image/prompt-cache-lookup';
+import { ProviderGeneration } from './generate-image/provider-generation';
+import { RateLimiter } from './generate-image/rate-limiter';
+import { SingleFlight } from './generate-image/single-flight';
 import { GetGenerationsController } from './get-generations/get-generations.controller';
+import { GetGenerationHandler, ListGenerationsHandler } from './read-models/generations/generations.queries';
+import { FindCachedImagesHandler } from './read-models/prompt-cache/find-cached-images.query';
+import { FindSelectionHandler } from './read-models/selections/find-selection.query';
 import { SelectImageController } from './select-image/select-image.controller';
 import { SelectImageHandler } from './select-image/select-image.handler';
-import { AbandonedGenerations } from './generate-image/abandoned-generations';
+
+/** The coordination rows of the generate flow, one per process, shared by its requests. */
+const COORDINATION = [
+  {
+    provide: SingleFlight,
+    inject: [Database, Clock, IdGenerator, APP_CONFIG],
+    useFactory: (database: Database, clock: Clock, ids: IdGenerator, config: AppConfig) =>
+      new SingleFlight(database, clock, ids.uuid(), config.reservationTimeoutSeconds * 1000),
+  },
+  {
+    provide: IdempotencyStore,
+    inject: [Database, Clock, APP_CONFIG],
+    useFactory: (database: Database, clock: Clock, config: AppConfig) =>
+      new IdempotencyStore(database, clock, config.reservationTimeoutSeconds * 1000),
+  },
+  {
+    provide: RateLimiter,
+    inject: [Database, Clock, APP_CONFIG],
+    useFactory: (database: Database, clock: Clock, config: AppConfig) =>
+      new RateLimiter(database, clock, config.rateLimitPerMinute),
+  },
+];
 
 @Module({
   imports: [BillingModule, ProvidersModule, MediaModule],
   controllers: [GenerateImageController, GetGenerationsController, SelectImageController],
-  providers: [GenerateImageHandler, SelectImageHandler, AbandonedGenerations],
-  exports: [GenerateImageHandler],
+  providers: [
+    ...COORDINATION,
+    PromptCacheLookup,
+    GenerationOutcomes,
+    ProviderGeneration,
+    GenerateImageHandler,
+    SelectImageHandler,
+    AbandonedGenerations,
+    GetGenerationHandler,
+    ListGenerationsHandler,
+    FindCachedImagesHandler,
+    FindSelectionHandler,
+  ],
 })
 export class GenerationModule {}

@@ -3,12 +3,13 @@ import { Clock } from '../../common/clock';
 import { EventStore } from '../../event-store/event-store';
 import { ExpiryListeners } from '../../billing/expire-reservations/expiry-listeners';
 import type { ExpiredReservation } from '../../billing/reservation';
-import { generationStreamId, type GenerationEvent } from '../domain/generation-events';
+import { handleGenerationCommand } from '../generation-stream';
 
 /**
  * A generation whose process died between reservation and capture never records an outcome by
  * itself. When the expiry job releases its reservation, the generation is closed as failed so
- * that its history says what happened (and nothing was charged).
+ * that its history says what happened (and nothing was charged). One that finished meanwhile
+ * keeps its own outcome (the decider records nothing on a generation no longer pending).
  */
 @Injectable()
 export class AbandonedGenerations implements OnModuleInit {
@@ -25,29 +26,21 @@ export class AbandonedGenerations implements OnModuleInit {
   async close(expired: readonly ExpiredReservation[]): Promise<void> {
     for (const { generationId, userId } of expired) {
       if (!generationId) continue;
-      const streamId = generationStreamId(generationId);
-      const events = await this.store.readStream(streamId);
-      if (events.length !== 1 || events[0].type !== 'GenerationRequested') continue;
-      const failed: GenerationEvent = {
-        type: 'GenerationFailed',
-        data: {
-          generationId,
-          userId,
-          code: 'reservation_expired',
-          message: 'The generation did not finish before its reservation timed out; nothing was charged',
-          provider: null,
-          failedAt: this.clock.now().toISOString(),
+      await handleGenerationCommand(
+        this.store,
+        {
+          type: 'FailGeneration',
+          data: {
+            generationId,
+            userId,
+            code: 'reservation_expired',
+            message: 'The generation did not finish before its reservation timed out; nothing was charged',
+            provider: null,
+            failedAt: this.clock.now().toISOString(),
+          },
         },
-      };
-      await this.store
-        .append(streamId, [failed], {
-          expectedVersion: 1,
-          metadata: { userId, actor: 'job:expire-reservations', correlationId: generationId },
-        })
-        .catch((error: { code?: string }) => {
-          // The generation finished meanwhile: its own outcome stands.
-          if (error.code !== 'concurrency_conflict') throw error;
-        });
+        { metadata: { userId, actor: 'job:expire-reservations', correlationId: generationId } },
+      );
     }
   }
 }

@@ -1,17 +1,18 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser } from '../../common/http/auth';
 import { DomainError } from '../../common/domain-error';
 import { GenerateImageBody } from './generate-image.dto';
-import { GenerateImageHandler } from './generate-image.handler';
+import { GenerateImage } from './generate-image.command';
 
 @ApiTags('generations')
 @ApiBearerAuth('user-jwt')
 @ApiSecurity('dev-user')
 @Controller('v1/generations')
 export class GenerateImageController {
-  constructor(private readonly handler: GenerateImageHandler) {}
+  constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
   @ApiOperation({
@@ -37,7 +38,7 @@ export class GenerateImageController {
         errors: [{ field: 'Idempotency-Key', message: 'must be 1-255 characters' }],
       });
     }
-    const result = await this.handler.execute({ userId, body, idempotencyKey, requestId: String(request.id) });
+    const result = await this.commandBus.execute(new GenerateImage(userId, body, idempotencyKey, String(request.id)));
     void reply.status(result.statusCode);
     return result.body;
   }

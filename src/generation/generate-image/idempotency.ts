@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import type { Database } from '../../database/database';
 import type { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 
-export type IdempotencyOutcome =
+export interface IdempotentResult {
+  readonly statusCode: number;
+  readonly body: unknown;
+}
+
+type IdempotencyOutcome =
   | { readonly kind: 'new'; complete(statusCode: number, response: unknown): Promise<void>; abandon(): Promise<void> }
   | { readonly kind: 'replay'; readonly statusCode: number; readonly response: unknown };
-
-/** Keys are kept at least this long (API.md: at least 24 hours); older ones are purged by a job. */
-export const IDEMPOTENCY_RETENTION_MS = 48 * 60 * 60 * 1000;
 
 /**
  * Idempotency-Key per user (Stripe's rules): the same key and body return the first response and
@@ -23,11 +26,33 @@ export class IdempotencyStore {
     private readonly abandonAfterMs: number,
   ) {}
 
+  /** JSON with sorted keys (RFC 8785), so `{a,b}` and `{b,a}` are the same request. */
   static requestHash(body: unknown): string {
-    return createHash('sha256').update(canonicalJson(body)).digest('hex');
+    return createHash('sha256')
+      .update(canonicalize(body) ?? '')
+      .digest('hex');
   }
 
-  async begin(userId: string, key: string, requestHash: string): Promise<IdempotencyOutcome> {
+  /** Runs `work` once per key and body: a replay answers with the first run's response. */
+  async once(
+    userId: string,
+    key: string,
+    body: unknown,
+    work: () => Promise<IdempotentResult>,
+  ): Promise<IdempotentResult> {
+    const outcome = await this.begin(userId, key, IdempotencyStore.requestHash(body));
+    if (outcome.kind === 'replay') return { statusCode: outcome.statusCode, body: outcome.response };
+    try {
+      const result = await work();
+      await outcome.complete(result.statusCode, result.body);
+      return result;
+    } catch (error) {
+      await outcome.abandon().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async begin(userId: string, key: string, requestHash: string): Promise<IdempotencyOutcome> {
     const now = this.clock.now();
     const rows = await this.database.query<{
       inserted: boolean;
@@ -79,20 +104,4 @@ export class IdempotencyStore {
     }
     return { kind: 'replay', statusCode: Number(row.status_code), response: row.response };
   }
-
-  async purgeOlderThan(cutoff: Date): Promise<void> {
-    await this.database.query('DELETE FROM idempotency_keys WHERE created_at < $1', [cutoff.toISOString()]);
-  }
-}
-
-/** JSON with sorted keys, so `{a,b}` and `{b,a}` are the same request. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -46,10 +46,6 @@ export class RateLimiter {
     }
   }
 
-  async purgeBefore(cutoff: Date): Promise<void> {
-    await this.database.query('DELETE FROM rate_limit_windows WHERE window_start < $1', [cutoff.toISOString()]);
-  }
-
   private async writeBatches(): Promise<void> {
     this.writing = true;
     try {

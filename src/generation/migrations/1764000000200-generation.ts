@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { generationsTable, promptCacheTable } from '../read-models/generations.projection';
+import { generationsTable } from '../read-models/generations/generations.projection';
+import { promptCacheTable } from '../read-models/prompt-cache/prompt-cache.table';
 
 /**
  * Generation read models (the list and detail calls, the prompt cache) and the coordination rows

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { selectionsTable } from '../read-models/selections.projection';
+import { selectionsTable } from '../read-models/selections/selections.projection';
 
 /** The seed's `selections`: the print assets produced for a generation, one row per print size. */
 export class Selections1764000000300 implements MigrationInterface {

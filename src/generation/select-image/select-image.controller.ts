@@ -1,17 +1,18 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentUser } from '../../common/http/auth';
-import { GenerationIdParams } from '../get-generations/get-generations.controller';
+import { GenerationIdParams } from '../get-generations/get-generations.dto';
+import { SelectImage } from './select-image.command';
 import { SelectImageBody } from './select-image.dto';
-import { SelectImageHandler } from './select-image.handler';
 
 @ApiTags('generations')
 @ApiBearerAuth('user-jwt')
 @ApiSecurity('dev-user')
 @Controller('v1/generations')
 export class SelectImageController {
-  constructor(private readonly handler: SelectImageHandler) {}
+  constructor(private readonly commandBus: CommandBus) {}
 
   @Post(':id/selection')
   @HttpCode(201)
@@ -22,6 +23,6 @@ export class SelectImageController {
     @Body() body: SelectImageBody,
     @Req() request: FastifyRequest,
   ) {
-    return this.handler.execute(userId, id, body, String(request.id));
+    return this.commandBus.execute(new SelectImage(userId, id, body, String(request.id)));
   }
 }

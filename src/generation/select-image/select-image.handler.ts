@@ -1,50 +1,33 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject } from '@nestjs/common';
+import { CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
-import { Database } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
-import { registerInlineOnce } from '../../event-store/projection';
 import { MediaStorage } from '../../media/storage/media-storage';
 import { planPrint, producePrintAssets, type PrintPlan } from '../../media/print';
-import { generationStreamId } from '../domain/generation-events';
-import type { PrintAssetsProduced, SelectionEvent } from '../domain/selection-events';
-import type { GenerationRow } from '../generation-view';
-import { selectionsProjection } from '../read-models/selections.projection';
-
-interface SelectionRow {
-  print_image: PrintAssetsProduced['data']['printImage'];
-  pdf: PrintAssetsProduced['data']['pdf'];
-  dpi: number;
-}
+import { handleGenerationCommand } from '../generation-stream';
+import type { GenerationRow } from '../read-models/generations/generation-view';
+import { GetGeneration } from '../read-models/generations/generations.queries';
+import { FindSelection, type SelectionRow } from '../read-models/selections/find-selection.query';
+import { SelectImage, type SelectionView } from './select-image.command';
 
 /**
- * `POST /v1/generations/{id}/selection`: the chosen image as a 150 DPI print file and a PDF.
  * Idempotent per (generation, size): the files have stable keys, so a retry overwrites rather than
  * duplicates, and a repeated selection answers from the selections read model.
  */
-@Injectable()
-export class SelectImageHandler {
+@CommandHandler(SelectImage)
+export class SelectImageHandler implements ICommandHandler<SelectImage, SelectionView> {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: EventStore,
-    private readonly database: Database,
     private readonly clock: Clock,
     private readonly media: MediaStorage,
-  ) {
-    registerInlineOnce(store, selectionsProjection);
-  }
+    private readonly queryBus: QueryBus,
+  ) {}
 
-  async execute(
-    userId: string,
-    generationId: string,
-    size: { widthInches?: number; heightInches?: number },
-    requestId: string,
-  ) {
-    const [generation] = await this.database.query<GenerationRow>(
-      'SELECT * FROM generations WHERE id = $1 AND user_id = $2',
-      [generationId, userId],
-    );
+  async execute({ userId, generationId, size, requestId }: SelectImage): Promise<SelectionView> {
+    const generation = await this.queryBus.execute(new GetGeneration(generationId, userId));
     if (!generation) throw new DomainError('not_found', `No generation ${generationId}`);
     if (generation.status !== 'succeeded' || !generation.image) {
       throw new DomainError(
@@ -59,7 +42,7 @@ export class SelectImageHandler {
       maxPixels: this.config.printMaxPixels,
     });
     const existing = await this.find(generationId, plan);
-    if (existing) return this.view(generationId, existing);
+    if (existing) return view(generationId, existing);
 
     const source = await this.media.get(sourceKey(generation));
     if (!source)
@@ -73,20 +56,16 @@ export class SelectImageHandler {
       this.media.put(`${base}.jpg`, assets.image.bytes, 'image/jpeg'),
       this.media.put(`${base}.pdf`, assets.pdf.bytes, 'application/pdf'),
     ]);
-    const now = this.clock.now().toISOString();
-    const common = {
-      generationId,
-      userId,
-      widthInches: plan.widthInches,
-      heightInches: plan.heightInches,
-      dpi: plan.dpi,
-    };
-    const events: SelectionEvent[] = [
-      { type: 'ImageSelected', data: { ...common, selectedAt: now } },
+    const { newEvents } = await handleGenerationCommand(
+      this.store,
       {
-        type: 'PrintAssetsProduced',
+        type: 'SelectPrint',
         data: {
-          ...common,
+          generationId,
+          userId,
+          widthInches: plan.widthInches,
+          heightInches: plan.heightInches,
+          dpi: plan.dpi,
           printImage: {
             url: image.url,
             publicId: image.publicId,
@@ -103,54 +82,42 @@ export class SelectImageHandler {
             heightInches: plan.heightInches,
             pages: 1,
           },
-          producedAt: now,
+          selectedAt: this.clock.now().toISOString(),
         },
       },
-    ];
-    const row = await this.database.transaction(async (tx) => {
-      // Two identical selections racing: the second finds the first's row and appends nothing.
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 2))', [`${generationId}:${base}`]);
-      const [raced] = await tx.query<SelectionRow>(
-        'SELECT print_image, pdf, dpi FROM selections WHERE generation_id = $1 AND width_px = $2 AND height_px = $3',
-        [generationId, plan.widthPx, plan.heightPx],
-      );
-      if (raced) return raced;
-      await this.store.append(generationStreamId(generationId), events, {
-        metadata: { userId, actor: `user:${userId}`, requestId, correlationId: generationId },
-        tx,
-      });
-      const produced = events[1] as PrintAssetsProduced;
-      return { print_image: produced.data.printImage, pdf: produced.data.pdf, dpi: plan.dpi };
-    });
-    return this.view(generationId, row);
-  }
-
-  private async find(generationId: string, plan: PrintPlan): Promise<SelectionRow | undefined> {
-    const [row] = await this.database.query<SelectionRow>(
-      'SELECT print_image, pdf, dpi FROM selections WHERE generation_id = $1 AND width_px = $2 AND height_px = $3',
-      [generationId, plan.widthPx, plan.heightPx],
+      // Two identical selections racing: the second waits, then finds the size produced and records nothing.
+      { lockStream: true, metadata: { userId, actor: `user:${userId}`, requestId, correlationId: generationId } },
     );
-    return row;
+    const produced = newEvents.find((event) => event.type === 'PrintAssetsProduced');
+    if (produced)
+      return view(generationId, { print_image: produced.data.printImage, pdf: produced.data.pdf, dpi: plan.dpi });
+    const raced = await this.find(generationId, plan);
+    if (!raced) throw new Error(`The selection of ${generationId} at ${base} is recorded but not in its read model`);
+    return view(generationId, raced);
   }
 
-  private view(generationId: string, row: SelectionRow) {
-    return {
-      generationId,
-      dpi: Number(row.dpi),
-      printImage: {
-        url: row.print_image.url,
-        width: row.print_image.width,
-        height: row.print_image.height,
-        mimeType: row.print_image.mimeType,
-      },
-      pdf: {
-        url: row.pdf.url,
-        widthInches: Number(row.pdf.widthInches),
-        heightInches: Number(row.pdf.heightInches),
-        pages: row.pdf.pages,
-      },
-    };
+  private find(generationId: string, plan: PrintPlan): Promise<SelectionRow | undefined> {
+    return this.queryBus.execute(new FindSelection(generationId, plan.widthPx, plan.heightPx));
   }
+}
+
+function view(generationId: string, row: SelectionRow): SelectionView {
+  return {
+    generationId,
+    dpi: Number(row.dpi),
+    printImage: {
+      url: row.print_image.url,
+      width: row.print_image.width,
+      height: row.print_image.height,
+      mimeType: row.print_image.mimeType,
+    },
+    pdf: {
+      url: row.pdf.url,
+      widthInches: Number(row.pdf.widthInches),
+      heightInches: Number(row.pdf.heightInches),
+      pages: row.pdf.pages,
+    },
+  };
 }
 
 /** A cache hit shows the image of the generation it reused; that one's file is the source. */

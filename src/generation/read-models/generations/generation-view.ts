@@ -1,5 +1,5 @@
-import { microsToDollars } from '../billing/domain/money';
-import type { ImageRef } from './domain/generation-events';
+import { microsToDollars } from '../../../billing/domain/money';
+import type { ImageRef } from '../../domain/generation-events';
 
 export interface GenerationRow {
   id: string;

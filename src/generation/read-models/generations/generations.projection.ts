@@ -1,8 +1,9 @@
-import type { Sql } from '../../database/database';
-import type { RecordedEvent } from '../../event-store/event-types';
-import type { Projection, ProjectionTable, TableNames } from '../../event-store/projection';
-import type { CacheHit, GenerationEvent } from '../domain/generation-events';
-import type { GenerationRow } from '../generation-view';
+import type { Sql } from '../../../database/database';
+import type { RecordedEvent } from '../../../event-store/event-types';
+import type { Projection, ProjectionTable, TableNames } from '../../../event-store/projection';
+import type { CacheHit, GenerationEvent } from '../../domain/generation-events';
+import { promptCacheTable } from '../prompt-cache/prompt-cache.table';
+import type { GenerationRow } from './generation-view';
 
 /**
  * The generations list/detail rows and the prompt cache, written in the append's transaction:
@@ -36,22 +37,6 @@ export const generationsTable: ProjectionTable = {
       error jsonb,
       created_at timestamptz NOT NULL,
       completed_at timestamptz
-    )`,
-};
-
-export const promptCacheTable: ProjectionTable = {
-  name: 'prompt_cache',
-  keyColumns: ['cache_key'],
-  createSql: (table) => `
-    CREATE TABLE ${table} (
-      cache_key text PRIMARY KEY,
-      generation_id text NOT NULL,
-      provider text NOT NULL,
-      model text NOT NULL,
-      tier text NOT NULL,
-      cost_micros bigint NOT NULL,
-      image jsonb NOT NULL,
-      created_at timestamptz NOT NULL
     )`,
 };
 

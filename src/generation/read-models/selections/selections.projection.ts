@@ -1,7 +1,7 @@
-import type { Sql } from '../../database/database';
-import type { RecordedEvent } from '../../event-store/event-types';
-import type { Projection, ProjectionTable, TableNames } from '../../event-store/projection';
-import type { PrintAssetsProduced } from '../domain/selection-events';
+import type { Sql } from '../../../database/database';
+import type { RecordedEvent } from '../../../event-store/event-types';
+import type { Projection, ProjectionTable, TableNames } from '../../../event-store/projection';
+import type { PrintAssetsProduced } from '../../domain/selection-events';
 
 /** One row per (generation, print size): a repeated selection answers from here. */
 export const selectionsTable: ProjectionTable = {

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { LRUCache } from 'lru-cache';
+import type { Tier } from '../../config/app-config';
+import { GetBudget } from '../../billing/read-models/budget-months/get-budget.query';
+import { ProviderRouter } from '../../providers/provider-router';
+import { cacheKey } from '../domain/prompt';
+import { FindCachedImages } from '../read-models/prompt-cache/find-cached-images.query';
+import type { CachedImage } from '../read-models/prompt-cache/prompt-cache.table';
+import type { ImageRequest } from './generate-image.command';
+
+/**
+ * Which cached images may serve a request, and finding them. A prompt-cache entry never changes
+ * once written (the first success per key wins, in commit order, live and on replay), so entries
+ * found are remembered in this process; a miss is always asked again.
+ */
+@Injectable()
+export class PromptCacheLookup {
+  private readonly known = new LRUCache<string, CachedImage>({ max: 10_000 });
+
+  constructor(
+    private readonly queryBus: QueryBus,
+    private readonly router: ProviderRouter,
+  ) {}
+
+  /** The cache keys that may serve this request, preferred first. */
+  async keysFor(request: ImageRequest): Promise<string[]> {
+    return (await this.candidateTiers(request.requestedTier)).map((tier) => this.keyFor(tier, request.params));
+  }
+
+  /** The key of an image of this tier's model (or the model that actually served it). */
+  keyFor(tier: Tier, params: ImageRequest['params'], model = this.router.route(tier).model): string {
+    const size = this.router.route(tier).size(params);
+    return cacheKey({
+      prompt: params.prompt,
+      aspectRatio: params.aspectRatio,
+      style: params.style,
+      size: `${size.width}x${size.height}`,
+      quality: params.quality,
+      model,
+    });
+  }
+
+  /** The preferred cached image for these keys. */
+  async find(keys: readonly string[]): Promise<CachedImage | undefined> {
+    const remembered = this.known.get(keys[0]);
+    if (remembered) return remembered;
+    const rows = await this.queryBus.execute(new FindCachedImages(keys));
+    for (const row of rows) this.known.set(row.cache_key, row);
+    return keys.map((key) => rows.find((row) => row.cache_key === key)).find(Boolean);
+  }
+
+  /** A Premium request may be served by Standard's cached image while the budget has downgraded it. */
+  private async candidateTiers(requested: Tier): Promise<Tier[]> {
+    if (requested === 'standard') return ['standard'];
+    const { view } = await this.queryBus.execute(new GetBudget());
+    return view.tier === 'premium' ? ['premium'] : ['standard'];
+  }
+}

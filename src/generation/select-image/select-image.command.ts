@@ -1,0 +1,33 @@
+import { Command } from '@nestjs/cqrs';
+
+export interface SelectionView {
+  readonly generationId: string;
+  readonly dpi: number;
+  readonly printImage: {
+    readonly url: string;
+    readonly width: number;
+    readonly height: number;
+    readonly mimeType: string;
+  };
+  readonly pdf: {
+    readonly url: string;
+    readonly widthInches: number;
+    readonly heightInches: number;
+    readonly pages: 1;
+  };
+}
+
+/**
+ * `POST /v1/generations/{id}/selection`: the chosen image as a 150 DPI print file and a PDF, at
+ * the size asked for (or one derived from the image's aspect).
+ */
+export class SelectImage extends Command<SelectionView> {
+  constructor(
+    readonly userId: string,
+    readonly generationId: string,
+    readonly size: { readonly widthInches?: number; readonly heightInches?: number },
+    readonly requestId: string,
+  ) {
+    super();
+  }
+}
