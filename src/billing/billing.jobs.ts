@@ -1,15 +1,8 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  Optional,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { Cron, SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { Database, type DedicatedSession } from '../database/database';
+import { JobLock } from '../database/job-lock';
 import { EvaluateBudget } from './evaluate-budget/evaluate-budget.command';
 import { ExpireReservations } from './expire-reservations/expire-reservations.command';
 import { ResetDailyQuota } from './reset-daily-quota/reset-daily-quota.command';
@@ -21,13 +14,10 @@ import type { ExpiredReservation } from './reservation';
  * from the clock's UTC day, and an expired reservation cannot be captured even before its release.
  */
 @Injectable()
-export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('jobs');
-  private session: Promise<DedicatedSession> | undefined;
-
+export class BillingJobs implements OnApplicationBootstrap {
   constructor(
     private readonly commandBus: CommandBus,
-    private readonly database: Database,
+    private readonly jobLock: JobLock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly scheduler?: SchedulerRegistry,
   ) {}
@@ -51,38 +41,8 @@ export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdow
     });
   }
 
-  async once<T>(job: string, work: () => Promise<T>): Promise<T | undefined> {
-    let session: DedicatedSession;
-    try {
-      session = await (this.session ??= this.database.openSession());
-    } catch (error) {
-      this.session = undefined;
-      this.logger.warn({ job, message: (error as Error).message }, 'job skipped: no database session');
-      return undefined;
-    }
-    const key = `job:${job}`;
-    try {
-      if (!(await session.tryAdvisoryLock(key))) return undefined;
-    } catch (error) {
-      this.session = undefined;
-      await session.close();
-      this.logger.warn({ job, message: (error as Error).message }, 'job skipped: lock failed');
-      return undefined;
-    }
-    try {
-      const result = await work();
-      this.logger.log({ job, result: Array.isArray(result) ? result.length : result }, 'job ran');
-      return result;
-    } catch (error) {
-      this.logger.error({ job, message: (error as Error).message }, 'job failed');
-      return undefined;
-    } finally {
-      await session.unlock(key).catch(() => undefined);
-    }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    const session = await this.session?.catch(() => undefined);
-    await session?.close();
+  /** Runs `work` unless another replica runs the same job right now. */
+  once<T>(job: string, work: () => Promise<T>): Promise<T | undefined> {
+    return this.jobLock.once(job, work);
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AdminBillingController } from './admin/admin-billing.controller';
 import { BillingJobs } from './billing.jobs';
+import { JobLock } from '../database/job-lock';
 import { CreditsController } from './credits/credits.controller';
 import { EvaluateBudgetHandler } from './evaluate-budget/evaluate-budget.handler';
 import { ExpireReservationsHandler } from './expire-reservations/expire-reservations.handler';
@@ -50,7 +51,7 @@ export const BILLING_PROVIDERS = [
  */
 @Module({
   controllers: [CreditsController, AdminBillingController],
-  providers: [...BILLING_PROVIDERS, BillingJobs],
+  providers: [...BILLING_PROVIDERS, BillingJobs, JobLock],
   exports: [BillingJobs, ExpiryListeners],
 })
 export class BillingModule {}
