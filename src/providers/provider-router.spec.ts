@@ -50,7 +50,7 @@ class ScriptedProvider implements ImageProvider {
 }
 
 const params: GenerateParams = { prompt: 'a fox', aspectRatio: '1:1', style: null, quality: 'hd' };
-const down = () => new ProviderCallError('openai', 'transient', '503 overloaded', 503);
+const down = () => ProviderCallError.fromStatus('openai', 503, '503 overloaded');
 
 function setup() {
   const premium = new ScriptedProvider('openai', 'dall-e-3', 80_000);
@@ -109,7 +109,7 @@ describe('ProviderRouter', () => {
 
   it('does not fall back for a request premium refused', async () => {
     const { router, premium, standard } = setup();
-    premium.failures.push(new ProviderCallError('openai', 'rejected', 'content policy violation', 400));
+    premium.failures.push(ProviderCallError.fromStatus('openai', 400, 'content policy violation'));
     const error = await router.generate('premium', params).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).code).toBe('provider_failed');
