@@ -12,7 +12,13 @@ import {
 } from './domain/provider-call';
 import { ProviderCallError, redact } from './provider-error';
 import { ProviderFailure } from './provider-failure';
-import { AttemptRefused, AttemptTimeout, ProviderResilience, type FailureReason, type ResilienceOptions } from './resilience';
+import {
+  AttemptRefused,
+  AttemptTimeout,
+  ProviderResilience,
+  type FailureReason,
+  type ResilienceOptions,
+} from './resilience';
 import { TIER_PROVIDERS, type TierProviders } from './tier-providers';
 
 export const RESILIENCE_OPTIONS = Symbol('RESILIENCE_OPTIONS');

@@ -53,7 +53,18 @@ export interface FakeReply {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: Buffer | string | object;
+  /** Sent only after this wait: the work is done, the answer is late. */
+  readonly delayMs?: number;
+  /** The work is done, but the connection is destroyed instead of answering. */
+  readonly dropConnection?: boolean;
 }
+
+/** A 200 whose JSON body breaks off. */
+export const MALFORMED_REPLY: FakeReply = {
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: '{"data": [{"ur',
+};
 
 export function jsonReply(status: number, body: object, headers: Record<string, string> = {}): FakeReply {
   return { status, headers: { 'content-type': 'application/json', ...headers }, body };
@@ -142,6 +153,11 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
   protected abstract scopeOf(req: FakeRequest): FaultScope;
   protected resetState(): void {}
 
+  /** What a `malformed` fault answers; by default the request is not handled at all. */
+  protected async malformedReply(_req: FakeRequest): Promise<FakeReply> {
+    return MALFORMED_REPLY;
+  }
+
   /** Removes and returns the next queued fault of a scope, so subclasses can add fault kinds. */
   protected takeFault(scope: FaultScope, accepts: (fault: F) => boolean = () => true): F | undefined {
     const index = this.faults.findIndex((entry) => (entry.fault.scope ?? 'api') === scope && accepts(entry.fault));
@@ -179,11 +195,12 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
       if (scope === 'api') await this.sleep(this.latencyMs);
       if (fault?.kind === 'drop') return void req.socket.destroy();
       if (fault?.kind === 'slow') await this.sleep(fault.delayMs);
-      if (fault?.kind === 'malformed') {
-        return this.send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: '{"data": [{"ur' });
-      }
+      if (fault?.kind === 'malformed') return this.send(res, await this.malformedReply(request));
       if (fault?.kind === 'status') return this.send(res, this.faultReply(fault));
-      this.send(res, await this.handle(request));
+      const reply = await this.handle(request);
+      if (reply.dropConnection) return void req.socket.destroy();
+      if (reply.delayMs !== undefined) await this.sleep(reply.delayMs);
+      this.send(res, reply);
     } catch (error) {
       // A fault in the fake itself must not pass for a provider outage unnoticed.
       process.stderr.write(
