@@ -75,6 +75,7 @@ export class FalImageProvider implements ImageProvider {
     } catch (error) {
       throw this.toProviderError(error, signal);
     }
+    params.onRequestId?.(requestId);
     const cancelIfAbandoned = () => this.cancel(requestId);
     signal?.addEventListener('abort', cancelIfAbandoned, { once: true });
     let done: CompletedQueueStatus & { error?: unknown };

@@ -57,6 +57,7 @@ export class OpenAIImageProvider implements ImageProvider {
       throw this.toProviderError(error);
     }
     const requestId = response.headers.get('x-request-id') ?? undefined;
+    if (requestId !== undefined) params.onRequestId?.(requestId);
     let reply: OpenAI.ImagesResponse;
     try {
       reply = (await response.json()) as OpenAI.ImagesResponse;

@@ -140,13 +140,13 @@ export class ProviderRouter {
       } catch (error) {
         throw new AttemptRefused(error);
       }
-      const settle = run.log.start(planned);
+      const entry = run.log.start(planned);
       try {
-        const image = await provider.generate({ ...params, signal });
-        settle(billedAttempt(planned, planned.priceMicros, image.providerRequestId));
+        const image = await provider.generate({ ...params, signal, onRequestId: entry.noteRequestId });
+        entry.settle(billedAttempt(planned, planned.priceMicros, image.providerRequestId));
         return image;
       } catch (error) {
-        settle(failedAttemptOf(planned, error, signal));
+        entry.settle(failedAttemptOf(planned, error, signal, entry.requestId()));
         throw error;
       }
     };
@@ -218,25 +218,43 @@ interface Run {
  * reported as `unknown`; whatever it settles to later is not taken.
  */
 class AttemptLog {
-  private readonly entries: Array<{ planned: PlannedAttempt; settled?: ProviderAttempt }> = [];
+  private readonly entries: LogEntry[] = [];
   private closed = false;
 
   get size(): number {
     return this.entries.length;
   }
 
-  start(planned: PlannedAttempt): (attempt: ProviderAttempt) => void {
-    const entry: { planned: PlannedAttempt; settled?: ProviderAttempt } = { planned };
+  start(planned: PlannedAttempt): {
+    settle(attempt: ProviderAttempt): void;
+    noteRequestId(requestId: string): void;
+    requestId(): string | undefined;
+  } {
+    const entry: LogEntry = { planned };
     this.entries.push(entry);
-    return (attempt) => {
-      if (!this.closed) entry.settled = attempt;
+    return {
+      settle: (attempt) => {
+        if (!this.closed) entry.settled = attempt;
+      },
+      noteRequestId: (requestId) => {
+        if (!this.closed) entry.requestId = requestId;
+      },
+      requestId: () => entry.requestId,
     };
   }
 
   close(pending: AttemptError): readonly ProviderAttempt[] {
     this.closed = true;
-    return this.entries.map((entry) => entry.settled ?? failedAttempt(entry.planned, 'unknown', pending));
+    return this.entries.map(
+      (entry) => entry.settled ?? failedAttempt(entry.planned, 'unknown', pending, entry.requestId),
+    );
   }
+}
+
+interface LogEntry {
+  readonly planned: PlannedAttempt;
+  requestId?: string;
+  settled?: ProviderAttempt;
 }
 
 function pendingError(run: Run): AttemptError {
@@ -245,26 +263,28 @@ function pendingError(run: Run): AttemptError {
     : { code: 'cancelled', message: 'the call was cancelled before it answered' };
 }
 
-/** A failed call is as billed as the provider says; an aborted or unexplained one may have been worked on. */
-function failedAttemptOf(planned: PlannedAttempt, error: unknown, signal: AbortSignal | undefined): ProviderAttempt {
-  if (error instanceof ProviderCallError) {
-    return failedAttempt(
-      planned,
-      error.outcome,
-      {
-        code: error.kind,
-        message: error.message,
-        ...(error.status === undefined ? {} : { status: error.status }),
-      },
-      error.requestId,
-    );
-  }
+/**
+ * A failed call is as billed as the provider says; one cut off by a timeout or the caller is
+ * unknown unless the provider knew it billed; an unexplained one may have been worked on.
+ */
+function failedAttemptOf(
+  planned: PlannedAttempt,
+  error: unknown,
+  signal: AbortSignal | undefined,
+  noted: string | undefined,
+): ProviderAttempt {
+  const known = error instanceof ProviderCallError ? error : undefined;
+  const requestId = known?.requestId ?? noted;
   if (signal?.aborted) {
     const reason: unknown = signal.reason;
     const code = reason instanceof AttemptTimeout || reason instanceof DeadlineExceeded ? 'timeout' : 'cancelled';
     const message = reason instanceof Error ? reason.message : 'the call was aborted';
-    return failedAttempt(planned, 'unknown', { code, message });
+    return failedAttempt(planned, known?.outcome === 'billed' ? 'billed' : 'unknown', { code, message }, requestId);
+  }
+  if (known) {
+    const status = known.status === undefined ? {} : { status: known.status };
+    return failedAttempt(planned, known.outcome, { code: known.kind, message: known.message, ...status }, requestId);
   }
   const message = error instanceof Error ? error.message : String(error);
-  return failedAttempt(planned, 'unknown', { code: 'transient', message: redact(message) });
+  return failedAttempt(planned, 'unknown', { code: 'transient', message: redact(message) }, requestId);
 }

@@ -63,8 +63,9 @@ export abstract class FakeImageProvider<F extends { kind: string; scope?: FaultS
     return reply;
   }
 
+  /** The answer's status line and headers arrive (its request id with them); its body breaks off. */
   protected override async malformedReply(req: FakeRequest): Promise<FakeReply> {
-    await this.handle(req);
-    return MALFORMED_REPLY;
+    const reply = await this.handle(req);
+    return { ...MALFORMED_REPLY, headers: { ...reply.headers, ...MALFORMED_REPLY.headers } };
   }
 }
