@@ -49,8 +49,9 @@ export abstract class FakeImageProvider<F extends { kind: string; scope?: FaultS
     this.entries.length = 0;
   }
 
-  protected charge(entry: Omit<BillEntry, 'at'>): void {
-    this.entries.push({ ...entry, at: new Date() });
+  /** Bills an image, unless its request came before the last reset (the reset forgot it). */
+  protected charge(entry: Omit<BillEntry, 'at'>, requestEpoch = this.epoch): void {
+    if (requestEpoch === this.epoch) this.entries.push({ ...entry, at: new Date() });
   }
 
   /** Applies a queued work fault, if any, to the answer of a request whose work is done and billed. */

@@ -45,6 +45,8 @@ export interface FakeRequest {
   /** Present when the body is JSON; `invalidJson` tells a broken body from an absent one. */
   readonly json?: unknown;
   readonly invalidJson: boolean;
+  /** How many resets came before the request arrived, so work it finishes after one can be told apart. */
+  readonly epoch: number;
   readonly fields: Readonly<Record<string, string | string[]>>;
   readonly files: readonly FilePart[];
 }
@@ -91,6 +93,7 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
   private readonly timers = new Set<NodeJS.Timeout>();
   private latencyMs: number;
   private boundPort: number | undefined;
+  private resets = 0;
 
   protected constructor(private readonly options: FakeServerOptions) {
     this.latencyMs = options.latencyMs ?? 0;
@@ -120,6 +123,7 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
 
   /** Forgets recorded requests, queued faults, stored state, and restores the starting latency. */
   reset(): void {
+    this.resets += 1;
     this.requests.length = 0;
     this.faults.length = 0;
     this.latencyMs = this.options.latencyMs ?? 0;
@@ -168,6 +172,11 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
     return entry.fault;
   }
 
+  /** How many resets there have been; see FakeRequest.epoch. */
+  protected get epoch(): number {
+    return this.resets;
+  }
+
   protected sleep(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -186,7 +195,7 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
         res.on('finish', () => req.socket.destroy());
         return this.send(res, this.errorReply(413));
       }
-      const request = parseRequest(req, raw);
+      const request: FakeRequest = { ...parseRequest(req, raw), epoch: this.resets };
       this.record(request);
       const scope = this.scopeOf(request);
       const fault = this.takeFault(scope, (f) => ['status', 'slow', 'malformed', 'drop'].includes(f.kind)) as
@@ -266,7 +275,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function parseRequest(req: IncomingMessage, raw: Buffer): FakeRequest {
+function parseRequest(req: IncomingMessage, raw: Buffer): Omit<FakeRequest, 'epoch'> {
   const target = new URL(req.url ?? '/', 'http://fake.invalid');
   const contentType = req.headers['content-type'] ?? '';
   const base = {

@@ -156,7 +156,7 @@ export class FakeOpenAI extends FakeImageProvider {
       );
     }
     try {
-      return this.afterWork(await this.generate(req.json));
+      return this.afterWork(await this.generate(req.json, req.epoch));
     } catch (error) {
       if (!(error instanceof InvalidRequest)) throw error;
       return openAIError(400, error.message, 'invalid_request_error', error.param, error.code);
@@ -197,7 +197,7 @@ export class FakeOpenAI extends FakeImageProvider {
     );
   }
 
-  private async generate(body: unknown): Promise<FakeReply> {
+  private async generate(body: unknown, epoch: number): Promise<FakeReply> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new InvalidRequest('Invalid type for request body: expected an object.', null, 'invalid_type');
     }
@@ -246,16 +246,17 @@ export class FakeOpenAI extends FakeImageProvider {
       if (params.response_format !== undefined)
         throw new InvalidRequest("Unknown parameter: 'response_format'.", 'response_format', 'unknown_parameter');
       const outputFormat = oneOf(params, 'output_format', ['png', 'jpeg', 'webp'], 'png') as ImageFormat;
-      return this.gptImageReply(model as string, prompt, size, quality, n, outputFormat);
+      return this.gptImageReply(epoch, model as string, prompt, size, quality, n, outputFormat);
     }
     const gptOnly = GPT_IMAGE_ONLY.find((key) => params[key] !== undefined);
     if (gptOnly) throw unsupported(gptOnly, model as string);
     const format = oneOf(params, 'response_format', ['url', 'b64_json'], this.config.responseFormat ?? 'url');
-    return this.dallEReply(model as string, prompt, size, quality, n, format, rules === DALL_E_3);
+    return this.dallEReply(epoch, model as string, prompt, size, quality, n, format, rules === DALL_E_3);
   }
 
   /** DALL-E 3 rewrites every prompt and says how; DALL-E 2 does not. */
   private async dallEReply(
+    epoch: number,
     model: string,
     prompt: string,
     size: string,
@@ -266,7 +267,7 @@ export class FakeOpenAI extends FakeImageProvider {
   ): Promise<FakeReply> {
     const [width, height] = size.split('x').map(Number) as [number, number];
     const requestId = newRequestId();
-    this.chargeImages(n, { requestId, model, width, height, quality });
+    this.chargeImages(epoch, n, { requestId, model, width, height, quality });
     const data = await Promise.all(
       Array.from({ length: n }, async (_, index) => {
         const seed = index === 0 ? prompt : `${prompt}#${index}`;
@@ -281,6 +282,7 @@ export class FakeOpenAI extends FakeImageProvider {
   }
 
   private async gptImageReply(
+    epoch: number,
     model: string,
     prompt: string,
     size: string,
@@ -292,7 +294,7 @@ export class FakeOpenAI extends FakeImageProvider {
     const actualQuality = quality === 'auto' ? 'medium' : quality;
     const [width, height] = actualSize.split('x').map(Number) as [number, number];
     const requestId = newRequestId();
-    this.chargeImages(n, { requestId, model, width, height, quality: actualQuality });
+    this.chargeImages(epoch, n, { requestId, model, width, height, quality: actualQuality });
     const data = await Promise.all(
       Array.from({ length: n }, async (_, index) => {
         const image = await solidImage(width, height, format, colourFor(index === 0 ? prompt : `${prompt}#${index}`));
@@ -320,8 +322,8 @@ export class FakeOpenAI extends FakeImageProvider {
     );
   }
 
-  private chargeImages(n: number, entry: Omit<BillEntry, 'at'>): void {
-    for (let i = 0; i < n; i += 1) this.charge(entry);
+  private chargeImages(epoch: number, n: number, entry: Omit<BillEntry, 'at'>): void {
+    for (let i = 0; i < n; i += 1) this.charge(entry, epoch);
   }
 
   private publishImage(width: number, height: number, prompt: string): string {

@@ -57,9 +57,12 @@ describePostgres('scheduled jobs across replicas on one PostgreSQL', () => {
       expect(replies.map((reply) => [reply.status, reply.body?.code, reply.body?.reason])).toEqual(
         Array(users.length).fill([502, 'provider_failed', 'timeout']),
       );
-      // No fallback after the deadline: one call each, which the provider still worked on and bills.
-      expect(providerCalls).toBe(users.length);
-      await until(() => fakes.openai.bill.length === users.length, 10_000, 'the fake to bill the late images');
+      // No fallback after the deadline: at most one call each (on a busy machine a deadline can pass
+      // before its call is sent), and the provider still worked on and bills every call it got.
+      expect(providerCalls).toBeGreaterThan(0);
+      expect(providerCalls).toBeLessThanOrEqual(users.length);
+      expect(fakes.fal.requests).toEqual([]);
+      await until(() => fakes.openai.bill.length === providerCalls, 10_000, 'the fake to bill the late images');
       expect(budget.reservedUsd).toBe(0);
     }, 120_000);
   });
