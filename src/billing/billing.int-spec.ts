@@ -184,7 +184,11 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
 
   it('an expired reservation is released by the job and can no longer be captured', async () => {
     const clock = new FakeClock('2026-03-10T12:00:00Z');
-    const { billing } = await billingOn(database, { RESERVATION_TIMEOUT_SECONDS: '60' }, clock);
+    const { billing } = await billingOn(
+      database,
+      { RESERVATION_TIMEOUT_SECONDS: '60', PROVIDER_DEADLINE_SECONDS: '30' },
+      clock,
+    );
     await billing.grant('crash', { credits: 1, reason: 'test' }, meta);
     for (let i = 0; i < 3; i++) await reserveFor(billing, 'crash').then((r) => billing.capture(r, 1, meta));
     const held = await reserveFor(billing, 'crash');

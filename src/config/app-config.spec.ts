@@ -15,6 +15,7 @@ describe('parseConfig', () => {
       budgetHardCapMicros: undefined,
       rateLimitPerMinute: 30,
       reservationTimeoutSeconds: 120,
+      providerDeadlineSeconds: 90,
       auth: { mode: 'dev', allowInsecure: false },
       openai: { imageModel: 'dall-e-3' },
       fal: { imageModel: 'fal-ai/flux/schnell' },
@@ -36,6 +37,9 @@ describe('parseConfig', () => {
     ['ALLOW_INSECURE_DEV_AUTH', 'maybe'],
     ['CLOUDINARY_URL', 'https://example.com'],
     ['RESERVATION_TIMEOUT_SECONDS', '0'],
+    ['PROVIDER_DEADLINE_SECONDS', '0'],
+    ['PROVIDER_DEADLINE_SECONDS', '3601'],
+    ['PROVIDER_DEADLINE_SECONDS', '1.5'],
     ['LOG_LEVEL', 'loud'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
@@ -63,5 +67,20 @@ describe('parseConfig', () => {
       /BUDGET_HARD_CAP_USD/,
     );
     expect(() => parseConfig({ BUDGET_MONTHLY_CAP_USD: '1.0000001' })).toThrow(/BUDGET_MONTHLY_CAP_USD/);
+  });
+
+  it('refuses a reservation that could expire while its provider call still runs', () => {
+    expect(parseConfig({ PROVIDER_DEADLINE_SECONDS: '5', RESERVATION_TIMEOUT_SECONDS: '20' })).toMatchObject({
+      providerDeadlineSeconds: 5,
+      reservationTimeoutSeconds: 20,
+    });
+    expect(parseConfig({ PROVIDER_DEADLINE_SECONDS: '105' }).reservationTimeoutSeconds).toBe(120);
+    const tooShort = () => parseConfig({ PROVIDER_DEADLINE_SECONDS: '5', RESERVATION_TIMEOUT_SECONDS: '19' });
+    expect(tooShort).toThrow(ConfigError);
+    expect(tooShort).toThrow(
+      /^Invalid configuration: RESERVATION_TIMEOUT_SECONDS must be at least PROVIDER_DEADLINE_SECONDS \(5\) \+ 15 = 20 seconds.*\(got "19"\)$/,
+    );
+    expect(() => parseConfig({ RESERVATION_TIMEOUT_SECONDS: '60' })).toThrow(/PROVIDER_DEADLINE_SECONDS \(90\)/);
+    expect(() => parseConfig({ PROVIDER_DEADLINE_SECONDS: '106' })).toThrow(/got "120"/);
   });
 });

@@ -17,6 +17,8 @@ export interface AppConfig {
   readonly budgetHardCapMicros: number | undefined;
   readonly rateLimitPerMinute: number;
   readonly reservationTimeoutSeconds: number;
+  /** One generation's whole time with the providers: attempts, back-off waits and the fallback. */
+  readonly providerDeadlineSeconds: number;
   readonly openai: {
     readonly apiKey: string | undefined;
     readonly baseUrl: string | undefined;
@@ -57,6 +59,12 @@ export class ConfigError extends Error {
 }
 
 export const MICROS_PER_DOLLAR = 1_000_000;
+
+/**
+ * How much longer than the provider deadline a reservation must live: the time to store the image
+ * and capture after the last provider answer, so a live call never outlives its reservation.
+ */
+export const RESERVATION_MARGIN_SECONDS = 15;
 
 type Env = Record<string, string | undefined>;
 
@@ -162,6 +170,18 @@ export function parseConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('BUDGET_HARD_CAP_USD', 'at least BUDGET_MONTHLY_CAP_USD', raw(env, 'BUDGET_HARD_CAP_USD'));
   }
 
+  const reservationTimeoutSeconds = integer(env, 'RESERVATION_TIMEOUT_SECONDS', 120, 1, 86_400);
+  const providerDeadlineSeconds = integer(env, 'PROVIDER_DEADLINE_SECONDS', 90, 1, 3600);
+  if (reservationTimeoutSeconds < providerDeadlineSeconds + RESERVATION_MARGIN_SECONDS) {
+    throw new ConfigError(
+      'RESERVATION_TIMEOUT_SECONDS',
+      `at least PROVIDER_DEADLINE_SECONDS (${providerDeadlineSeconds}) + ${RESERVATION_MARGIN_SECONDS} = ` +
+        `${providerDeadlineSeconds + RESERVATION_MARGIN_SECONDS} seconds, so no reservation expires while its ` +
+        'provider call may still run (lower PROVIDER_DEADLINE_SECONDS or raise RESERVATION_TIMEOUT_SECONDS)',
+      raw(env, 'RESERVATION_TIMEOUT_SECONDS') ?? String(reservationTimeoutSeconds),
+    );
+  }
+
   const cloudinaryUrl = raw(env, 'CLOUDINARY_URL');
   if (cloudinaryUrl !== undefined && !/^cloudinary:\/\/[^:]+:[^@]+@[^/?]+/.test(cloudinaryUrl)) {
     throw new ConfigError('CLOUDINARY_URL', 'cloudinary://API_KEY:API_SECRET@CLOUD_NAME', redactUrl(cloudinaryUrl));
@@ -181,7 +201,8 @@ export function parseConfig(env: Env = process.env): AppConfig {
     budgetMonthlyCapMicros: cap,
     budgetHardCapMicros: hardCap,
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 30, 1, 1_000_000),
-    reservationTimeoutSeconds: integer(env, 'RESERVATION_TIMEOUT_SECONDS', 120, 1, 86_400),
+    reservationTimeoutSeconds,
+    providerDeadlineSeconds,
     openai: {
       apiKey: raw(env, 'OPENAI_API_KEY'),
       baseUrl: url(env, 'OPENAI_BASE_URL', ['http:', 'https:']),

@@ -1,9 +1,10 @@
-import { createFalClient, type FalClient, type RequestMiddleware } from '@fal-ai/client';
+import { createFalClient, type CompletedQueueStatus, type FalClient, type RequestMiddleware } from '@fal-ai/client';
 import { downloadImage, inspectImage } from './image-bytes';
 import type { GenerateParams, GeneratedImage, ImageProvider, ImageSize, PriceParams } from './domain/image-provider';
 import { falImageSize } from './domain/image-sizes';
 import { falPriceMicros, isPricedFalModel, type PRICE_TABLE } from './domain/pricing';
-import { ProviderCallError, failureKindForStatus, parseRetryAfter, redact } from './provider-error';
+import type { CallOutcome } from './domain/provider-call';
+import { ProviderCallError, networkFailureOutcome, parseRetryAfter, redact } from './provider-error';
 
 export interface FalProviderOptions {
   readonly key: string;
@@ -19,6 +20,9 @@ interface FalImageOutput {
 }
 
 const FAL_HOSTS = ['https://queue.fal.run', 'https://fal.run'];
+/** The client's own default; Flux schnell finishes in about a second. */
+const POLL_INTERVAL_MS = 500;
+const CANCEL_TIMEOUT_MS = 5_000;
 
 export class FalImageProvider implements ImageProvider {
   readonly name = 'fal' as const;
@@ -52,24 +56,75 @@ export class FalImageProvider implements ImageProvider {
   /**
    * Flux has no quality levels, so `quality` changes nothing here (nor the price). `style` is
    * appended to the prompt, the only place Flux reads it.
+   *
+   * The queue steps are taken one by one because each says what a failure costs: a refused submit
+   * is not billed; once the job is accepted it may run (unknown), and a cancel is sent if we stop
+   * waiting; once fal reports it COMPLETED without an error the image is made and billed, so a
+   * failed result fetch or download is a billed failure.
    */
   async generate(params: GenerateParams): Promise<GeneratedImage> {
+    const { signal } = params;
     const prompt = params.style === null ? params.prompt : `${params.prompt}, style: ${params.style}`;
-    let result: { data: FalImageOutput; requestId: string };
+    let requestId: string;
     try {
-      result = await this.client.subscribe(this.model, {
+      const queued = await this.client.queue.submit(this.model, {
         input: { prompt, image_size: this.size(params), num_images: 1, output_format: 'png' },
-        abortSignal: params.signal,
+        abortSignal: signal,
+      });
+      requestId = queued.request_id;
+    } catch (error) {
+      throw this.toProviderError(error, signal);
+    }
+    params.onRequestId?.(requestId);
+    const cancelIfAbandoned = () => this.cancel(requestId);
+    signal?.addEventListener('abort', cancelIfAbandoned, { once: true });
+    let done: CompletedQueueStatus & { error?: unknown };
+    try {
+      done = await this.client.queue.subscribeToStatus(this.model, {
+        requestId,
+        mode: 'polling',
+        pollInterval: POLL_INTERVAL_MS,
+        abortSignal: signal,
       });
     } catch (error) {
-      throw this.toProviderError(error, params.signal);
+      throw this.accepted(this.toProviderError(error, signal), 'unknown', requestId);
+    } finally {
+      signal?.removeEventListener('abort', cancelIfAbandoned);
     }
-    const url = result.data?.images?.[0]?.url;
-    if (typeof url !== 'string')
-      throw new ProviderCallError(this.name, 'transient', 'fal answered without an image URL');
-    const bytes = await downloadImage(url, params.signal, this.name, [this.key]);
-    const facts = await inspectImage(bytes, this.name);
-    return { bytes, ...facts, model: this.model, provider: this.name, providerRequestId: result.requestId };
+    const jobSucceeded = done.error === undefined || done.error === null;
+    let result: { data: FalImageOutput; requestId: string };
+    try {
+      result = await this.client.queue.result(this.model, { requestId, abortSignal: signal });
+    } catch (error) {
+      const failure = this.toProviderError(error, signal);
+      // A job that failed on fal's side answers its result with its own error status.
+      throw this.accepted(failure, jobSucceeded ? 'billed' : undefined, requestId);
+    }
+    try {
+      const url = result.data?.images?.[0]?.url;
+      if (typeof url !== 'string') {
+        throw new ProviderCallError(this.name, 'transient', 'fal answered without an image URL', { outcome: 'billed' });
+      }
+      const bytes = await downloadImage(url, signal, this.name, [this.key]);
+      const facts = await inspectImage(bytes, this.name);
+      return { bytes, ...facts, model: this.model, provider: this.name, providerRequestId: requestId };
+    } catch (error) {
+      throw this.accepted(error, 'billed', requestId);
+    }
+  }
+
+  /** A failure after fal accepted the job: it carries the job's id and, when known, what it costs. */
+  private accepted(error: unknown, outcome: CallOutcome | undefined, requestId: string): unknown {
+    if (!(error instanceof ProviderCallError)) return error;
+    const known = outcome ?? (error.outcome === 'not_billed' ? 'not_billed' : 'unknown');
+    return error.withOutcome(known, requestId);
+  }
+
+  /** Best effort, so a queued job we stopped waiting for is not run and billed; its answer changes nothing. */
+  private cancel(requestId: string): void {
+    this.client.queue
+      .cancel(this.model, { requestId, abortSignal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) })
+      .catch(() => undefined);
   }
 
   /**
@@ -84,23 +139,29 @@ export class FalImageProvider implements ImageProvider {
     } catch (error) {
       if (init?.signal?.aborted) throw error;
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      throw new ProviderCallError(this.name, 'transient', redact(`fal request failed${cause}`, [this.key]));
+      throw new ProviderCallError(this.name, 'transient', redact(`fal request failed${cause}`, [this.key]), {
+        outcome: networkFailureOutcome(error),
+      });
     }
     if (response.ok) return response;
     const detail = await response.text().catch(() => '');
-    throw new ProviderCallError(
+    throw ProviderCallError.fromStatus(
       this.name,
-      failureKindForStatus(response.status),
-      redact(`fal answered ${response.status}: ${errorDetail(detail)}`, [this.key]),
       response.status,
-      parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+      redact(`fal answered ${response.status}: ${errorDetail(detail)}`, [this.key]),
+      {
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+        requestId: response.headers.get('x-fal-request-id') ?? undefined,
+      },
     );
   };
 
   private toProviderError(error: unknown, signal: AbortSignal | undefined): unknown {
     if (error instanceof ProviderCallError || signal?.aborted) return error;
     const message = error instanceof Error ? error.message : String(error);
-    return new ProviderCallError(this.name, 'transient', redact(`fal call failed: ${message}`, [this.key]));
+    return new ProviderCallError(this.name, 'transient', redact(`fal call failed: ${message}`, [this.key]), {
+      outcome: 'unknown',
+    });
   }
 }
 

@@ -13,7 +13,8 @@ export interface ImageFacts {
 
 /**
  * Reads type and dimensions from the bytes themselves: a provider's reply is not trusted to
- * describe them, and bytes that do not decode are a failed call, not an image to store.
+ * describe them, and bytes that do not decode are a failed call, not an image to store. The
+ * provider answered, so the call is billed either way.
  */
 export async function inspectImage(bytes: Buffer, provider: ProviderName): Promise<ImageFacts> {
   const metadata = await sharp(bytes)
@@ -25,12 +26,16 @@ export async function inspectImage(bytes: Buffer, provider: ProviderName): Promi
       provider,
       'transient',
       `${provider} returned data that is not a PNG, JPEG or WebP image`,
+      { outcome: 'billed' },
     );
   }
   return { mimeType, width: metadata.width, height: metadata.height };
 }
 
-/** Provider image URLs expire (DALL-E's within an hour), so the bytes are fetched at once. */
+/**
+ * Provider image URLs expire (DALL-E's within an hour), so the bytes are fetched at once. A URL
+ * exists only once the image was made: a failed download is a billed call.
+ */
 export async function downloadImage(
   url: string,
   signal: AbortSignal | undefined,
@@ -44,7 +49,9 @@ export async function downloadImage(
     if (signal?.aborted) throw error;
     const reason =
       error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    throw new ProviderCallError(provider, 'transient', redact(`image download failed: ${reason}`, secrets));
+    throw new ProviderCallError(provider, 'transient', redact(`image download failed: ${reason}`, secrets), {
+      outcome: 'billed',
+    });
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -53,8 +60,11 @@ export async function downloadImage(
       // Whatever the status, the generation itself worked; a new attempt gets a new URL.
       'transient',
       redact(`image download from ${url} answered ${response.status}`, secrets),
-      response.status,
-      parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+      {
+        outcome: 'billed',
+        status: response.status,
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+      },
     );
   }
   const declared = Number(response.headers.get('content-length') ?? 0);
@@ -64,7 +74,16 @@ export async function downloadImage(
       provider,
       'transient',
       `image download is ${declared} bytes, over the ${MAX_IMAGE_BYTES} limit`,
+      { outcome: 'billed' },
     );
   }
-  return Buffer.from(await response.arrayBuffer());
+  try {
+    return Buffer.from(await response.arrayBuffer());
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ProviderCallError(provider, 'transient', redact(`image download broke off: ${reason}`, secrets), {
+      outcome: 'billed',
+    });
+  }
 }

@@ -5,7 +5,7 @@ import { downloadImage, inspectImage } from './image-bytes';
 import type { GenerateParams, GeneratedImage, ImageProvider, ImageSize, PriceParams } from './domain/image-provider';
 import { openAIImageSize, sizeLabel } from './domain/image-sizes';
 import { gptImageQuality, openAIPriceMicros } from './domain/pricing';
-import { ProviderCallError, failureKindForStatus, parseRetryAfter, redact } from './provider-error';
+import { ProviderCallError, networkFailureOutcome, parseRetryAfter, redact } from './provider-error';
 
 export interface OpenAIProviderOptions {
   readonly apiKey: string;
@@ -44,30 +44,56 @@ export class OpenAIImageProvider implements ImageProvider {
     return openAIPriceMicros(this.model, params.quality, this.size(params));
   }
 
+  /**
+   * Once OpenAI answers 200 the image is made and billed, whatever then happens to the body: from
+   * there on, every failure is a billed one. The SDK would parse the body and hide that moment, so
+   * the 200 is taken as a raw response and read here.
+   */
   async generate(params: GenerateParams): Promise<GeneratedImage> {
-    let reply: { data: OpenAI.ImagesResponse; request_id: string | null };
+    let response: Response;
     try {
-      reply = await this.client.images.generate(this.request(params), { signal: params.signal }).withResponse();
+      response = await this.client.images.generate(this.request(params), { signal: params.signal }).asResponse();
     } catch (error) {
       throw this.toProviderError(error);
     }
-    const image = reply.data.data?.[0];
-    const bytes = image?.b64_json
-      ? Buffer.from(image.b64_json, 'base64')
-      : image?.url
-        ? await downloadImage(image.url, params.signal, this.name, [this.apiKey])
-        : undefined;
-    if (bytes === undefined || bytes.length === 0) {
-      throw new ProviderCallError(this.name, 'transient', 'openai answered without an image');
+    const requestId = response.headers.get('x-request-id') ?? undefined;
+    if (requestId !== undefined) params.onRequestId?.(requestId);
+    let reply: OpenAI.ImagesResponse;
+    try {
+      reply = (await response.json()) as OpenAI.ImagesResponse;
+    } catch (error) {
+      if (params.signal?.aborted) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ProviderCallError(
+        this.name,
+        'transient',
+        redact(`openai answered 200 with a body that could not be read: ${reason}`, [this.apiKey]),
+        { outcome: 'billed', status: response.status, requestId },
+      );
     }
-    const facts = await inspectImage(bytes, this.name);
-    return {
-      bytes,
-      ...facts,
-      model: this.model,
-      provider: this.name,
-      providerRequestId: reply.request_id ?? `openai-${reply.data.created}`,
-    };
+    try {
+      const image = reply.data?.[0];
+      const bytes = image?.b64_json
+        ? Buffer.from(image.b64_json, 'base64')
+        : image?.url
+          ? await downloadImage(image.url, params.signal, this.name, [this.apiKey])
+          : undefined;
+      if (bytes === undefined || bytes.length === 0) {
+        throw new ProviderCallError(this.name, 'transient', 'openai answered without an image', {
+          outcome: 'billed',
+        });
+      }
+      const facts = await inspectImage(bytes, this.name);
+      return {
+        bytes,
+        ...facts,
+        model: this.model,
+        provider: this.name,
+        providerRequestId: requestId ?? `openai-${reply.created}`,
+      };
+    } catch (error) {
+      throw error instanceof ProviderCallError ? error.withOutcome('billed', requestId) : error;
+    }
   }
 
   /**
@@ -98,22 +124,24 @@ export class OpenAIImageProvider implements ImageProvider {
     if (error instanceof APIUserAbortError) return error;
     if (error instanceof APIConnectionError) {
       const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      return new ProviderCallError(this.name, 'transient', redact(`${error.message}${cause}`, [this.apiKey]));
+      return new ProviderCallError(this.name, 'transient', redact(`${error.message}${cause}`, [this.apiKey]), {
+        outcome: networkFailureOutcome(error),
+      });
     }
     if (error instanceof APIError && error.status !== undefined) {
       const headers = error.headers;
       const retryAfterMs = headers?.get('retry-after-ms');
-      return new ProviderCallError(
-        this.name,
-        failureKindForStatus(error.status),
-        redact(error.message, [this.apiKey]),
-        error.status,
-        retryAfterMs && /^\d+$/.test(retryAfterMs)
-          ? Number(retryAfterMs)
-          : parseRetryAfter(headers?.get('retry-after'), Date.now()),
-      );
+      return ProviderCallError.fromStatus(this.name, error.status, redact(error.message, [this.apiKey]), {
+        retryAfterMs:
+          retryAfterMs && /^\d+$/.test(retryAfterMs)
+            ? Number(retryAfterMs)
+            : parseRetryAfter(headers?.get('retry-after'), Date.now()),
+        requestId: error.requestID ?? undefined,
+      });
     }
     const message = error instanceof Error ? error.message : String(error);
-    return new ProviderCallError(this.name, 'transient', redact(`openai call failed: ${message}`, [this.apiKey]));
+    return new ProviderCallError(this.name, 'transient', redact(`openai call failed: ${message}`, [this.apiKey]), {
+      outcome: 'unknown',
+    });
   }
 }

@@ -1,4 +1,10 @@
-import { failureKindForStatus, parseRetryAfter, redact } from './provider-error';
+import {
+  ProviderCallError,
+  failureKindForStatus,
+  networkFailureOutcome,
+  parseRetryAfter,
+  redact,
+} from './provider-error';
 
 describe('provider errors', () => {
   it.each([
@@ -13,6 +19,56 @@ describe('provider errors', () => {
     [422, 'rejected'],
   ])('status %i is %s', (status, kind) => {
     expect(failureKindForStatus(status)).toBe(kind);
+  });
+
+  it('an error answer says whether the provider worked on the request', () => {
+    expect(ProviderCallError.fromStatus('openai', 429, 'slow down', { retryAfterMs: 1_000 })).toMatchObject({
+      kind: 'transient',
+      outcome: 'not_billed',
+      status: 429,
+      retryAfterMs: 1_000,
+    });
+    expect(ProviderCallError.fromStatus('fal', 401, 'bad key')).toMatchObject({
+      kind: 'misconfigured',
+      outcome: 'not_billed',
+    });
+    expect(ProviderCallError.fromStatus('fal', 503, 'busy', { requestId: 'r1' })).toMatchObject({
+      kind: 'transient',
+      outcome: 'unknown',
+      requestId: 'r1',
+    });
+  });
+
+  it('keeps everything but the outcome when a failure is known to come after the work', () => {
+    const failure = ProviderCallError.fromStatus('fal', 500, 'result fetch failed').withOutcome('billed', 'job-1');
+    expect(failure).toMatchObject({ kind: 'transient', outcome: 'billed', status: 500, requestId: 'job-1' });
+    expect(failure.message).toBe('result fetch failed');
+  });
+
+  describe('network failures', () => {
+    const systemError = (code: string) => Object.assign(new Error(code), { code });
+    const fetchFailed = (cause: unknown) => new TypeError('fetch failed', { cause });
+
+    it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])(
+      '%s: the connection never opened, nothing was sent (not_billed)',
+      (code) => expect(networkFailureOutcome(fetchFailed(systemError(code)))).toBe('not_billed'),
+    );
+
+    it('reads every address a host had (AggregateError)', () => {
+      const both = Object.assign(new AggregateError([systemError('ECONNREFUSED'), systemError('ECONNREFUSED')]), {
+        code: 'ECONNREFUSED',
+      });
+      expect(networkFailureOutcome(new Error('Connection error.', { cause: fetchFailed(both) }))).toBe('not_billed');
+    });
+
+    it.each(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'])('%s: the request may have arrived (unknown)', (code) => {
+      expect(networkFailureOutcome(fetchFailed(systemError(code)))).toBe('unknown');
+    });
+
+    it('an error with no system code is unknown', () => {
+      expect(networkFailureOutcome(new Error('Request timed out.'))).toBe('unknown');
+      expect(networkFailureOutcome('weird')).toBe('unknown');
+    });
   });
 
   describe('Retry-After', () => {

@@ -1,4 +1,5 @@
 import type { ProviderName } from './domain/image-provider';
+import { outcomeForStatus, type CallOutcome } from './domain/provider-call';
 
 /**
  * How a failed call should be treated: `transient` is retried and counts against the provider's
@@ -8,19 +9,96 @@ import type { ProviderName } from './domain/image-provider';
  */
 export type FailureKind = 'transient' | 'misconfigured' | 'rejected';
 
+export interface ProviderCallFacts {
+  /** Whether the provider did (and bills) the work; see CallOutcome. */
+  readonly outcome: CallOutcome;
+  readonly status?: number;
+  /** The wait the provider asked for (Retry-After), when it named one. */
+  readonly retryAfterMs?: number;
+  /** The provider's id for the call, when it gave one before failing. */
+  readonly requestId?: string;
+}
+
 /** A provider call that failed, with a message already stripped of secrets. */
 export class ProviderCallError extends Error {
+  readonly outcome: CallOutcome;
+  readonly status?: number;
+  readonly retryAfterMs?: number;
+  readonly requestId?: string;
+
   constructor(
     readonly provider: ProviderName,
     readonly kind: FailureKind,
     message: string,
-    readonly status?: number,
-    /** The wait the provider asked for (Retry-After), when it named one. */
-    readonly retryAfterMs?: number,
+    facts: ProviderCallFacts,
   ) {
     super(message);
     this.name = 'ProviderCallError';
+    this.outcome = facts.outcome;
+    this.status = facts.status;
+    this.retryAfterMs = facts.retryAfterMs;
+    this.requestId = facts.requestId;
   }
+
+  /** An error answer: its status says both how to treat it and whether the provider worked on it. */
+  static fromStatus(
+    provider: ProviderName,
+    status: number,
+    message: string,
+    facts: Omit<ProviderCallFacts, 'status' | 'outcome'> = {},
+  ): ProviderCallError {
+    return new ProviderCallError(provider, failureKindForStatus(status), message, {
+      ...facts,
+      status,
+      outcome: outcomeForStatus(status),
+    });
+  }
+
+  /** The same failure, known to have come after the provider did the work (or at least took it on). */
+  withOutcome(outcome: CallOutcome, requestId = this.requestId): ProviderCallError {
+    return new ProviderCallError(this.provider, this.kind, this.message, {
+      outcome,
+      status: this.status,
+      retryAfterMs: this.retryAfterMs,
+      requestId,
+    });
+  }
+}
+
+/** Errors from the connection's set-up: the request never left, so nothing can have been worked on. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * A network failure is `not_billed` only when the connection never opened (refused, no DNS
+ * answer); anything later (reset, hang-up, timeout) may have reached the provider: `unknown`.
+ * fetch hides the system error a few causes deep, and a host with several addresses reports an
+ * AggregateError of them.
+ */
+export function networkFailureOutcome(error: unknown): CallOutcome {
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  let connectFailures = 0;
+  let others = 0;
+  while (pending.length > 0) {
+    const current = pending.shift();
+    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const { code, cause, errors } = current as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string') {
+      if (NOT_SENT_CODES.has(code)) connectFailures += 1;
+      else others += 1;
+    }
+    if (cause !== undefined) pending.push(cause);
+    if (Array.isArray(errors)) pending.push(...errors);
+  }
+  return connectFailures > 0 && others === 0 ? 'not_billed' : 'unknown';
 }
 
 export function failureKindForStatus(status: number): FailureKind {

@@ -1,11 +1,45 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import type { Tier } from '../config/app-config';
+import { Deadline, DeadlineExceeded } from './deadline';
 import type { GenerateParams, GeneratedImage, ImageProvider, PriceParams, ProviderName } from './domain/image-provider';
-import { ProviderResilience, type FailureReason, type ResilienceOptions } from './resilience';
+import {
+  billedAttempt,
+  failedAttempt,
+  type AttemptError,
+  type PlannedAttempt,
+  type ProviderAttempt,
+} from './domain/provider-call';
+import { ProviderCallError, redact } from './provider-error';
+import { ProviderFailure } from './provider-failure';
+import {
+  AttemptRefused,
+  AttemptTimeout,
+  ProviderResilience,
+  type FailureReason,
+  type ResilienceOptions,
+} from './resilience';
 import { TIER_PROVIDERS, type TierProviders } from './tier-providers';
 
 export const RESILIENCE_OPTIONS = Symbol('RESILIENCE_OPTIONS');
+
+/** PROVIDER_DEADLINE_SECONDS' default, for routers built without configuration. */
+export const DEFAULT_DEADLINE_MS = 90_000;
+
+export interface ProviderRouterOptions extends Partial<ResilienceOptions> {
+  /** One generation's whole time with the providers: every attempt, wait and the fallback. */
+  readonly deadlineMs?: number;
+}
+
+export interface RouteHooks {
+  /**
+   * Awaited before each provider call with the attempt about to be made (e.g. to hold the budget
+   * for a second provider). If it throws, that call is not made and the generation fails with a
+   * ProviderFailure carrying the attempts so far (and the thrown error's code when it is a
+   * DomainError).
+   */
+  beforeAttempt?(planned: PlannedAttempt): Promise<void> | void;
+}
 
 export interface RoutedGeneration {
   readonly image: GeneratedImage;
@@ -19,6 +53,8 @@ export interface RoutedGeneration {
   readonly fellBack: boolean;
   /** Why Premium was passed over, when it was. */
   readonly fallbackReason: FailureReason | null;
+  /** Every provider call of this generation in order, failed ones and Premium's before a fallback included. */
+  readonly attempts: readonly ProviderAttempt[];
 }
 
 /** A request the provider refused, or one the caller gave up on, would fare no better elsewhere. */
@@ -28,14 +64,17 @@ const NO_FALLBACK: ReadonlySet<FailureReason> = new Set<FailureReason>(['rejecte
 export class ProviderRouter {
   private readonly logger = new Logger(ProviderRouter.name);
   private readonly resilience: Readonly<Record<Tier, ProviderResilience>>;
+  readonly deadlineMs: number;
 
   constructor(
     @Inject(TIER_PROVIDERS) private readonly providers: TierProviders,
-    @Optional() @Inject(RESILIENCE_OPTIONS) options: Partial<ResilienceOptions> = {},
+    @Optional() @Inject(RESILIENCE_OPTIONS) options: ProviderRouterOptions = {},
   ) {
+    const { deadlineMs = DEFAULT_DEADLINE_MS, ...resilience } = options;
+    this.deadlineMs = deadlineMs;
     this.resilience = {
-      premium: new ProviderResilience(providers.premium.name, options),
-      standard: new ProviderResilience(providers.standard.name, options),
+      premium: new ProviderResilience(providers.premium.name, resilience),
+      standard: new ProviderResilience(providers.standard.name, resilience),
     };
   }
 
@@ -53,36 +92,73 @@ export class ProviderRouter {
   }
 
   /**
-   * Generates through the tier's provider with timeouts, retries and its circuit breaker. When
-   * Premium is down (circuit open, retries exhausted, timed out, misconfigured) Standard serves
-   * instead and the result says so; failures are DomainErrors (provider_failed /
-   * provider_unavailable) of the provider tried last.
+   * Generates through the tier's provider with timeouts, retries and its circuit breaker, all
+   * within one deadline. When Premium is down (circuit open, retries exhausted, timed out,
+   * misconfigured) and the deadline has not passed, Standard serves instead and the result says
+   * so. Failures are ProviderFailures (provider_failed / provider_unavailable) of the provider
+   * tried last; both the result and the failure list every attempt.
    */
-  async generate(tier: Tier, params: GenerateParams): Promise<RoutedGeneration> {
+  async generate(tier: Tier, params: GenerateParams, hooks: RouteHooks = {}): Promise<RoutedGeneration> {
+    const deadline = Deadline.in(this.deadlineMs);
+    const log = new AttemptLog();
+    const run: Run = { params, hooks, deadline, log };
     try {
-      return await this.attempt(tier, tier, params, null);
+      try {
+        return await this.attempt(tier, tier, run, null);
+      } catch (error) {
+        if (tier !== 'premium' || !(error instanceof DomainError)) throw error;
+        const reason = error.details.reason as FailureReason;
+        if (NO_FALLBACK.has(reason) || deadline.expired) throw error;
+        this.logger.warn(`premium (${this.providers.premium.name}) failed: ${error.message}; standard serves`);
+        return await this.attempt('standard', tier, run, reason);
+      }
     } catch (error) {
-      if (tier !== 'premium' || !(error instanceof DomainError)) throw error;
-      const reason = error.details.reason as FailureReason;
-      if (NO_FALLBACK.has(reason)) throw error;
-      this.logger.warn(`premium (${this.providers.premium.name}) failed: ${error.message}; standard serves`);
-      return this.attempt('standard', tier, params, reason);
+      throw this.failure(error, run);
+    } finally {
+      deadline.dispose();
     }
   }
 
   private async attempt(
     tier: Tier,
     requestedTier: Tier,
-    params: GenerateParams,
+    run: Run,
     fallbackReason: FailureReason | null,
   ): Promise<RoutedGeneration> {
     const provider = this.providers[tier];
+    const { params } = run;
+    const call = async (signal: AbortSignal | undefined): Promise<GeneratedImage> => {
+      const planned: PlannedAttempt = {
+        provider: provider.name,
+        model: provider.model,
+        tier,
+        attempt: run.log.size + 1,
+        priceMicros: provider.price(params),
+      };
+      try {
+        await run.hooks.beforeAttempt?.(planned);
+      } catch (error) {
+        throw new AttemptRefused(error);
+      }
+      const entry = run.log.start(planned);
+      try {
+        const image = await provider.generate({ ...params, signal, onRequestId: entry.noteRequestId });
+        entry.settle(billedAttempt(planned, planned.priceMicros, image.providerRequestId));
+        return image;
+      } catch (error) {
+        entry.settle(failedAttemptOf(planned, error, signal, entry.requestId()));
+        throw error;
+      }
+    };
     // The local provider has no network to fail: a timeout under load, or a breaker opened by
     // one, would only turn away requests it can always serve.
     const image =
       provider.name === 'local'
-        ? await provider.generate(params)
-        : await this.resilience[tier].execute((signal) => provider.generate({ ...params, signal }), params.signal);
+        ? await call(params.signal)
+        : await this.resilience[tier].run(({ signal }) => call(signal), {
+            signal: params.signal,
+            deadline: run.deadline,
+          });
     return {
       image,
       provider: provider.name,
@@ -92,6 +168,123 @@ export class ProviderRouter {
       costMicros: provider.price(params),
       fellBack: fallbackReason !== null,
       fallbackReason,
+      attempts: run.log.close(pendingError(run)),
     };
   }
+
+  private failure(error: unknown, run: Run): ProviderFailure {
+    const attempts = run.log.close(pendingError(run));
+    if (error instanceof AttemptRefused) {
+      const refusal = error.reason;
+      if (refusal instanceof DomainError) {
+        return new ProviderFailure(refusal.code, refusal.message, refusal.details, 'attempt_refused', attempts, {
+          cause: refusal,
+        });
+      }
+      return new ProviderFailure(
+        'provider_failed',
+        'The image could not be generated',
+        { reason: 'attempt_refused' },
+        'attempt_refused',
+        attempts,
+        { cause: refusal },
+      );
+    }
+    if (error instanceof DomainError) {
+      const reason = (error.details.reason as FailureReason | undefined) ?? 'transient';
+      return new ProviderFailure(error.code, error.message, error.details, reason, attempts, { cause: error });
+    }
+    return new ProviderFailure(
+      'provider_failed',
+      'The image could not be generated',
+      { reason: 'transient' },
+      'transient',
+      attempts,
+      { cause: error },
+    );
+  }
+}
+
+interface Run {
+  readonly params: GenerateParams;
+  readonly hooks: RouteHooks;
+  readonly deadline: Deadline;
+  readonly log: AttemptLog;
+}
+
+/**
+ * The attempts of one generation, each entered before its call starts. An attempt whose call has
+ * not settled when the generation ends (cut by a timeout while the provider ignored the abort) is
+ * reported as `unknown`; whatever it settles to later is not taken.
+ */
+class AttemptLog {
+  private readonly entries: LogEntry[] = [];
+  private closed = false;
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  start(planned: PlannedAttempt): {
+    settle(attempt: ProviderAttempt): void;
+    noteRequestId(requestId: string): void;
+    requestId(): string | undefined;
+  } {
+    const entry: LogEntry = { planned };
+    this.entries.push(entry);
+    return {
+      settle: (attempt) => {
+        if (!this.closed) entry.settled = attempt;
+      },
+      noteRequestId: (requestId) => {
+        if (!this.closed) entry.requestId = requestId;
+      },
+      requestId: () => entry.requestId,
+    };
+  }
+
+  close(pending: AttemptError): readonly ProviderAttempt[] {
+    this.closed = true;
+    return this.entries.map(
+      (entry) => entry.settled ?? failedAttempt(entry.planned, 'unknown', pending, entry.requestId),
+    );
+  }
+}
+
+interface LogEntry {
+  readonly planned: PlannedAttempt;
+  requestId?: string;
+  settled?: ProviderAttempt;
+}
+
+function pendingError(run: Run): AttemptError {
+  return run.deadline.expired || !run.params.signal?.aborted
+    ? { code: 'timeout', message: 'the call was cut off before it answered' }
+    : { code: 'cancelled', message: 'the call was cancelled before it answered' };
+}
+
+/**
+ * A failed call is as billed as the provider says; one cut off by a timeout or the caller is
+ * unknown unless the provider knew it billed; an unexplained one may have been worked on.
+ */
+function failedAttemptOf(
+  planned: PlannedAttempt,
+  error: unknown,
+  signal: AbortSignal | undefined,
+  noted: string | undefined,
+): ProviderAttempt {
+  const known = error instanceof ProviderCallError ? error : undefined;
+  const requestId = known?.requestId ?? noted;
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    const code = reason instanceof AttemptTimeout || reason instanceof DeadlineExceeded ? 'timeout' : 'cancelled';
+    const message = reason instanceof Error ? reason.message : 'the call was aborted';
+    return failedAttempt(planned, known?.outcome === 'billed' ? 'billed' : 'unknown', { code, message }, requestId);
+  }
+  if (known) {
+    const status = known.status === undefined ? {} : { status: known.status };
+    return failedAttempt(planned, known.outcome, { code: known.kind, message: known.message, ...status }, requestId);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return failedAttempt(planned, 'unknown', { code: 'transient', message: redact(message) }, requestId);
 }

@@ -15,7 +15,7 @@ const fast: Partial<ResilienceOptions> = {
 };
 
 const transient = (message = 'upstream 503', retryAfterMs?: number) =>
-  new ProviderCallError('openai', 'transient', message, 503, retryAfterMs);
+  ProviderCallError.fromStatus('openai', 503, message, { retryAfterMs });
 
 /** A call that fails with the given errors in turn, then succeeds. */
 function scripted(...failures: Error[]) {
@@ -60,7 +60,7 @@ describe('ProviderResilience', () => {
 
   it('does not retry a rejected request, nor count it against the provider', async () => {
     const resilience = new ProviderResilience('openai', { ...fast, breakerThreshold: 1 });
-    const { call, calls } = scripted(new ProviderCallError('openai', 'rejected', 'prompt refused', 400));
+    const { call, calls } = scripted(ProviderCallError.fromStatus('openai', 400, 'prompt refused'));
     const error = await failure(resilience.execute(call));
     expect(error.details).toMatchObject({ reason: 'rejected', providerStatus: 400 });
     expect(calls).toHaveLength(1);

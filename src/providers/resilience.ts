@@ -4,19 +4,12 @@ import {
   type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
-  DelegateBackoff,
-  TaskCancelledError,
-  TimeoutStrategy,
+  IsolatedCircuitError,
   circuitBreaker,
   handleWhen,
-  retry,
-  timeout,
-  wrap,
-  type IDefaultPolicyContext,
-  type IPolicy,
-  type IRetryBackoffContext,
 } from 'cockatiel';
 import { DomainError } from '../common/domain-error';
+import { abortableSleep, type Deadline } from './deadline';
 import type { ProviderName } from './domain/image-provider';
 import { ProviderCallError, redact } from './provider-error';
 
@@ -59,14 +52,47 @@ const BREAKER_STATES: Readonly<Record<CircuitState, BreakerState>> = {
   [CircuitState.Isolated]: 'isolated',
 };
 
+/** An attempt that did not answer within `attemptTimeoutMs`; the abort reason of its signal. */
+export class AttemptTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = 'AttemptTimeout';
+  }
+}
+
 /**
- * Timeout per attempt inside a per-provider circuit breaker inside retries: every attempt counts
- * towards the breaker, and once it opens the remaining retries fail fast instead of waiting.
+ * Thrown by a call that decided not to make its attempt (e.g. the caller could not hold the money
+ * for it): passed through untouched, never retried, never counted against the provider.
+ */
+export class AttemptRefused extends Error {
+  constructor(readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason));
+    this.name = 'AttemptRefused';
+  }
+}
+
+export interface AttemptContext {
+  /** 1 for the first call of this execution. */
+  readonly attempt: number;
+  /** Aborts when the attempt times out, the deadline passes or the caller cancels. */
+  readonly signal: AbortSignal;
+}
+
+export interface RunOptions {
+  /** The caller's own cancellation. */
+  readonly signal?: AbortSignal;
+  /** Attempts and back-off waits end with it; no attempt starts that the wait would push past it. */
+  readonly deadline?: Deadline;
+}
+
+/**
+ * Retries around a per-provider circuit breaker around a timeout per attempt: every attempt
+ * counts towards the breaker, and once it opens the remaining retries fail fast instead of
+ * waiting. Failures come out as DomainErrors (provider_failed / provider_unavailable).
  */
 export class ProviderResilience {
   private readonly options: ResilienceOptions;
   private readonly breaker: CircuitBreakerPolicy;
-  private readonly policy: IPolicy<IDefaultPolicyContext>;
   private readonly logger = new Logger('ProviderResilience');
 
   constructor(
@@ -75,35 +101,18 @@ export class ProviderResilience {
   ) {
     this.options = { ...DEFAULT_RESILIENCE_OPTIONS, ...options };
     const o = this.options;
-    const retryable = handleWhen(
-      (error) =>
-        (error instanceof ProviderCallError &&
-          error.kind === 'transient' &&
-          (error.retryAfterMs ?? 0) <= o.maxRetryAfterMs) ||
-        isAttemptTimeout(error),
-    );
     const unhealthy = handleWhen(
-      (error) => (error instanceof ProviderCallError && error.kind !== 'rejected') || isAttemptTimeout(error),
+      (error) => (error instanceof ProviderCallError && error.kind !== 'rejected') || error instanceof AttemptTimeout,
     );
     this.breaker = circuitBreaker(unhealthy, {
       breaker: new ConsecutiveBreaker(o.breakerThreshold),
       halfOpenAfter: o.halfOpenAfterMs,
     });
-    const retries = retry(retryable, {
-      maxAttempts: o.retries,
-      backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) => this.delayBefore(context)),
-    });
-    retries.onRetry(({ delay, attempt, ...result }) =>
-      this.logger.warn(
-        `${provider} attempt ${attempt} failed (${summary(result)}); retrying in ${Math.round(delay)} ms`,
-      ),
-    );
     this.breaker.onBreak(() =>
       this.logger.warn(`${provider} circuit opened after ${o.breakerThreshold} consecutive failures`),
     );
     this.breaker.onHalfOpen(() => this.logger.log(`${provider} circuit half-open: probing`));
     this.breaker.onReset(() => this.logger.log(`${provider} circuit closed`));
-    this.policy = wrap(retries, this.breaker, timeout(o.attemptTimeoutMs, TimeoutStrategy.Aggressive));
   }
 
   get breakerState(): BreakerState {
@@ -111,24 +120,71 @@ export class ProviderResilience {
   }
 
   /** Runs `call` (given a signal that aborts on timeout or when `signal` aborts), mapping failures to DomainError. */
-  async execute<T>(call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    try {
-      return await this.policy.execute(async ({ signal: attemptSignal }) => {
+  execute<T>(call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.run(({ signal: attemptSignal }) => call(attemptSignal), { signal });
+  }
+
+  async run<T>(call: (context: AttemptContext) => Promise<T>, options: RunOptions = {}): Promise<T> {
+    const { deadline } = options;
+    const stop = combine(options.signal, deadline?.signal);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        if (stop?.aborted) throw stop.reason;
+        return await this.breaker.execute(() => this.once(call, attempt, stop));
+      } catch (error) {
+        if (error instanceof AttemptRefused) throw error;
+        if (stop?.aborted) throw this.stopped(deadline);
+        if (attempt > this.options.retries || !this.retryable(error)) throw this.toDomainError(error);
+        const delay = this.delayBefore(error, attempt);
+        // A wait that ends at the deadline would only end in a timeout; what time is left may
+        // still serve a fallback.
+        if (deadline !== undefined && delay >= deadline.remainingMs()) throw this.toDomainError(error);
+        this.logger.warn(
+          `${this.provider} attempt ${attempt} failed (${summary(error)}); retrying in ${Math.round(delay)} ms`,
+        );
         try {
-          return await call(attemptSignal);
-        } catch (error) {
-          throw attemptSignal.aborted ? error : this.normalise(error);
+          await abortableSleep(delay, stop);
+        } catch {
+          throw this.stopped(deadline);
         }
-      }, signal);
-    } catch (error) {
-      throw this.toDomainError(error, signal);
+      }
     }
   }
 
-  private delayBefore(context: IRetryBackoffContext<unknown>): number {
-    const error = 'error' in context.result ? context.result.error : undefined;
+  private async once<T>(
+    call: (context: AttemptContext) => Promise<T>,
+    attempt: number,
+    stop: AbortSignal | undefined,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const timeoutMs = this.options.attemptTimeoutMs;
+    const timer = setTimeout(() => controller.abort(new AttemptTimeout(timeoutMs)), timeoutMs);
+    const onStop = () => controller.abort(stop!.reason);
+    stop?.addEventListener('abort', onStop, { once: true });
+    try {
+      return await untilAborted(call({ attempt, signal: controller.signal }), controller.signal);
+    } catch (error) {
+      if (controller.signal.aborted) throw controller.signal.reason;
+      if (error instanceof AttemptRefused) throw error;
+      throw this.normalise(error);
+    } finally {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', onStop);
+    }
+  }
+
+  private retryable(error: unknown): boolean {
+    if (error instanceof AttemptTimeout) return true;
+    return (
+      error instanceof ProviderCallError &&
+      error.kind === 'transient' &&
+      (error.retryAfterMs ?? 0) <= this.options.maxRetryAfterMs
+    );
+  }
+
+  private delayBefore(error: unknown, attempt: number): number {
     if (error instanceof ProviderCallError && error.retryAfterMs !== undefined) return error.retryAfterMs;
-    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (context.attempt - 1));
+    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (attempt - 1));
     // "Equal jitter": at least half the exponential step, so retries from many callers spread out
     // without any of them retrying immediately.
     return ceiling / 2 + (ceiling / 2) * this.options.random();
@@ -137,29 +193,34 @@ export class ProviderResilience {
   private normalise(error: unknown): ProviderCallError {
     if (error instanceof ProviderCallError) return error;
     const message = error instanceof Error ? error.message : String(error);
-    return new ProviderCallError(this.provider, 'transient', redact(message));
+    return new ProviderCallError(this.provider, 'transient', redact(message), { outcome: 'unknown' });
   }
 
-  private toDomainError(error: unknown, signal: AbortSignal | undefined): DomainError {
+  /** The deadline passed or the caller gave up: a call cut by the deadline is a timeout. */
+  private stopped(deadline: Deadline | undefined): DomainError {
     const provider = this.provider;
-    if (error instanceof BrokenCircuitError) {
+    if (deadline?.expired) {
+      return new DomainError('provider_failed', `${provider} did not answer before the provider deadline`, {
+        provider,
+        reason: 'timeout',
+      });
+    }
+    return new DomainError('provider_failed', `${provider} call was cancelled`, { provider, reason: 'cancelled' });
+  }
+
+  private toDomainError(error: unknown): DomainError {
+    const provider = this.provider;
+    if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
       return new DomainError('provider_unavailable', `${provider} is unavailable (circuit open)`, {
         provider,
         reason: 'circuit_open',
       });
     }
-    if (signal?.aborted) {
-      return new DomainError('provider_failed', `${provider} call was cancelled`, { provider, reason: 'cancelled' });
-    }
-    if (isAttemptTimeout(error)) {
-      return new DomainError(
-        'provider_failed',
-        `${provider} did not answer within ${this.options.attemptTimeoutMs} ms`,
-        {
-          provider,
-          reason: 'timeout',
-        },
-      );
+    if (error instanceof AttemptTimeout) {
+      return new DomainError('provider_failed', `${provider} did not answer within ${error.timeoutMs} ms`, {
+        provider,
+        reason: 'timeout',
+      });
     }
     const failure = this.normalise(error);
     return new DomainError('provider_failed', `${provider} failed: ${redact(failure.message)}`, {
@@ -170,11 +231,35 @@ export class ProviderResilience {
   }
 }
 
-function isAttemptTimeout(error: unknown): boolean {
-  return error instanceof TaskCancelledError;
+/** One signal that aborts when either does (with that one's reason). */
+function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return AbortSignal.any([a, b]);
 }
 
-function summary(result: { error: Error } | { value: unknown }): string {
-  if (!('error' in result)) return 'unexpected result';
-  return result.error instanceof ProviderCallError ? result.error.message : result.error.name;
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts, whichever is first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+function summary(error: unknown): string {
+  if (error instanceof ProviderCallError) return error.message;
+  return error instanceof Error ? error.name : String(error);
 }

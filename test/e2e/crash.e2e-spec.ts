@@ -22,7 +22,9 @@ describePostgres('a process killed between reservation and capture', () => {
     const env = {
       ...fakes.env,
       DATABASE_URL: databaseUrl,
-      RESERVATION_TIMEOUT_SECONDS: '2',
+      // As short as configuration allows with time for the provider call to be under way.
+      RESERVATION_TIMEOUT_SECONDS: '20',
+      PROVIDER_DEADLINE_SECONDS: '5',
       JOB_INTERVAL_SECONDS: '1',
       DATA_DIR: mkdtempSync(join(tmpdir(), 'genledger-crash-')),
     };
@@ -52,7 +54,7 @@ describePostgres('a process killed between reservation and capture', () => {
       const secondUrl = second.url;
       await until(
         async () => ((await credits(secondUrl)).freeRemainingToday === 3 ? true : undefined),
-        15_000,
+        40_000,
         'the release',
       );
       const events = ((await (await fetch(`${secondUrl}/v1/admin/users/victim/events`)).json()) as any)
@@ -81,5 +83,5 @@ describePostgres('a process killed between reservation and capture', () => {
       await second?.kill();
       await fakes.close();
     }
-  });
+  }, 120_000);
 });

@@ -193,6 +193,82 @@ describe('fake OpenAI against the openai SDK', () => {
     expect(Date.now() - again).toBeLessThan(490);
   });
 
+  it('bills every image it made under the answer’s request id, and nothing for refused requests', async () => {
+    const reply = await client()
+      .images.generate({
+        model: 'dall-e-3',
+        prompt: 'p',
+        size: '1024x1792',
+        quality: 'hd',
+        response_format: 'b64_json',
+      })
+      .withResponse();
+    await client().images.generate({ model: 'gpt-image-1', prompt: 'p', size: 'auto', quality: 'auto' });
+    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p', n: 2 })).rejects.toBeInstanceOf(
+      BadRequestError,
+    );
+    fake.failNext({ kind: 'status', status: 503 });
+    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p' })).rejects.toBeInstanceOf(
+      InternalServerError,
+    );
+    expect(fake.bill).toEqual([
+      {
+        requestId: reply.request_id,
+        model: 'dall-e-3',
+        width: 1024,
+        height: 1792,
+        quality: 'hd',
+        at: expect.any(Date),
+      },
+      {
+        requestId: expect.stringMatching(/^req_/),
+        model: 'gpt-image-1',
+        width: 1024,
+        height: 1024,
+        quality: 'medium',
+        at: expect.any(Date),
+      },
+    ]);
+    fake.reset();
+    expect(fake.bill).toEqual([]);
+  });
+
+  it('work-then-drop: makes and bills the image, then drops the connection', async () => {
+    fake.failNext({ kind: 'work-then-drop' });
+    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p' })).rejects.toBeInstanceOf(
+      APIConnectionError,
+    );
+    expect(fake.bill).toHaveLength(1);
+    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p' })).resolves.toHaveProperty('data');
+    expect(fake.bill).toHaveLength(2);
+  });
+
+  it('work-then-late: bills at once and answers after the delay, also to a client that gave up', async () => {
+    fake.failNext({ kind: 'work-then-late', delayMs: 800 });
+    const started = Date.now();
+    await expect(client({ timeout: 200 }).images.generate({ model: 'dall-e-3', prompt: 'p' })).rejects.toBeInstanceOf(
+      APIConnectionError,
+    );
+    expect(Date.now() - started).toBeLessThan(700);
+    expect(fake.bill).toHaveLength(1);
+
+    fake.failNext({ kind: 'work-then-late', delayMs: 300 });
+    const patient = Date.now();
+    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p' })).resolves.toHaveProperty('data');
+    expect(Date.now() - patient).toBeGreaterThanOrEqual(290);
+    expect(fake.bill).toHaveLength(2);
+  });
+
+  it('a malformed answer is a 200 for work it did and bills; a drop before the work bills nothing', async () => {
+    fake.failNext({ kind: 'malformed' });
+    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p' })).rejects.toThrow(/JSON/);
+    fake.failNext({ kind: 'drop' });
+    await expect(client().images.generate({ model: 'dall-e-3', prompt: 'p' })).rejects.toBeInstanceOf(
+      APIConnectionError,
+    );
+    expect(fake.bill).toHaveLength(1);
+  });
+
   it('applies media-scoped faults to image downloads only', async () => {
     fake.failNext({ kind: 'status', status: 503, scope: 'media' });
     const reply = await client().images.generate({ model: 'dall-e-3', prompt: 'p' });
@@ -208,6 +284,14 @@ describe('fake fal against @fal-ai/client', () => {
     ...request,
     url: request.url.replace(/^https:\/\/(queue\.)?fal\.run/, fake.url),
   });
+  /** Fails on a dropped connection or an error status with an error the client does not retry, as the service's provider does. */
+  const noRetries = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const response = await fetch(input, init).catch(() => {
+      throw new Error('connection dropped');
+    });
+    if (!response.ok) throw new Error(`fal answered ${response.status}`);
+    return response;
+  };
 
   beforeAll(async () => {
     fake = await startFakeFal({ key });
@@ -289,6 +373,51 @@ describe('fake fal against @fal-ai/client', () => {
     expect(result.data.images).toHaveLength(1);
     expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(3);
   }, 20_000);
+
+  it('bills a job when it completes, under its request id, whether or not its result is fetched', async () => {
+    fake.setQueueDelay(300);
+    const { request_id: requestId } = await fal.queue.submit('fal-ai/flux/schnell', {
+      input: { prompt: 'p', image_size: { width: 1344, height: 768 } },
+    });
+    expect(fake.bill).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(fake.bill).toEqual([
+      { requestId, model: 'fal-ai/flux/schnell', width: 1344, height: 768, at: expect.any(Date) },
+    ]);
+  });
+
+  it('bills nothing for a job cancelled in the queue, a failed job, bad input or a refused submit', async () => {
+    fake.setQueueDelay(2_000);
+    const { request_id: requestId } = await fal.queue.submit('fal-ai/flux/schnell', { input: { prompt: 'p' } });
+    await fal.queue.cancel('fal-ai/flux/schnell', { requestId });
+    fake.setQueueDelay(0);
+    fake.failNext({ kind: 'job-error' });
+    await expect(fal.subscribe('fal-ai/flux/schnell', { input: { prompt: 'p' } })).rejects.toBeInstanceOf(ApiError);
+    await expect(
+      fal.subscribe('fal-ai/flux/schnell', { input: { prompt: 'p', num_images: 9 } }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    const strict = createFalClient({ credentials: key, requestMiddleware: toFake, fetch: noRetries });
+    fake.failNext({ kind: 'status', status: 429 });
+    await expect(strict.subscribe('fal-ai/flux/schnell', { input: { prompt: 'p' } })).rejects.toThrow(/429/);
+    expect(fake.bill).toEqual([]);
+  });
+
+  it('work-then-drop on the result fetch: the job ran and is billed, the result never arrives', async () => {
+    const strict = createFalClient({ credentials: key, requestMiddleware: toFake, fetch: noRetries });
+    fake.failNext({ kind: 'work-then-drop' });
+    await expect(strict.subscribe('fal-ai/flux/schnell', { input: { prompt: 'p' } })).rejects.toThrow(/dropped/);
+    expect(fake.bill).toHaveLength(1);
+    const resultFetches = fake.requests.filter((r) => r.method === 'GET' && /\/requests\/[^/]+$/.test(r.path));
+    expect(resultFetches).toHaveLength(1);
+  });
+
+  it('work-then-late on the result fetch: billed, and the result comes after the delay', async () => {
+    fake.failNext({ kind: 'work-then-late', delayMs: 400 });
+    const started = Date.now();
+    const result = await fal.subscribe('fal-ai/flux/schnell', { input: { prompt: 'p' } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(fake.bill.map((entry) => entry.requestId)).toEqual([result.requestId]);
+  });
 });
 
 describe('fake Cloudinary against the cloudinary SDK', () => {

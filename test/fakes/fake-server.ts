@@ -45,6 +45,8 @@ export interface FakeRequest {
   /** Present when the body is JSON; `invalidJson` tells a broken body from an absent one. */
   readonly json?: unknown;
   readonly invalidJson: boolean;
+  /** How many resets came before the request arrived, so work it finishes after one can be told apart. */
+  readonly epoch: number;
   readonly fields: Readonly<Record<string, string | string[]>>;
   readonly files: readonly FilePart[];
 }
@@ -53,7 +55,18 @@ export interface FakeReply {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: Buffer | string | object;
+  /** Sent only after this wait: the work is done, the answer is late. */
+  readonly delayMs?: number;
+  /** The work is done, but the connection is destroyed instead of answering. */
+  readonly dropConnection?: boolean;
 }
+
+/** A 200 whose JSON body breaks off. */
+export const MALFORMED_REPLY: FakeReply = {
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: '{"data": [{"ur',
+};
 
 export function jsonReply(status: number, body: object, headers: Record<string, string> = {}): FakeReply {
   return { status, headers: { 'content-type': 'application/json', ...headers }, body };
@@ -80,6 +93,7 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
   private readonly timers = new Set<NodeJS.Timeout>();
   private latencyMs: number;
   private boundPort: number | undefined;
+  private resets = 0;
 
   protected constructor(private readonly options: FakeServerOptions) {
     this.latencyMs = options.latencyMs ?? 0;
@@ -109,6 +123,7 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
 
   /** Forgets recorded requests, queued faults, stored state, and restores the starting latency. */
   reset(): void {
+    this.resets += 1;
     this.requests.length = 0;
     this.faults.length = 0;
     this.latencyMs = this.options.latencyMs ?? 0;
@@ -142,6 +157,11 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
   protected abstract scopeOf(req: FakeRequest): FaultScope;
   protected resetState(): void {}
 
+  /** What a `malformed` fault answers; by default the request is not handled at all. */
+  protected async malformedReply(_req: FakeRequest): Promise<FakeReply> {
+    return MALFORMED_REPLY;
+  }
+
   /** Removes and returns the next queued fault of a scope, so subclasses can add fault kinds. */
   protected takeFault(scope: FaultScope, accepts: (fault: F) => boolean = () => true): F | undefined {
     const index = this.faults.findIndex((entry) => (entry.fault.scope ?? 'api') === scope && accepts(entry.fault));
@@ -150,6 +170,11 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
     entry.remaining -= 1;
     if (entry.remaining === 0) this.faults.splice(index, 1);
     return entry.fault;
+  }
+
+  /** How many resets there have been; see FakeRequest.epoch. */
+  protected get epoch(): number {
+    return this.resets;
   }
 
   protected sleep(ms: number): Promise<void> {
@@ -170,7 +195,7 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
         res.on('finish', () => req.socket.destroy());
         return this.send(res, this.errorReply(413));
       }
-      const request = parseRequest(req, raw);
+      const request: FakeRequest = { ...parseRequest(req, raw), epoch: this.resets };
       this.record(request);
       const scope = this.scopeOf(request);
       const fault = this.takeFault(scope, (f) => ['status', 'slow', 'malformed', 'drop'].includes(f.kind)) as
@@ -179,11 +204,12 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
       if (scope === 'api') await this.sleep(this.latencyMs);
       if (fault?.kind === 'drop') return void req.socket.destroy();
       if (fault?.kind === 'slow') await this.sleep(fault.delayMs);
-      if (fault?.kind === 'malformed') {
-        return this.send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: '{"data": [{"ur' });
-      }
+      if (fault?.kind === 'malformed') return this.send(res, await this.malformedReply(request));
       if (fault?.kind === 'status') return this.send(res, this.faultReply(fault));
-      this.send(res, await this.handle(request));
+      const reply = await this.handle(request);
+      if (reply.dropConnection) return void req.socket.destroy();
+      if (reply.delayMs !== undefined) await this.sleep(reply.delayMs);
+      this.send(res, reply);
     } catch (error) {
       // A fault in the fake itself must not pass for a provider outage unnoticed.
       process.stderr.write(
@@ -249,7 +275,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function parseRequest(req: IncomingMessage, raw: Buffer): FakeRequest {
+function parseRequest(req: IncomingMessage, raw: Buffer): Omit<FakeRequest, 'epoch'> {
   const target = new URL(req.url ?? '/', 'http://fake.invalid');
   const contentType = req.headers['content-type'] ?? '';
   const base = {

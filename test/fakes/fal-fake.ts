@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { FakeImageProvider, type WorkFault } from './fake-image-provider';
 import {
   colourFor,
-  FakeServer,
   IMAGE_CONTENT_TYPES,
   jsonReply,
   solidImage,
@@ -11,8 +11,11 @@ import {
   type FaultScope,
 } from './fake-server';
 
-/** `job-error`: the next submitted job is accepted but fails; its result answers with fal's error. */
-export type FalFault = Fault | { kind: 'job-error'; status?: number; detail?: string; errorType?: string };
+/**
+ * `job-error`: the next submitted job is accepted but fails; its result answers with fal's error.
+ * Work faults (`work-then-drop`, `work-then-late`) hit the fetch of a completed job's result.
+ */
+export type FalFault = Fault | WorkFault | { kind: 'job-error'; status?: number; detail?: string; errorType?: string };
 
 export interface FakeFalOptions {
   readonly key: string;
@@ -49,6 +52,7 @@ interface Job {
   readonly delayMs: number;
   readonly injectedFailure?: JobFailure;
   cancelled: boolean;
+  billed: boolean;
 }
 
 interface ValidInput {
@@ -65,8 +69,11 @@ type ValidationIssue = { loc: Array<string | number>; msg: string; type: string 
  * fal's queue API (`queue.fal.run`) for Flux text-to-image apps. The official client never reads
  * `status_url`/`response_url`: it rebuilds them from the endpoint id with only owner and app
  * (`/fal-ai/flux/requests/{id}/status?logs=0`), so both forms are served.
+ *
+ * A job is billed when it completes successfully, whether or not anyone fetches its result; a
+ * job cancelled before it completes, failed by a fault, or refused by validation is not.
  */
-export class FakeFal extends FakeServer<FalFault> {
+export class FakeFal extends FakeImageProvider<FalFault> {
   private readonly jobs = new Map<string, Job>();
   private queueDelayMs: number;
 
@@ -145,13 +152,16 @@ export class FakeFal extends FakeServer<FalFault> {
       delayMs: this.queueDelayMs,
       injectedFailure,
       cancelled: false,
+      billed: false,
     };
     this.jobs.set(job.id, job);
+    this.billWhenDone(job);
     return falJson(200, { status: 'IN_QUEUE', ...this.links(job), queue_position: 0 }, job.id);
   }
 
   private status(job: Job, withLogs: boolean): FakeReply {
     const phase = this.phase(job);
+    if (phase === 'COMPLETED') this.completeIfDue(job);
     const logs = withLogs ? [] : null;
     if (phase === 'IN_QUEUE')
       return falJson(202, { status: phase, ...this.links(job), queue_position: 0, logs }, job.id);
@@ -182,6 +192,7 @@ export class FakeFal extends FakeServer<FalFault> {
     if (this.phase(job) !== 'COMPLETED') return falJson(400, { detail: 'Request is still in progress' }, job.id);
     const failure = this.failureOf(job);
     if (failure) return falError(failure.status, failure.body, failure.errorType, job.id);
+    this.completeIfDue(job);
     const input = validate(job.input, job.endpoint) as ValidInput;
     const ext = input.format;
     const images = Array.from({ length: input.numImages }, (_, index) => ({
@@ -190,21 +201,43 @@ export class FakeFal extends FakeServer<FalFault> {
       height: input.height,
       content_type: IMAGE_CONTENT_TYPES[ext],
     }));
-    return falJson(
-      200,
-      {
-        images,
-        timings: { inference: job.delayMs / 2000 },
-        seed: job.seed,
-        has_nsfw_concepts: images.map(() => false),
-        prompt: input.prompt,
-      },
-      job.id,
+    return this.afterWork(
+      falJson(
+        200,
+        {
+          images,
+          timings: { inference: job.delayMs / 2000 },
+          seed: job.seed,
+          has_nsfw_concepts: images.map(() => false),
+          prompt: input.prompt,
+        },
+        job.id,
+      ),
     );
   }
 
+  private billWhenDone(job: Job): void {
+    const remaining = job.submittedAt + job.delayMs - Date.now();
+    // A timer may fire a millisecond before the wall clock says the job is done.
+    if (remaining > 0 && !job.cancelled) void this.sleep(remaining).then(() => this.billWhenDone(job));
+    else this.completeIfDue(job);
+  }
+
+  /** Bills a job once, when it has run to success: on its completion timer, or when first seen completed. */
+  private completeIfDue(job: Job): void {
+    if (job.billed || this.jobs.get(job.id) !== job || this.phase(job) !== 'COMPLETED' || this.failureOf(job)) return;
+    job.billed = true;
+    const input = validate(job.input, job.endpoint) as ValidInput;
+    for (let i = 0; i < input.numImages; i += 1) {
+      this.charge({ requestId: job.id, model: job.endpoint, width: input.width, height: input.height });
+    }
+  }
+
   private cancel(job: Job): FakeReply {
-    if (this.phase(job) === 'COMPLETED') return falJson(400, { status: 'ALREADY_COMPLETED' }, job.id);
+    if (this.phase(job) === 'COMPLETED') {
+      this.completeIfDue(job);
+      return falJson(400, { status: 'ALREADY_COMPLETED' }, job.id);
+    }
     job.cancelled = true;
     return falJson(202, { status: 'CANCELLATION_REQUESTED' }, job.id);
   }

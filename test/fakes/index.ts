@@ -3,6 +3,7 @@ import { FakeFal, startFakeFal } from './fal-fake';
 import { FakeOpenAI, startFakeOpenAI } from './openai-fake';
 
 export { FakeServer, parseMultipart, type Fault, type FaultScope, type RecordedRequest } from './fake-server';
+export { FakeImageProvider, type BillEntry, type ImageFault, type WorkFault } from './fake-image-provider';
 export { FakeOpenAI, startFakeOpenAI, type FakeOpenAIOptions } from './openai-fake';
 export { FakeFal, startFakeFal, type FakeFalOptions, type FalFault } from './fal-fake';
 export { FakeCloudinary, startFakeCloudinary, type FakeCloudinaryOptions, type StoredAsset } from './cloudinary-fake';

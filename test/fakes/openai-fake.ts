@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { FakeImageProvider, type BillEntry } from './fake-image-provider';
 import {
   colourFor,
-  FakeServer,
   jsonReply,
   solidImage,
   type FakeReply,
@@ -104,8 +104,11 @@ interface UrlImage {
   readonly expiresAt: number;
 }
 
-/** Speaks `POST /v1/images/generations` as api.openai.com does, closely enough for the `openai` SDK. */
-export class FakeOpenAI extends FakeServer {
+/**
+ * Speaks `POST /v1/images/generations` as api.openai.com does, closely enough for the `openai` SDK.
+ * Every valid generation request is billed, one entry per image, under the answer's x-request-id.
+ */
+export class FakeOpenAI extends FakeImageProvider {
   private readonly urlImages = new Map<string, UrlImage>();
 
   constructor(private readonly config: FakeOpenAIOptions) {
@@ -153,7 +156,7 @@ export class FakeOpenAI extends FakeServer {
       );
     }
     try {
-      return await this.generate(req.json);
+      return this.afterWork(await this.generate(req.json, req.epoch));
     } catch (error) {
       if (!(error instanceof InvalidRequest)) throw error;
       return openAIError(400, error.message, 'invalid_request_error', error.param, error.code);
@@ -194,7 +197,7 @@ export class FakeOpenAI extends FakeServer {
     );
   }
 
-  private async generate(body: unknown): Promise<FakeReply> {
+  private async generate(body: unknown, epoch: number): Promise<FakeReply> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new InvalidRequest('Invalid type for request body: expected an object.', null, 'invalid_type');
     }
@@ -243,23 +246,28 @@ export class FakeOpenAI extends FakeServer {
       if (params.response_format !== undefined)
         throw new InvalidRequest("Unknown parameter: 'response_format'.", 'response_format', 'unknown_parameter');
       const outputFormat = oneOf(params, 'output_format', ['png', 'jpeg', 'webp'], 'png') as ImageFormat;
-      return this.gptImageReply(prompt, size, quality, n, outputFormat);
+      return this.gptImageReply(epoch, model as string, prompt, size, quality, n, outputFormat);
     }
     const gptOnly = GPT_IMAGE_ONLY.find((key) => params[key] !== undefined);
     if (gptOnly) throw unsupported(gptOnly, model as string);
     const format = oneOf(params, 'response_format', ['url', 'b64_json'], this.config.responseFormat ?? 'url');
-    return this.dallEReply(prompt, size, n, format, rules === DALL_E_3);
+    return this.dallEReply(epoch, model as string, prompt, size, quality, n, format, rules === DALL_E_3);
   }
 
   /** DALL-E 3 rewrites every prompt and says how; DALL-E 2 does not. */
   private async dallEReply(
+    epoch: number,
+    model: string,
     prompt: string,
     size: string,
+    quality: string,
     n: number,
     format: string,
     revises: boolean,
   ): Promise<FakeReply> {
     const [width, height] = size.split('x').map(Number) as [number, number];
+    const requestId = newRequestId();
+    this.chargeImages(epoch, n, { requestId, model, width, height, quality });
     const data = await Promise.all(
       Array.from({ length: n }, async (_, index) => {
         const seed = index === 0 ? prompt : `${prompt}#${index}`;
@@ -270,10 +278,12 @@ export class FakeOpenAI extends FakeServer {
         return revises ? { ...image, revised_prompt: `A detailed rendering of: ${prompt}` } : image;
       }),
     );
-    return okReply({ created: nowSeconds(), data });
+    return okReply({ created: nowSeconds(), data }, requestId);
   }
 
   private async gptImageReply(
+    epoch: number,
+    model: string,
     prompt: string,
     size: string,
     quality: string,
@@ -283,6 +293,8 @@ export class FakeOpenAI extends FakeServer {
     const actualSize = size === 'auto' ? '1024x1024' : size;
     const actualQuality = quality === 'auto' ? 'medium' : quality;
     const [width, height] = actualSize.split('x').map(Number) as [number, number];
+    const requestId = newRequestId();
+    this.chargeImages(epoch, n, { requestId, model, width, height, quality: actualQuality });
     const data = await Promise.all(
       Array.from({ length: n }, async (_, index) => {
         const image = await solidImage(width, height, format, colourFor(index === 0 ? prompt : `${prompt}#${index}`));
@@ -291,20 +303,27 @@ export class FakeOpenAI extends FakeServer {
     );
     const textTokens = Math.max(1, Math.ceil(prompt.length / 4));
     const outputTokens = OUTPUT_TOKENS[actualQuality]![width === height ? 0 : 1] * n;
-    return okReply({
-      created: nowSeconds(),
-      background: 'opaque',
-      data,
-      output_format: format,
-      quality: actualQuality,
-      size: actualSize,
-      usage: {
-        input_tokens: textTokens,
-        input_tokens_details: { image_tokens: 0, text_tokens: textTokens },
-        output_tokens: outputTokens,
-        total_tokens: textTokens + outputTokens,
+    return okReply(
+      {
+        created: nowSeconds(),
+        background: 'opaque',
+        data,
+        output_format: format,
+        quality: actualQuality,
+        size: actualSize,
+        usage: {
+          input_tokens: textTokens,
+          input_tokens_details: { image_tokens: 0, text_tokens: textTokens },
+          output_tokens: outputTokens,
+          total_tokens: textTokens + outputTokens,
+        },
       },
-    });
+      requestId,
+    );
+  }
+
+  private chargeImages(epoch: number, n: number, entry: Omit<BillEntry, 'at'>): void {
+    for (let i = 0; i < n; i += 1) this.charge(entry, epoch);
   }
 
   private publishImage(width: number, height: number, prompt: string): string {
@@ -368,14 +387,14 @@ function openAIError(
   param: string | null,
   code: string | null,
 ): FakeReply {
-  return jsonReply(status, { error: { message, type, param, code } }, { 'x-request-id': requestId() });
+  return jsonReply(status, { error: { message, type, param, code } }, { 'x-request-id': newRequestId() });
 }
 
-function okReply(body: object): FakeReply {
-  return jsonReply(200, body, { 'x-request-id': requestId(), 'openai-version': '2020-10-01' });
+function okReply(body: object, requestId = newRequestId()): FakeReply {
+  return jsonReply(200, body, { 'x-request-id': requestId, 'openai-version': '2020-10-01' });
 }
 
-function requestId(): string {
+function newRequestId(): string {
   return `req_${randomBytes(16).toString('hex')}`;
 }
 

@@ -12,6 +12,11 @@ export interface GenerateParams {
   readonly style: string | null;
   readonly quality: ImageQuality;
   readonly signal?: AbortSignal;
+  /**
+   * Told the provider's id for the call as soon as the provider names it (fal: at submit, before
+   * the job runs), so a call cut off later can still be matched against the provider's invoice.
+   */
+  readonly onRequestId?: (requestId: string) => void;
 }
 
 /** What decides an image's size and price; the prompt never does. */

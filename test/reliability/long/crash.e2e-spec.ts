@@ -1,7 +1,12 @@
 import { startAllFakes, type AllFakes } from '../../fakes';
 import { describePostgres } from '../../support/test-database';
 import { startCluster, type Cluster } from '../support/cluster';
-import { crashMidGeneration, expectWholeAfterCrash, RESERVATION_TIMEOUT_SECONDS } from '../support/crash-scenario';
+import {
+  crashMidGeneration,
+  expectWholeAfterCrash,
+  PROVIDER_DEADLINE_SECONDS,
+  RESERVATION_TIMEOUT_SECONDS,
+} from '../support/crash-scenario';
 
 describePostgres('crash, long: SIGKILL mid-generation with the production job schedule (every minute)', () => {
   let fakes: AllFakes;
@@ -11,7 +16,11 @@ describePostgres('crash, long: SIGKILL mid-generation with the production job sc
     fakes = await startAllFakes();
     cluster = await startCluster(
       3,
-      { ...fakes.env, RESERVATION_TIMEOUT_SECONDS: String(RESERVATION_TIMEOUT_SECONDS) },
+      {
+        ...fakes.env,
+        RESERVATION_TIMEOUT_SECONDS: String(RESERVATION_TIMEOUT_SECONDS),
+        PROVIDER_DEADLINE_SECONDS: String(PROVIDER_DEADLINE_SECONDS),
+      },
       'crash_long',
     );
   }, 120_000);

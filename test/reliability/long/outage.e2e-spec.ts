@@ -30,7 +30,8 @@ interface Answer extends Reply {
         ...fakes.env,
         DATABASE_URL: postgres.url,
         RATE_LIMIT_PER_MINUTE: '1000000',
-        RESERVATION_TIMEOUT_SECONDS: '3',
+        RESERVATION_TIMEOUT_SECONDS: '20',
+        PROVIDER_DEADLINE_SECONDS: '5',
         JOB_INTERVAL_SECONDS: '1',
       };
       replicas.push(await startGenledger(env));

@@ -5,12 +5,15 @@ import type { Reply } from '../../../bench/support/genledger-client';
 import { auditUsers, unreachableImages } from './ledger-audit';
 import type { Cluster } from './cluster';
 
-export const RESERVATION_TIMEOUT_SECONDS = 5;
+/** As short as configuration allows for a provider deadline that the provider's latency fits in. */
+export const PROVIDER_DEADLINE_SECONDS = 5;
+export const RESERVATION_TIMEOUT_SECONDS = 20;
 export const PROVIDER_LATENCY_MS = 1000;
 
 /** What the replicas need for this scenario: short reservations, and an expiry job that keeps up. */
 export const CRASH_ENV = {
   RESERVATION_TIMEOUT_SECONDS: String(RESERVATION_TIMEOUT_SECONDS),
+  PROVIDER_DEADLINE_SECONDS: String(PROVIDER_DEADLINE_SECONDS),
   JOB_INTERVAL_SECONDS: '1',
 };
 const FREE_DAILY_QUOTA = 3;
