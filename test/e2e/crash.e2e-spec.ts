@@ -41,10 +41,15 @@ describePostgres('a process killed between reservation and capture', () => {
         body: JSON.stringify({ prompt: 'never finished' }),
       }).catch(() => 'connection lost');
       const url = first.url;
+      // Killed once the generation is recorded as requested: a process that dies between its
+      // reservation and that record leaves no generation to close (the job still releases it).
+      const pending = async () =>
+        ((await (await fetch(`${url}/v1/generations`, { headers: { 'x-user-id': 'victim' } })).json()) as any).items
+          .length === 1;
       await until(
-        async () => ((await credits(url)).freeRemainingToday === 2 ? true : undefined),
+        async () => ((await credits(url)).freeRemainingToday === 2 && (await pending()) ? true : undefined),
         10_000,
-        'the reservation',
+        'the reservation and the requested generation',
       );
       await first.kill('SIGKILL');
       expect(await inFlight).toBe('connection lost');

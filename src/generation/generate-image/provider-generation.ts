@@ -8,6 +8,7 @@ import { GetCreditStatus } from '../../billing/read-models/account-balances/get-
 import { ProviderRouter, type RoutedGeneration } from '../../providers/provider-router';
 import { MediaStorage } from '../../media/storage/media-storage';
 import type { ImageRef } from '../domain/generation-events';
+import { generationImageKey } from '../generation-image-key';
 import { GetGeneration } from '../read-models/generations/generations.queries';
 import { toGenerationView, type GenerationRow } from '../read-models/generations/generation-view';
 import { requestedImage, type GenerateImageResult, type ImageRequest } from './generate-image.command';
@@ -103,11 +104,9 @@ export class ProviderGeneration {
   }
 
   private async storeImage(generationId: string, routed: RoutedGeneration): Promise<ImageRef> {
-    const extension =
-      routed.image.mimeType === 'image/jpeg' ? 'jpg' : routed.image.mimeType === 'image/webp' ? 'webp' : 'png';
     try {
       const stored = await this.media.put(
-        `generations/${generationId}.${extension}`,
+        generationImageKey(generationId, routed.image.mimeType),
         routed.image.bytes,
         routed.image.mimeType,
       );

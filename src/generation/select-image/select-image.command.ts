@@ -1,21 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-
-export interface SelectionView {
-  readonly generationId: string;
-  readonly dpi: number;
-  readonly printImage: {
-    readonly url: string;
-    readonly width: number;
-    readonly height: number;
-    readonly mimeType: string;
-  };
-  readonly pdf: {
-    readonly url: string;
-    readonly widthInches: number;
-    readonly heightInches: number;
-    readonly pages: 1;
-  };
-}
+import type { SelectionView } from '../read-models/selections/selection-view';
 
 /**
  * `POST /v1/generations/{id}/selection`: the chosen image as a 150 DPI print file and a PDF, at

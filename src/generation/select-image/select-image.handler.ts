@@ -6,11 +6,12 @@ import { DomainError } from '../../common/domain-error';
 import { EventStore } from '../../event-store/event-store';
 import { MediaStorage } from '../../media/storage/media-storage';
 import { planPrint, producePrintAssets, type PrintPlan } from '../../media/print';
+import { generationImageKey } from '../generation-image-key';
 import { handleGenerationCommand } from '../generation-stream';
-import type { GenerationRow } from '../read-models/generations/generation-view';
 import { GetGeneration } from '../read-models/generations/generations.queries';
-import { FindSelection, type SelectionRow } from '../read-models/selections/find-selection.query';
-import { SelectImage, type SelectionView } from './select-image.command';
+import { FindSelection } from '../read-models/selections/find-selection.query';
+import { toSelectionView, type SelectionRow, type SelectionView } from '../read-models/selections/selection-view';
+import { SelectImage } from './select-image.command';
 
 /**
  * Idempotent per (generation, size): the files have stable keys, so a retry overwrites rather than
@@ -42,9 +43,12 @@ export class SelectImageHandler implements ICommandHandler<SelectImage, Selectio
       maxPixels: this.config.printMaxPixels,
     });
     const existing = await this.find(generationId, plan);
-    if (existing) return view(generationId, existing);
+    if (existing) return toSelectionView(generationId, existing);
 
-    const source = await this.media.get(sourceKey(generation));
+    // A cache hit shows the image of the generation it reused; that one's file is the source.
+    const source = await this.media.get(
+      generationImageKey(generation.source_generation_id ?? generation.id, generation.image.mimeType),
+    );
     if (!source)
       throw new DomainError('not_found', `The image of generation ${generationId} is no longer in media storage`);
     const assets = await producePrintAssets(source.bytes, plan, {
@@ -90,39 +94,17 @@ export class SelectImageHandler implements ICommandHandler<SelectImage, Selectio
     );
     const produced = newEvents.find((event) => event.type === 'PrintAssetsProduced');
     if (produced)
-      return view(generationId, { print_image: produced.data.printImage, pdf: produced.data.pdf, dpi: plan.dpi });
+      return toSelectionView(generationId, {
+        print_image: produced.data.printImage,
+        pdf: produced.data.pdf,
+        dpi: plan.dpi,
+      });
     const raced = await this.find(generationId, plan);
     if (!raced) throw new Error(`The selection of ${generationId} at ${base} is recorded but not in its read model`);
-    return view(generationId, raced);
+    return toSelectionView(generationId, raced);
   }
 
   private find(generationId: string, plan: PrintPlan): Promise<SelectionRow | undefined> {
     return this.queryBus.execute(new FindSelection(generationId, plan.widthPx, plan.heightPx));
   }
-}
-
-function view(generationId: string, row: SelectionRow): SelectionView {
-  return {
-    generationId,
-    dpi: Number(row.dpi),
-    printImage: {
-      url: row.print_image.url,
-      width: row.print_image.width,
-      height: row.print_image.height,
-      mimeType: row.print_image.mimeType,
-    },
-    pdf: {
-      url: row.pdf.url,
-      widthInches: Number(row.pdf.widthInches),
-      heightInches: Number(row.pdf.heightInches),
-      pages: row.pdf.pages,
-    },
-  };
-}
-
-/** A cache hit shows the image of the generation it reused; that one's file is the source. */
-function sourceKey(generation: GenerationRow): string {
-  const mime = generation.image?.mimeType;
-  const extension = mime === 'image/jpeg' ? 'jpg' : mime === 'image/webp' ? 'webp' : 'png';
-  return `generations/${generation.source_generation_id ?? generation.id}.${extension}`;
 }

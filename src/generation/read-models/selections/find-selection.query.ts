@@ -1,12 +1,6 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { Database } from '../../../database/database';
-import type { PrintAssetsProduced } from '../../domain/selection-events';
-
-export interface SelectionRow {
-  readonly print_image: PrintAssetsProduced['data']['printImage'];
-  readonly pdf: PrintAssetsProduced['data']['pdf'];
-  readonly dpi: number;
-}
+import type { SelectionRow } from './selection-view';
 
 /** The print assets already produced for a generation at this pixel size, if any. */
 export class FindSelection extends Query<SelectionRow | undefined> {
