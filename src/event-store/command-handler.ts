@@ -30,6 +30,11 @@ export interface HandleOptions<State> {
    * retry (its other statements in the transaction would have to run again too).
    */
   readonly tx?: Sql;
+  /**
+   * The caller has just named this stream (a fresh id): its state is the decider's initial one and
+   * nothing is read. The append still expects no stream, so a clash fails as a conflict.
+   */
+  readonly newStream?: boolean;
 }
 
 export interface HandleResult<State, Event extends DomainEvent> {
@@ -45,9 +50,11 @@ export interface HandleResult<State, Event extends DomainEvent> {
  * with the expected version the decider's state was loaded at. Listeners hear of the append once
  * its transaction has committed (EventStore.append defers them to the commit).
  *
- * With `tx` the pipeline runs once in the caller's transaction. Without it the pipeline owns a
- * transaction per attempt and retries a bounded number of times on a concurrency conflict, each
- * attempt reading the stream again.
+ * With `tx` the pipeline runs once in the caller's transaction. Without it the pipeline retries a
+ * bounded number of times on a concurrency conflict, each attempt reading the stream again: in a
+ * transaction of its own when the stream is locked or snapshotted, otherwise by reading the stream
+ * outside any transaction and handing the append to the store's group commit (the expected
+ * version guards it the same way, and concurrent appends share one commit).
  */
 export async function handleCommand<State, Command, Event extends DomainEvent>(
   store: EventStore,
@@ -56,12 +63,15 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   command: Command,
   options: HandleOptions<State> = {},
 ): Promise<HandleResult<State, Event>> {
-  const once = (tx: Sql) => decideAndAppend(store, tx, streamId, decider, command, options);
-  if (options.tx) return once(options.tx);
+  if (options.tx) return decideAndAppend(store, options.tx, streamId, decider, command, options);
+  const grouped = !options.lockStream && !options.snapshot;
+  const once = grouped
+    ? () => decideAndAppend(store, undefined, streamId, decider, command, options)
+    : () => store.database.transaction((tx) => decideAndAppend(store, tx, streamId, decider, command, options));
   const maxAttempts = options.maxAttempts ?? 8;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await store.database.transaction(once);
+      return await once();
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
@@ -71,16 +81,22 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
 
 async function decideAndAppend<State, Command, Event extends DomainEvent>(
   store: EventStore,
-  tx: Sql,
+  tx: Sql | undefined,
   streamId: string,
   decider: Decider<State, Command, Event>,
   command: Command,
   options: HandleOptions<State>,
 ): Promise<HandleResult<State, Event>> {
-  if (options.lockStream) {
+  if (options.lockStream && tx) {
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [streamId]);
   }
-  const { state: loaded, version, snapshotVersion } = await loadState(store, tx, streamId, decider, options.snapshot);
+  const {
+    state: loaded,
+    version,
+    snapshotVersion,
+  } = options.newStream
+    ? { state: decider.initialState(), version: 0, snapshotVersion: 0 }
+    : await loadState(store, tx ?? store.database, streamId, decider, options.snapshot);
   const newEvents = decider.decide(command, loaded);
   if (newEvents.length === 0) return { state: loaded, newEvents, version, projected: new Map() };
   const appended = await store.append(streamId, newEvents, {
@@ -89,7 +105,7 @@ async function decideAndAppend<State, Command, Event extends DomainEvent>(
     tx,
   });
   const state = newEvents.reduce(decider.evolve, loaded);
-  if (options.snapshot && appended.nextExpectedVersion - snapshotVersion >= SNAPSHOT_EVERY) {
+  if (tx && options.snapshot && appended.nextExpectedVersion - snapshotVersion >= SNAPSHOT_EVERY) {
     await saveSnapshot(tx, streamId, appended.nextExpectedVersion, state, options.snapshot);
   }
   return { state, newEvents, version: appended.nextExpectedVersion, projected: appended.projected };

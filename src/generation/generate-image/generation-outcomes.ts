@@ -36,12 +36,13 @@ export class GenerationOutcomes {
     private readonly commandBus: CommandBus,
   ) {}
 
+  /** A generation id is fresh when it is requested: its stream starts here (nothing to read). */
   async request(data: GenerationRequested['data'], metadata: EventMetadata): Promise<void> {
-    await handleGenerationCommand(this.store, { type: 'RequestGeneration', data }, { metadata });
+    await handleGenerationCommand(this.store, { type: 'RequestGeneration', data }, { metadata, newStream: true });
   }
 
   async cacheHit(data: CacheHit['data'], metadata: EventMetadata): Promise<void> {
-    await handleGenerationCommand(this.store, { type: 'RecordCacheHit', data }, { metadata });
+    await handleGenerationCommand(this.store, { type: 'RecordCacheHit', data }, { metadata, newStream: true });
   }
 
   /**
