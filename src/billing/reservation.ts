@@ -44,3 +44,15 @@ export interface CreditStatusView {
   readonly tier: Tier;
   readonly quotaResetsAt: string;
 }
+
+/**
+ * What provider calls cost beside a reservation's own price: `billedMicros` for calls the provider
+ * did the work for (and bills), `unknownMicros` at the attempt's price for calls whose outcome is
+ * not known (timeout, dropped connection, 5xx after acceptance). The budget counts both.
+ */
+export interface ProviderSpend {
+  readonly billedMicros: number;
+  readonly unknownMicros: number;
+}
+
+export const NO_SPEND: ProviderSpend = { billedMicros: 0, unknownMicros: 0 };

@@ -1,28 +1,41 @@
 import { Command } from '@nestjs/cqrs';
 import type { Sql } from '../../database/database';
 import type { EventMetadata } from '../../event-store/event-types';
-import type { ReservationRef } from '../reservation';
+import type { Tier } from '../../config/app-config';
+import type { ProviderSpend, ReservationRef } from '../reservation';
 
 /**
  * Settling a reservation. `tx`, when given, is the caller's open transaction: the settlement
  * commits or rolls back with what the caller records beside it (the generation's outcome).
  */
 export class CaptureReservation extends Command<void> {
+  /**
+   * `costMicros`: everything the provider billed for this generation, every attempt included
+   * (Premium attempts before a fallback too). `options.unknownMicros`: attempts of unknown outcome,
+   * at their price. `options.servedTier`: the tier whose image the user received; the user is
+   * charged that tier's credits (a Premium request served by Standard pays Standard's).
+   */
   constructor(
     readonly reservation: ReservationRef,
     readonly costMicros: number,
     readonly metadata: EventMetadata,
     readonly tx?: Sql,
+    readonly options: { readonly unknownMicros?: number; readonly servedTier?: Tier } = {},
   ) {
     super();
   }
 }
 
 export class ReleaseReservation extends Command<void> {
+  /**
+   * The user is charged nothing; `spent` is what provider calls of this failed generation cost
+   * anyway (an image billed but not stored, attempts of unknown outcome), and the budget counts it.
+   */
   constructor(
     readonly reservation: ReservationRef,
     readonly metadata: EventMetadata,
     readonly tx?: Sql,
+    readonly spent?: ProviderSpend,
   ) {
     super();
   }
