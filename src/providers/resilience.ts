@@ -10,6 +10,9 @@ import {
 } from 'cockatiel';
 import { DomainError } from '../common/domain-error';
 import { abortableSleep, type Deadline } from './deadline';
+import { AttemptRefused, AttemptTimeout, combine, summary, untilAborted } from './attempt-signals';
+
+export { AttemptRefused, AttemptTimeout } from './attempt-signals';
 import type { ProviderName } from './domain/image-provider';
 import { ProviderCallError, redact } from './provider-error';
 
@@ -51,25 +54,6 @@ const BREAKER_STATES: Readonly<Record<CircuitState, BreakerState>> = {
   [CircuitState.HalfOpen]: 'half-open',
   [CircuitState.Isolated]: 'isolated',
 };
-
-/** An attempt that did not answer within `attemptTimeoutMs`; the abort reason of its signal. */
-export class AttemptTimeout extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`no answer within ${timeoutMs} ms`);
-    this.name = 'AttemptTimeout';
-  }
-}
-
-/**
- * Thrown by a call that decided not to make its attempt (e.g. the caller could not hold the money
- * for it): passed through untouched, never retried, never counted against the provider.
- */
-export class AttemptRefused extends Error {
-  constructor(readonly reason: unknown) {
-    super(reason instanceof Error ? reason.message : String(reason));
-    this.name = 'AttemptRefused';
-  }
-}
 
 export interface AttemptContext {
   /** 1 for the first call of this execution. */
@@ -229,37 +213,4 @@ export class ProviderResilience {
       ...(failure.status === undefined ? {} : { providerStatus: failure.status }),
     });
   }
-}
-
-/** One signal that aborts when either does (with that one's reason). */
-function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (a === undefined || b === undefined) return a ?? b;
-  return AbortSignal.any([a, b]);
-}
-
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts, whichever is first. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
-      },
-    );
-  });
-}
-
-function summary(error: unknown): string {
-  if (error instanceof ProviderCallError) return error.message;
-  return error instanceof Error ? error.name : String(error);
 }
