@@ -4,6 +4,7 @@ import { BillingReadModels1764000000100 } from './billing/migrations/17640000001
 import { BudgetMonths1764000000110 } from './billing/migrations/1764000000110-budget-months';
 import { Generation1764000000200 } from './generation/migrations/1764000000200-generation';
 import { Selections1764000000300 } from './generation/migrations/1764000000300-selections';
+import { FlightResults1764000000310 } from './generation/migrations/1764000000310-flight-results';
 import { UsageLogView1764000000800 } from './analytics/migrations/1764000000800-usage-log-view';
 
 /** Every schema change, in order. The schema changes only through these (never `synchronize`). */
@@ -13,5 +14,6 @@ export const ALL_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   BudgetMonths1764000000110,
   Generation1764000000200,
   Selections1764000000300,
+  FlightResults1764000000310,
   UsageLogView1764000000800,
 ];

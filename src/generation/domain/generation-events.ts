@@ -26,6 +26,26 @@ export interface RequestedImage {
   readonly cacheKey: string;
 }
 
+/**
+ * One provider call a generation made, as it ended: `billed` (the provider did the work, at
+ * `costMicros`), `not_billed` (refused before any work) or `unknown` (it may have been worked on;
+ * counted at `priceMicros`). `attempt` numbers the generation's calls, a fallback's included.
+ */
+export interface ProviderCallRecord {
+  readonly provider: string;
+  readonly model: string;
+  /** The tier whose provider made the call: `standard` for a fallback. */
+  readonly tier: Tier;
+  readonly attempt: number;
+  readonly priceMicros: number;
+  readonly outcome: 'billed' | 'not_billed' | 'unknown';
+  /** What the provider bills for a `billed` call. */
+  readonly costMicros?: number;
+  /** The provider's id for the call, as its invoice lists it, when it sent one. */
+  readonly requestId?: string;
+  readonly error?: { readonly code: string; readonly message: string; readonly status?: number };
+}
+
 export type GenerationRequested = {
   readonly type: 'GenerationRequested';
   readonly data: RequestedImage & {
@@ -53,6 +73,8 @@ export type GenerationSucceeded = {
     readonly charge: Charge;
     readonly providerRequestId: string;
     readonly completedAt: string;
+    /** Every provider call, failed ones and Premium's before a fallback included (absent on older events). */
+    readonly attempts?: readonly ProviderCallRecord[];
   };
 };
 
@@ -65,6 +87,11 @@ export type GenerationFailed = {
     readonly message: string;
     readonly provider: string | null;
     readonly failedAt: string;
+    /**
+     * The provider calls made before it failed, billed ones included (an image made but not
+     * stored). Absent on older events and when the generation was closed by the expiry job.
+     */
+    readonly attempts?: readonly ProviderCallRecord[];
   };
 };
 

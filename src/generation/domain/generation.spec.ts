@@ -1,5 +1,11 @@
 import { decider } from '../../../test/support/given-when-then';
-import type { CacheHit, GenerationFailed, GenerationRequested, GenerationSucceeded } from './generation-events';
+import type {
+  CacheHit,
+  GenerationFailed,
+  GenerationRequested,
+  GenerationSucceeded,
+  ProviderCallRecord,
+} from './generation-events';
 import { generationDecider, type CompleteGeneration, type GenerationStreamEvent, type SelectPrint } from './generation';
 
 const generation = decider(generationDecider);
@@ -35,7 +41,19 @@ function requested(charge: 'free' | 'paid' = 'paid'): GenerationRequested {
   };
 }
 
+const servedByOpenAI: ProviderCallRecord = {
+  provider: 'openai',
+  model: 'dall-e-3',
+  tier: 'premium',
+  attempt: 1,
+  priceMicros: 80_000,
+  outcome: 'billed',
+  costMicros: 80_000,
+  requestId: 'req_1',
+};
+
 const delivered = {
+  attempts: [servedByOpenAI],
   generationId: ID,
   userId: 'alice',
   provider: 'openai',
@@ -202,6 +220,94 @@ describe('generation decider', () => {
         .given([cacheHit])
         .when({ type: 'FailGeneration', data: failed('reservation_expired').data })
         .then([]);
+    });
+  });
+
+  describe('provider calls', () => {
+    const premiumDown = [1, 2].map(
+      (attempt): ProviderCallRecord => ({
+        provider: 'openai',
+        model: 'dall-e-3',
+        tier: 'premium',
+        attempt,
+        priceMicros: 80_000,
+        outcome: 'unknown',
+        error: { code: 'transient', message: 'status 503', status: 503 },
+      }),
+    );
+    const servedByFal: ProviderCallRecord = {
+      provider: 'fal',
+      model: 'fal-ai/flux/schnell',
+      tier: 'standard',
+      attempt: 3,
+      priceMicros: 3_000,
+      outcome: 'billed',
+      costMicros: 3_000,
+      requestId: 'job_1',
+    };
+    const fellBack = {
+      ...delivered,
+      provider: 'fal',
+      model: 'fal-ai/flux/schnell',
+      tier: 'standard',
+      fellBack: true,
+      costMicros: 3_000,
+      attempts: [...premiumDown, servedByFal],
+    } as const;
+
+    it('records every call with the success: Premium’s before the fallback and the one that served', () => {
+      generation
+        .given([requested()])
+        .when({ type: 'CompleteGeneration', data: { ...fellBack, reservationExpired: false } })
+        .then([{ type: 'GenerationSucceeded', data: { ...fellBack, charge: 'paid' } }]);
+    });
+
+    it('records the calls of a failed generation, an image billed but never stored included', () => {
+      const billedNotStored: GenerationFailed = {
+        type: 'GenerationFailed',
+        data: { ...failed('provider_failed', 'the image could not be stored').data, attempts: [servedByOpenAI] },
+      };
+      generation
+        .given([requested()])
+        .when({ type: 'FailGeneration', data: billedNotStored.data })
+        .then([billedNotStored]);
+    });
+
+    it('records the calls of a late success after the expiry job closed the generation', () => {
+      generation
+        .given([requested(), failed('reservation_expired')])
+        .when({ type: 'CompleteGeneration', data: { ...fellBack, reservationExpired: false } })
+        .then([{ type: 'GenerationSucceeded', data: { ...fellBack, charge: 'none' } }]);
+    });
+
+    describe('older events recorded no calls, and still fold', () => {
+      const { attempts: _none, ...olderDelivery } = delivered;
+      const olderSuccess: GenerationSucceeded = {
+        type: 'GenerationSucceeded',
+        data: { ...olderDelivery, charge: 'paid' },
+      };
+
+      it('a success without calls is succeeded: it cannot complete again, and a failure changes nothing', () => {
+        generation
+          .given([requested(), olderSuccess])
+          .when(complete())
+          .thenThrows('invalid_state', /succeeded/);
+        generation
+          .given([requested(), olderSuccess])
+          .when({ type: 'FailGeneration', data: failed('reservation_expired').data })
+          .then([]);
+      });
+
+      it('a success without calls can be selected', () => {
+        generation.given([requested(), olderSuccess]).when(selectPrint()).then(printed());
+      });
+
+      it('a failure without calls still takes a late success, charging nothing', () => {
+        generation
+          .given([requested(), failed('provider_failed')])
+          .when(complete())
+          .then([succeeded('none')]);
+      });
     });
   });
 

@@ -6,6 +6,7 @@ import type {
   GenerationFailed,
   GenerationRequested,
   GenerationSucceeded,
+  ProviderCallRecord,
 } from './generation-events';
 import type { PrintAssetsProduced, SelectionEvent } from './selection-events';
 
@@ -19,10 +20,14 @@ export type RecordCacheHit = { readonly type: 'RecordCacheHit'; readonly data: C
 /**
  * The provider delivered and the image is stored. `reservationExpired`: settling found the
  * reservation already released by the expiry job, so the image is the user's for nothing.
+ * `attempts`: every provider call the generation made, recorded with its outcome.
  */
 export type CompleteGeneration = {
   readonly type: 'CompleteGeneration';
-  readonly data: Omit<GenerationSucceeded['data'], 'charge'> & { readonly reservationExpired: boolean };
+  readonly data: Omit<GenerationSucceeded['data'], 'charge' | 'attempts'> & {
+    readonly reservationExpired: boolean;
+    readonly attempts: readonly ProviderCallRecord[];
+  };
 };
 
 export type FailGeneration = { readonly type: 'FailGeneration'; readonly data: GenerationFailed['data'] };

@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../common/clock';
@@ -16,7 +16,7 @@ import {
   type ImageRequest,
 } from './generate-image.command';
 import { GenerationOutcomes } from './generation-outcomes';
-import { IdempotencyStore } from './idempotency';
+import { IdempotencyStore, type IdempotencyClaim } from './idempotency';
 import { PromptCacheLookup } from './prompt-cache-lookup';
 import { ProviderGeneration } from './provider-generation';
 import { RateLimiter } from './rate-limiter';
@@ -28,6 +28,8 @@ import { SingleFlight } from './single-flight';
  */
 @CommandHandler(GenerateImage)
 export class GenerateImageHandler implements ICommandHandler<GenerateImage, GenerateImageResult> {
+  private readonly logger = new Logger('generation');
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -44,30 +46,44 @@ export class GenerateImageHandler implements ICommandHandler<GenerateImage, Gene
   async execute(command: GenerateImage): Promise<GenerateImageResult> {
     await this.rateLimiter.hit(`generate:${command.userId}`);
     if (!command.idempotencyKey) return this.run(command);
-    return this.idempotency.once(command.userId, command.idempotencyKey, command.body, () => this.run(command));
+    return this.idempotency.once(
+      command.userId,
+      command.idempotencyKey,
+      command.body,
+      (claim) => this.run(command, claim),
+      (recorded) => this.provider.answerCommitted(command.userId, recorded),
+    );
   }
 
-  private async run(command: GenerateImage): Promise<GenerateImageResult> {
+  private async run(command: GenerateImage, claim?: IdempotencyClaim): Promise<GenerateImageResult> {
     const request = imageRequest(command, this.config.defaultTier);
     const keys = await this.cache.keysFor(request);
     const hit = await this.cache.find(keys);
     if (hit) return this.serveFromCache(request, hit);
 
+    // Followers wait on the request's own key, whichever tier ends up serving it.
     const deadline = Date.now() + this.config.reservationTimeoutSeconds * 1000;
     const flight = await this.singleFlight.join(
       keys[0],
-      async () => (await this.cache.find(keys)) !== undefined,
+      async (servedKey) => (await this.cache.find(withServed(keys, servedKey))) !== undefined,
       deadline,
     );
     if (flight.role === 'follower') {
-      const shared = await this.cache.find(keys);
-      return shared ? this.serveFromCache(request, shared) : this.provider.generate(request);
+      const shared = await this.cache.find(withServed(keys, flight.servedKey));
+      return shared ? this.serveFromCache(request, shared) : (await this.provider.generate(request, claim)).result;
     }
+    let servedKey: string | undefined;
     try {
       const raced = await this.cache.find(keys);
-      return raced ? await this.serveFromCache(request, raced) : await this.provider.generate(request);
+      if (raced) return await this.serveFromCache(request, raced);
+      const generated = await this.provider.generate(request, claim);
+      servedKey = generated.servedKey;
+      return generated.result;
     } finally {
-      await flight.finish();
+      // The answer stands whatever happens here: a row left behind is taken over once stale.
+      await flight.finish(servedKey).catch((error: unknown) => {
+        this.logger.error({ cacheKey: keys[0], message: (error as Error).message }, 'ending a single flight failed');
+      });
     }
   }
 
@@ -91,4 +107,9 @@ export class GenerateImageHandler implements ICommandHandler<GenerateImage, Gene
     ]);
     return { statusCode: 201, body: { ...toGenerationView(cacheHitRow(hit)), credits } };
   }
+}
+
+/** The request's cache keys, and the key its flight's leader was served under when that is another. */
+function withServed(keys: readonly string[], servedKey: string | undefined): string[] {
+  return servedKey === undefined || keys.includes(servedKey) ? [...keys] : [...keys, servedKey];
 }

@@ -77,8 +77,21 @@ describe('generation outcomes against the expiry job', () => {
       costMicros: COST,
       providerRequestId: `req-${generationId}`,
       completedAt: new Date().toISOString(),
+      attempts: [
+        {
+          provider: 'local',
+          model: 'local-standard',
+          tier: 'standard',
+          attempt: 1,
+          priceMicros: COST,
+          outcome: 'billed',
+          costMicros: COST,
+          requestId: `req-${generationId}`,
+        },
+      ],
     };
   }
+  const spent = { billedMicros: COST, unknownMicros: 0 };
 
   const history = async (generationId: string) =>
     (await t.app.get(EventStore).readStream(generationStreamId(generationId))).map((event) => ({
@@ -92,7 +105,7 @@ describe('generation outcomes against the expiry job', () => {
   it('captures a reservation still open: the free unit is spent, the cost counted', async () => {
     const before = await spend();
     const reservation = await requested('on-time', 'gen_on_time');
-    const row = await outcomes.complete(reservation, delivered('on-time', 'gen_on_time'), { userId: 'on-time' });
+    const row = await outcomes.complete(reservation, delivered('on-time', 'gen_on_time'), spent, { userId: 'on-time' });
     expect(row).toMatchObject({ id: 'gen_on_time', status: 'succeeded', charge: 'free' });
     expect(await history('gen_on_time')).toEqual([
       { type: 'GenerationRequested', charge: 'free', code: undefined },
@@ -106,7 +119,9 @@ describe('generation outcomes against the expiry job', () => {
     const before = await spend();
     const reservation = await requested('released', 'gen_released');
     await commandBus.execute(new ReleaseReservation(reservation, { actor: 'job:expire-reservations' }));
-    const row = await outcomes.complete(reservation, delivered('released', 'gen_released'), { userId: 'released' });
+    const row = await outcomes.complete(reservation, delivered('released', 'gen_released'), spent, {
+      userId: 'released',
+    });
     expect(row).toMatchObject({ status: 'succeeded', charge: 'none' });
     expect(await history('gen_released')).toEqual([
       { type: 'GenerationRequested', charge: 'free', code: undefined },
@@ -121,7 +136,7 @@ describe('generation outcomes against the expiry job', () => {
     const reservation = await requested('closed', 'gen_closed');
     await commandBus.execute(new ReleaseReservation(reservation, { actor: 'job:expire-reservations' }));
     await t.app.get(ExpiryListeners).notify([{ ...reservation, generationId: 'gen_closed' }]);
-    const row = await outcomes.complete(reservation, delivered('closed', 'gen_closed'), { userId: 'closed' });
+    const row = await outcomes.complete(reservation, delivered('closed', 'gen_closed'), spent, { userId: 'closed' });
     expect(row).toMatchObject({ status: 'succeeded', charge: 'none', error: null });
     expect(await history('gen_closed')).toEqual([
       { type: 'GenerationRequested', charge: 'free', code: undefined },
@@ -134,7 +149,7 @@ describe('generation outcomes against the expiry job', () => {
 
   it('the expiry job leaves a finished generation as it is', async () => {
     const reservation = await requested('finished', 'gen_finished');
-    await outcomes.complete(reservation, delivered('finished', 'gen_finished'), { userId: 'finished' });
+    await outcomes.complete(reservation, delivered('finished', 'gen_finished'), spent, { userId: 'finished' });
     await t.app.get(ExpiryListeners).notify([{ ...reservation, generationId: 'gen_finished' }]);
     expect((await history('gen_finished')).map((event) => event.type)).toEqual([
       'GenerationRequested',
@@ -156,12 +171,50 @@ describe('generation outcomes against the expiry job', () => {
       provider: null,
       failedAt: new Date().toISOString(),
     };
-    await outcomes.fail(reservation, failure, { userId: 'failing' });
-    await outcomes.fail(reservation, failure, { userId: 'failing' });
+    const nothing = { billedMicros: 0, unknownMicros: 0 };
+    await outcomes.fail(reservation, failure, nothing, { userId: 'failing' });
+    await outcomes.fail(reservation, failure, nothing, { userId: 'failing' });
     expect(await history('gen_failing')).toEqual([
       { type: 'GenerationRequested', charge: 'free', code: undefined },
       { type: 'GenerationFailed', charge: undefined, code: 'provider_failed' },
     ]);
     expect(await freeLeft('failing')).toBe(3);
+  });
+  it('captures what every billed call cost, a call billed before the one that served included', async () => {
+    const before = await spend();
+    const reservation = await requested('twice-billed', 'gen_twice_billed');
+    const sent = delivered('twice-billed', 'gen_twice_billed');
+    const first = { ...sent.attempts[0]!, attempt: 1, requestId: 'req-broken-body' };
+    const attempts = [first, { ...sent.attempts[0]!, attempt: 2 }];
+    await outcomes.complete(
+      reservation,
+      { ...sent, attempts },
+      { billedMicros: 2 * COST, unknownMicros: 0 },
+      {
+        userId: 'twice-billed',
+      },
+    );
+    expect((await spend()) - before).toBe(2 * COST);
+    const [, success] = await t.app.get(EventStore).readStream(generationStreamId('gen_twice_billed'));
+    expect((success!.data as { attempts: unknown }).attempts).toEqual(attempts);
+  });
+
+  it('a failure whose reservation the expiry job released still counts what the provider billed', async () => {
+    const before = await spend();
+    const reservation = await requested('stored-late', 'gen_stored_late');
+    await commandBus.execute(new ReleaseReservation(reservation, { actor: 'job:expire-reservations' }));
+    await t.app.get(ExpiryListeners).notify([{ ...reservation, generationId: 'gen_stored_late' }]);
+    const failure = {
+      generationId: 'gen_stored_late',
+      userId: 'stored-late',
+      code: 'provider_failed',
+      message: 'The image was generated but could not be stored; nothing was charged',
+      provider: null,
+      failedAt: new Date().toISOString(),
+      attempts: delivered('stored-late', 'gen_stored_late').attempts,
+    };
+    await outcomes.fail(reservation, failure, spent, { userId: 'stored-late' });
+    expect((await spend()) - before).toBe(COST);
+    expect(await freeLeft('stored-late')).toBe(3);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { Database } from '../../database/database';
+import { Logger } from '@nestjs/common';
+import type { Database, Sql } from '../../database/database';
 import type { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 
@@ -9,17 +10,44 @@ export interface IdempotentResult {
   readonly body: unknown;
 }
 
+/** The running record of one request under its key: what `commitIn` marks inside the caller's transaction. */
+export interface IdempotencyClaim {
+  readonly userId: string;
+  readonly key: string;
+  readonly claimedAt: string;
+}
+
+/** The answer of a request whose charge committed, rebuilt from what `commitIn` recorded. */
+export type ResumeCommitted = (recorded: unknown) => Promise<IdempotentResult>;
+
 type IdempotencyOutcome =
-  | { readonly kind: 'new'; complete(statusCode: number, response: unknown): Promise<void>; abandon(): Promise<void> }
-  | { readonly kind: 'replay'; readonly statusCode: number; readonly response: unknown };
+  | {
+      readonly kind: 'new';
+      readonly claim: IdempotencyClaim;
+      complete(statusCode: number, response: unknown): Promise<void>;
+      abandon(): Promise<void>;
+    }
+  | { readonly kind: 'replay'; readonly statusCode: number; readonly response: unknown }
+  | {
+      readonly kind: 'committed';
+      readonly recorded: unknown;
+      complete(statusCode: number, response: unknown): Promise<void>;
+    };
 
 /**
  * Idempotency-Key per user (Stripe's rules): the same key and body return the first response and
  * charge nothing more; another body is 422; a request still running is 409. Only successes are
  * kept: a failed request charged nothing, so retrying it with the same key runs it again. A
  * record left running by a crashed process stops blocking after `abandonAfterMs`.
+ *
+ * A request that charges marks its record `committed` in the charge's own transaction
+ * (`commitIn`): from that commit on the key answers with that success, never runs again and is
+ * never abandoned, even when storing the finished answer afterwards fails (a replay then rebuilds
+ * the answer from what was recorded and stores it).
  */
 export class IdempotencyStore {
+  private readonly logger = new Logger('generation');
+
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
@@ -33,27 +61,69 @@ export class IdempotencyStore {
       .digest('hex');
   }
 
-  /** Runs `work` once per key and body: a replay answers with the first run's response. */
+  /**
+   * Runs `work` once per key and body: a replay answers with the first run's response, and a
+   * request whose charge committed but whose answer was not stored answers through `resume`.
+   */
   async once(
     userId: string,
     key: string,
     body: unknown,
-    work: () => Promise<IdempotentResult>,
+    work: (claim: IdempotencyClaim) => Promise<IdempotentResult>,
+    resume?: ResumeCommitted,
   ): Promise<IdempotentResult> {
     const outcome = await this.begin(userId, key, IdempotencyStore.requestHash(body));
     if (outcome.kind === 'replay') return { statusCode: outcome.statusCode, body: outcome.response };
+    if (outcome.kind === 'committed') {
+      if (!resume) throw new Error(`Idempotency-Key ${key} committed, and nothing can rebuild its answer`);
+      const resumed = await resume(outcome.recorded);
+      await this.keep(outcome, resumed, key);
+      return resumed;
+    }
+    let result: IdempotentResult;
     try {
-      const result = await work();
-      await outcome.complete(result.statusCode, result.body);
-      return result;
+      result = await work(outcome.claim);
     } catch (error) {
       await outcome.abandon().catch(() => undefined);
       throw error;
+    }
+    if (!(await this.keep(outcome, result, key))) {
+      // A record still running charged nothing (a committed one stays): a retry may run it again.
+      await outcome.abandon().catch(() => undefined);
+    }
+    return result;
+  }
+
+  /**
+   * Marks the claim's record committed inside `tx`, with what `resume` needs to answer again. A
+   * record another request took over (this one ran past `abandonAfterMs`) is left as it is.
+   */
+  async commitIn(tx: Sql, claim: IdempotencyClaim, recorded: unknown): Promise<void> {
+    await tx.query(
+      `UPDATE idempotency_keys SET state = 'committed', response = $4::jsonb
+        WHERE user_id = $1 AND key = $2 AND created_at = $3 AND state = 'running'`,
+      [claim.userId, claim.key, claim.claimedAt, JSON.stringify(recorded)],
+    );
+  }
+
+  /** Stores the answer; a failure here loses no success, so it is logged and the answer given. */
+  private async keep(
+    outcome: { complete(statusCode: number, response: unknown): Promise<void> },
+    result: IdempotentResult,
+    key: string,
+  ): Promise<boolean> {
+    try {
+      await outcome.complete(result.statusCode, result.body);
+      return true;
+    } catch (error) {
+      this.logger.error({ idempotencyKey: key, message: (error as Error).message }, 'storing the answer failed');
+      return false;
     }
   }
 
   private async begin(userId: string, key: string, requestHash: string): Promise<IdempotencyOutcome> {
     const now = this.clock.now();
+    const claimedAt = now.toISOString();
     const rows = await this.database.query<{
       inserted: boolean;
       request_hash: string;
@@ -72,19 +142,22 @@ export class IdempotencyStore {
        UNION ALL
        SELECT false, request_hash, state, status_code, response, created_at FROM idempotency_keys
         WHERE user_id = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM attempt)`,
-      [userId, key, requestHash, now.toISOString(), new Date(now.getTime() - this.abandonAfterMs).toISOString()],
+      [userId, key, requestHash, claimedAt, new Date(now.getTime() - this.abandonAfterMs).toISOString()],
     );
     const row = rows[0];
     if (!row) return this.begin(userId, key, requestHash);
+    const complete = async (statusCode: number, response: unknown) => {
+      await this.database.query(
+        `UPDATE idempotency_keys SET state = 'done', status_code = $3, response = $4::jsonb
+          WHERE user_id = $1 AND key = $2 AND state IN ('running', 'committed')`,
+        [userId, key, statusCode, JSON.stringify(response)],
+      );
+    };
     if (row.inserted) {
       return {
         kind: 'new',
-        complete: async (statusCode, response) => {
-          await this.database.query(
-            `UPDATE idempotency_keys SET state = 'done', status_code = $3, response = $4::jsonb WHERE user_id = $1 AND key = $2`,
-            [userId, key, statusCode, JSON.stringify(response)],
-          );
-        },
+        claim: { userId, key, claimedAt },
+        complete,
         abandon: async () => {
           await this.database.query(
             `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'running'`,
@@ -102,6 +175,7 @@ export class IdempotencyStore {
         'A request with this Idempotency-Key is still running; retry shortly',
       );
     }
+    if (row.state === 'committed') return { kind: 'committed', recorded: row.response, complete };
     return { kind: 'replay', statusCode: Number(row.status_code), response: row.response };
   }
 }

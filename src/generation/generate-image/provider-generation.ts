@@ -5,6 +5,9 @@ import { IdGenerator } from '../../common/ids';
 import { DomainError } from '../../common/domain-error';
 import { ReserveCredits } from '../../billing/reserve-credits/reserve-credits.command';
 import { GetCreditStatus } from '../../billing/read-models/account-balances/get-credit-status.query';
+import type { ProviderSpend } from '../../billing/reservation';
+import { attemptSpend, type ProviderAttempt } from '../../providers/domain/provider-call';
+import { ProviderFailure } from '../../providers/provider-failure';
 import { ProviderRouter, type RoutedGeneration } from '../../providers/provider-router';
 import { MediaStorage } from '../../media/storage/media-storage';
 import type { ImageRef } from '../domain/generation-events';
@@ -13,12 +16,28 @@ import { GetGeneration } from '../read-models/generations/generations.queries';
 import { toGenerationView, type GenerationRow } from '../read-models/generations/generation-view';
 import { requestedImage, type GenerateImageResult, type ImageRequest } from './generate-image.command';
 import { GenerationOutcomes } from './generation-outcomes';
+import { IdempotencyStore, type IdempotencyClaim } from './idempotency';
 import { PromptCacheLookup } from './prompt-cache-lookup';
+
+/** Reading the answer after a committed capture: tried this often before the error says what was charged. */
+const ANSWER_ATTEMPTS = 3;
+
+/** A provider's answer to a request, and the cache key its image went under (Standard's after a fallback). */
+export interface Generated {
+  readonly result: GenerateImageResult;
+  readonly servedKey: string;
+}
+
+/** What a committed Idempotency-Key record keeps to answer a retry: the generation it charged for. */
+interface CommittedGeneration {
+  readonly generationId: string;
+}
 
 /**
  * A cache miss: reserve -> GenerationRequested -> provider -> media -> capture with
- * GenerationSucceeded. Every failure after the reservation releases it and records
- * GenerationFailed, so a failed request charges nothing.
+ * GenerationSucceeded. Every provider call is recorded with the outcome. Every failure after the
+ * reservation releases it and records GenerationFailed, so a failed request charges nothing, and
+ * what the provider billed anyway goes to the month's budget with the release.
  */
 @Injectable()
 export class ProviderGeneration {
@@ -33,9 +52,14 @@ export class ProviderGeneration {
     private readonly media: MediaStorage,
     private readonly cache: PromptCacheLookup,
     private readonly outcomes: GenerationOutcomes,
+    private readonly idempotency: IdempotencyStore,
   ) {}
 
-  async generate(request: ImageRequest): Promise<GenerateImageResult> {
+  /**
+   * `claim`: the request's Idempotency-Key record, marked committed in the capture's transaction,
+   * so that once the user is charged a retry with the key answers with this success.
+   */
+  async generate(request: ImageRequest, claim?: IdempotencyClaim): Promise<Generated> {
     const generationId = this.ids.prefixed('gen');
     const metadata = { ...request.metadata, correlationId: generationId };
     const reservation = await this.commandBus.execute(
@@ -61,46 +85,103 @@ export class ProviderGeneration {
       },
       metadata,
     );
+    const failed = (error: unknown, attempts: readonly ProviderAttempt[]) =>
+      this.outcomes.fail(
+        reservation,
+        {
+          generationId,
+          userId: request.userId,
+          code: error instanceof DomainError ? error.code : 'provider_failed',
+          message: error instanceof Error ? error.message : String(error),
+          provider: null,
+          failedAt: this.clock.now().toISOString(),
+          attempts,
+        },
+        spentBy(attempts),
+        metadata,
+      );
 
     let routed: RoutedGeneration;
-    let image: ImageRef;
     try {
       routed = await this.router.generate(reservation.tier, request.params);
-      image = await this.storeImage(generationId, routed);
     } catch (error) {
-      const failure = {
-        generationId,
-        userId: request.userId,
-        code: error instanceof DomainError ? error.code : 'provider_failed',
-        message: error instanceof Error ? error.message : String(error),
-        provider: null,
-        failedAt: this.clock.now().toISOString(),
-      };
-      await this.outcomes.fail(reservation, failure, metadata);
+      await failed(error, error instanceof ProviderFailure ? error.attempts : []);
       throw error instanceof DomainError
         ? error
         : new DomainError('provider_failed', 'The image could not be generated');
     }
+    let image: ImageRef;
+    try {
+      image = await this.storeImage(generationId, routed);
+    } catch (error) {
+      // The provider billed an image nobody received: the user pays nothing, the budget counts it.
+      await failed(error, routed.attempts);
+      throw error;
+    }
 
-    const finished = await this.outcomes.complete(
-      reservation,
-      {
-        generationId,
-        userId: request.userId,
-        provider: routed.provider,
-        model: routed.model,
-        tier: routed.tier,
-        fellBack: routed.fellBack,
-        cacheKey:
-          routed.tier === reservation.tier ? plannedKey : this.cache.keyFor(routed.tier, request.params, routed.model),
-        image,
-        costMicros: routed.costMicros,
-        providerRequestId: routed.image.providerRequestId,
-        completedAt: this.clock.now().toISOString(),
-      },
-      metadata,
-    );
-    return this.respond(request.userId, generationId, finished);
+    const servedKey =
+      routed.tier === reservation.tier ? plannedKey : this.cache.keyFor(routed.tier, request.params, routed.model);
+    let finished: GenerationRow | undefined;
+    try {
+      finished = await this.outcomes.complete(
+        reservation,
+        {
+          generationId,
+          userId: request.userId,
+          provider: routed.provider,
+          model: routed.model,
+          tier: routed.tier,
+          fellBack: routed.fellBack,
+          cacheKey: servedKey,
+          image,
+          costMicros: routed.costMicros,
+          providerRequestId: routed.image.providerRequestId,
+          completedAt: this.clock.now().toISOString(),
+          attempts: routed.attempts,
+        },
+        spentBy(routed.attempts),
+        metadata,
+        claim && ((tx, id) => this.idempotency.commitIn(tx, claim, { generationId: id } satisfies CommittedGeneration)),
+      );
+    } catch (error) {
+      // The capture did not commit (or its commit was not confirmed): the user is not charged
+      // for an image they did not receive, and the provider's bill goes to the budget. Had the
+      // commit happened after all, the generation is succeeded and this records nothing.
+      await failed(error, routed.attempts);
+      throw error;
+    }
+    return { result: await this.committed(request.userId, generationId, finished), servedKey };
+  }
+
+  /** The answer to a retry of a request whose charge committed: its generation as it stands now. */
+  async answerCommitted(userId: string, recorded: unknown): Promise<GenerateImageResult> {
+    const { generationId } = recorded as CommittedGeneration;
+    return this.respond(userId, generationId);
+  }
+
+  /**
+   * The 201 answer once the capture committed: the user was charged, so the answer is the success.
+   * Reading the balance is retried; should it still fail, the error names the generation (and a
+   * retry with the same Idempotency-Key answers with the success).
+   */
+  private async committed(userId: string, generationId: string, row?: GenerationRow): Promise<GenerateImageResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.respond(userId, generationId, row);
+      } catch (error) {
+        if (attempt < ANSWER_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+          continue;
+        }
+        this.logger.error({ generationId, message: (error as Error).message }, 'answering a charged generation failed');
+        throw new DomainError(
+          'internal_error',
+          `The image was generated and charged as generation ${generationId}, but the answer could not be read; ` +
+            'retry with the same Idempotency-Key, or read it with GET /v1/generations/{id}',
+          { generationId },
+        );
+      }
+    }
   }
 
   private async storeImage(generationId: string, routed: RoutedGeneration): Promise<ImageRef> {
@@ -130,4 +211,10 @@ export class ProviderGeneration {
     const credits = await this.queryBus.execute(new GetCreditStatus(userId));
     return { statusCode: 201, body: { ...toGenerationView(row), credits } };
   }
+}
+
+/** What the generation's provider calls cost: billed at cost, unknown at price. */
+function spentBy(attempts: readonly ProviderAttempt[]): ProviderSpend {
+  const { billedMicros, unknownMicros } = attemptSpend(attempts);
+  return { billedMicros, unknownMicros };
 }

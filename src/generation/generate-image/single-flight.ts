@@ -1,13 +1,30 @@
 import type { Database } from '../../database/database';
 import type { Clock } from '../../common/clock';
 
-export type Flight = { readonly role: 'leader'; finish(): Promise<void> } | { readonly role: 'follower' };
+/**
+ * A leader generates and then `finish`es, naming the cache key its image went under when that is
+ * not the flight's own (a fallback served it). A follower reads the cache: the flight's key, or
+ * `servedKey`, the key its leader's image went under.
+ */
+export type Flight =
+  | { readonly role: 'leader'; finish(servedKey?: string): Promise<void> }
+  | { readonly role: 'follower'; readonly servedKey?: string };
+
+/** Does the cache hold a result for the flight (under its own key, or under `servedKey`)? */
+export type HasResult = (servedKey?: string) => Promise<boolean>;
+
+/**
+ * How much earlier than a follower joined its leader's result may have been recorded: the leader's
+ * clock may run a little behind (another replica).
+ */
+const CLOCK_SLACK_MS = 5_000;
 
 /**
  * Concurrent identical cache misses share one provider call. The database coordinates, so it holds
- * across replicas: the first request inserts the in-flight row for its cache key and generates;
- * the others wait until the row is gone and then read the cache. If the leader failed (no cache
- * entry appears), a waiter takes over; a row left by a crashed process is taken over after
+ * across replicas: the first request inserts the in-flight row for the request's key and
+ * generates; the others wait until the row is gone and then read the cache, under the request's
+ * key or the key the leader says served it (after a fallback, Standard's). If the leader failed (no
+ * cache entry appears), a waiter takes over; a row left by a crashed process is taken over after
  * `staleAfterMs`. In one process, waiters are woken directly instead of polling.
  */
 export class SingleFlight {
@@ -22,21 +39,43 @@ export class SingleFlight {
   ) {}
 
   /** Resolves as leader (you generate) or as follower (read the cache: it may now have the image). */
-  async join(cacheKey: string, hasResult: () => Promise<boolean>, deadline: number): Promise<Flight> {
+  async join(flightKey: string, hasResult: HasResult, deadline: number): Promise<Flight> {
+    const joinedAt = this.clock.now().getTime();
     let waited = false;
     for (;;) {
-      if (waited && (await hasResult())) return { role: 'follower' };
-      const leader = await this.tryLead(cacheKey);
-      if (leader) return leader;
+      if (waited) {
+        const served = await this.served(flightKey, hasResult, joinedAt);
+        if (served) return served;
+      }
+      const leader = await this.tryLead(flightKey);
+      if (leader) {
+        if (!waited) return leader;
+        // The leader before may have finished between the look at the cache and taking over.
+        const served = await this.served(flightKey, hasResult, joinedAt);
+        if (!served) return leader;
+        await leader.finish();
+        return served;
+      }
       waited = true;
       if (Date.now() > deadline) return { role: 'follower' };
-      const local = this.local.get(cacheKey);
+      const local = this.local.get(flightKey);
       if (local) await local;
       else await new Promise((resolve) => setTimeout(resolve, this.pollMs));
     }
   }
 
-  private async tryLead(cacheKey: string): Promise<Flight | undefined> {
+  /** A follower's answer when the cache holds the flight's result, under its key or the key that served it. */
+  private async served(flightKey: string, hasResult: HasResult, joinedAt: number): Promise<Flight | undefined> {
+    if (await hasResult()) return { role: 'follower' };
+    const [row] = await this.database.query<{ served_key: string }>(
+      'SELECT served_key FROM generation_flight_results WHERE flight_key = $1 AND finished_at >= $2',
+      [flightKey, new Date(joinedAt - CLOCK_SLACK_MS).toISOString()],
+    );
+    if (row && (await hasResult(row.served_key))) return { role: 'follower', servedKey: row.served_key };
+    return undefined;
+  }
+
+  private async tryLead(flightKey: string): Promise<(Flight & { role: 'leader' }) | undefined> {
     const now = this.clock.now();
     const staleBefore = new Date(now.getTime() - this.staleAfterMs).toISOString();
     const rows = await this.database.query<{ cache_key: string }>(
@@ -44,21 +83,32 @@ export class SingleFlight {
        ON CONFLICT (cache_key) DO UPDATE SET owner = excluded.owner, started_at = excluded.started_at
          WHERE generation_inflight.started_at < $4
        RETURNING cache_key`,
-      [cacheKey, this.owner, now.toISOString(), staleBefore],
+      [flightKey, this.owner, now.toISOString(), staleBefore],
     );
     if (rows.length === 0) return undefined;
     let wake!: () => void;
-    this.local.set(cacheKey, new Promise<void>((resolve) => (wake = resolve)));
+    this.local.set(flightKey, new Promise<void>((resolve) => (wake = resolve)));
     return {
       role: 'leader',
-      finish: async () => {
+      finish: async (servedKey) => {
         try {
-          await this.database.query('DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2', [
-            cacheKey,
-            this.owner,
-          ]);
+          if (servedKey === undefined || servedKey === flightKey) {
+            await this.database.query('DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2', [
+              flightKey,
+              this.owner,
+            ]);
+          } else {
+            // The result first, then the row's end, in one statement: a follower that finds the
+            // row gone finds the key that served.
+            await this.database.query(
+              `WITH ended AS (DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2)
+               INSERT INTO generation_flight_results (flight_key, served_key, finished_at) VALUES ($1, $3, $4)
+               ON CONFLICT (flight_key) DO UPDATE SET served_key = excluded.served_key, finished_at = excluded.finished_at`,
+              [flightKey, this.owner, servedKey, this.clock.now().toISOString()],
+            );
+          }
         } finally {
-          this.local.delete(cacheKey);
+          this.local.delete(flightKey);
           wake();
         }
       },
