@@ -380,4 +380,3 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
     expect((await billing.expiryFailures()).total).toBe(1);
   });
 });
-

@@ -185,6 +185,10 @@ describe('PUT /v1/admin/budget keeps what it leaves out', () => {
     expect((await t.request('/v1/admin/budget')).body).toMatchObject({ capUsd: 150, hardCapUsd: null });
     const stringly = await t.request('/v1/admin/budget', { method: 'PUT', json: { capUsd: '150' } });
     expect(stringly.status).toBe(400);
+    // Only the hard cap can be removed.
+    const noCap = await t.request('/v1/admin/budget', { method: 'PUT', json: { capUsd: null } });
+    expect(noCap.status).toBe(400);
+    expect(noCap.body.errors[0].field).toBe('capUsd');
   });
 });
 
@@ -236,4 +240,3 @@ describe('the expiry job with one poisoned account', () => {
     expect((await t.request('/v1/admin/budget')).body).toMatchObject({ reservedUsd: 0, unknownUsd: 0.24 });
   });
 });
-

@@ -52,7 +52,8 @@ export class AdminBillingController {
 
   @Put('budget')
   @ApiOperation({
-    summary: "Set this month's soft cap and hard cap: a field left out keeps its value; hardCapUsd null removes the hard cap",
+    summary:
+      "Set this month's soft cap and hard cap: a field left out keeps its value; hardCapUsd null removes the hard cap",
   })
   async setBudget(@Body() body: SetBudgetBody, @CurrentActor() actor: string) {
     const cap = body.capUsd === undefined ? undefined : dollarsToMicros(body.capUsd);

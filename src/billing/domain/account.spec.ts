@@ -294,12 +294,8 @@ describe('CaptureReservation', () => {
     });
     const charged = (events: readonly AccountEvent[]) =>
       events.map((e) => (e.type === 'ReservationCaptured' ? [e.data.credits, e.data.returnedCredits] : []));
-    expect(charged(accountDecider.decide(served('premium', 5), account.given(given).state))).toEqual([
-      [1, undefined],
-    ]);
-    expect(charged(accountDecider.decide(served('standard', 5), account.given(given).state))).toEqual([
-      [1, undefined],
-    ]);
+    expect(charged(accountDecider.decide(served('premium', 5), account.given(given).state))).toEqual([[1, undefined]]);
+    expect(charged(accountDecider.decide(served('standard', 5), account.given(given).state))).toEqual([[1, undefined]]);
   });
 
   it('counts a reservation made at 23:59:59 and captured after midnight for the day it was made', () => {
@@ -366,7 +362,7 @@ describe('ReleaseReservation', () => {
     data: { reservationId, reason: 'failed' as const, now },
   });
 
-  it('records what the failed generation's provider calls cost, and still returns every credit', () => {
+  it("records what the failed generation's provider calls cost, and still returns every credit", () => {
     const events = [granted(10), ...freeQuotaUsed(NOON), reserved('r4', NOON, 'paid', 2)];
     account
       .given(events)

@@ -372,10 +372,15 @@ describe('SetBudgetCap', () => {
       .then([capSet(1_000)]);
   });
 
-  it('keeps a cap left out: the month\'s own, else the configured one; null removes the hard cap', () => {
+  it("keeps a cap left out: the month's own, else the configured one; null removes the hard cap", () => {
     const setOnly = (data: { capMicros?: number; hardCapMicros?: number | null }) => ({
       type: 'SetBudgetCap' as const,
-      data: { ...data, defaults: { defaultCapMicros: 100_000, defaultHardCapMicros: 500_000 }, totals: totals(0), now: NOW },
+      data: {
+        ...data,
+        defaults: { defaultCapMicros: 100_000, defaultHardCapMicros: 500_000 },
+        totals: totals(0),
+        now: NOW,
+      },
     });
     // No caps of the month's own: the configured hard cap is kept.
     budget

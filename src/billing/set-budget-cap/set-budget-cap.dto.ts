@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNumber, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { IsNumber, Max, Min, ValidateIf } from 'class-validator';
 import { HasAtMostDecimals } from '../../common/http/decimals';
 
 /** Every field is optional: one left out keeps its current value. */
@@ -8,7 +8,7 @@ export class SetBudgetBody {
     example: 150,
     description: 'Soft cap in USD: Premium is downgraded to Standard beyond it. Left out: kept as it is',
   })
-  @IsOptional()
+  @ValidateIf((_, value) => value !== undefined)
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @HasAtMostDecimals(6)
   @Min(0)

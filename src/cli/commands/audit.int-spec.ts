@@ -62,7 +62,9 @@ describe('genledger audit', () => {
   it("prints a user's ledger with what each settlement cost, then the month's split", async () => {
     const { code, stdout } = await run('audit', 'auditee', '--at', '2026-02-10T12:00:00Z');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/charged 1 credit \(served by standard\), 2 returned; provider cost \$0\.083; unknown outcome \$0\.08/);
+    expect(stdout).toMatch(
+      /charged 1 credit \(served by standard\), 2 returned; provider cost \$0\.083; unknown outcome \$0\.08/,
+    );
     expect(stdout).toMatch(/returned 3 credits \(failed\); provider cost \$0\.003/);
     expect(stdout).toMatch(/^Budget 2026-02 as of 2026-02-10T12:00:00\.000Z$/m);
     expect(stdout).toMatch(/^ {2}billed +\$0\.086000 /m);

@@ -99,7 +99,11 @@ async function monthSpend(store: EventStore, month: string, at: Date | undefined
   ].join('\n');
 }
 
-function parse(args: readonly string[]): { userId: string | undefined; at: Date | undefined; month: string | undefined } {
+function parse(args: readonly string[]): {
+  userId: string | undefined;
+  at: Date | undefined;
+  month: string | undefined;
+} {
   let parsed;
   try {
     parsed = parseArgs({

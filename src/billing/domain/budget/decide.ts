@@ -55,9 +55,13 @@ function setCap(command: SetBudgetCap['data'], state: BudgetState): readonly Bud
     // The caller gave one cap and the other is the month's: say which one to change.
     const field = command.hardCapMicros === undefined ? 'capUsd' : 'hardCapUsd';
     const message = field === 'capUsd' ? 'must be at most the hard cap' : 'must be at least capUsd';
-    throw new DomainError('validation_failed', `${field} ${message} (cap ${capMicros}, hard cap ${hardCapMicros} micro-dollars)`, {
-      errors: [{ field, message }],
-    });
+    throw new DomainError(
+      'validation_failed',
+      `${field} ${message} (cap ${capMicros}, hard cap ${hardCapMicros} micro-dollars)`,
+      {
+        errors: [{ field, message }],
+      },
+    );
   }
   const events: BudgetEvent[] = [
     { type: 'BudgetCapSet', data: { capMicros, hardCapMicros, setAt: now.toISOString() } },

@@ -73,9 +73,15 @@ const EVENTS = [
     at: '2026-11-03T11:03:00.000Z',
   }),
   reserved('r4', '2026-11-05T10:00:00.000Z', 80_000),
-  settledWithSpend('r4', '2026-11-05T10:01:00.000Z', 'ReservationCaptured', { costMicros: 83_000, unknownMicros: 80_000 }),
+  settledWithSpend('r4', '2026-11-05T10:01:00.000Z', 'ReservationCaptured', {
+    costMicros: 83_000,
+    unknownMicros: 80_000,
+  }),
   reserved('r5', '2026-11-05T11:00:00.000Z', 3_000),
-  settledWithSpend('r5', '2026-11-05T11:01:00.000Z', 'ReservationReleased', { billedMicros: 3_000, unknownMicros: 3_000 }),
+  settledWithSpend('r5', '2026-11-05T11:01:00.000Z', 'ReservationReleased', {
+    billedMicros: 3_000,
+    unknownMicros: 3_000,
+  }),
   reserved('r6', '2026-11-05T12:00:00.000Z', 80_000),
   recorded('ReservationReleased', 'account-u1', '2026-11-05T12:02:00.000Z', {
     reservationId: 'r6',
