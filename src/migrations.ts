@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { CreateEventStore1764000000000 } from './event-store/migrations/1764000000000-create-event-store';
 import { BillingReadModels1764000000100 } from './billing/migrations/1764000000100-billing-read-models';
 import { BudgetMonths1764000000110 } from './billing/migrations/1764000000110-budget-months';
+import { BudgetUnknownSpend1764000000120 } from './billing/migrations/1764000000120-budget-unknown-spend';
 import { Generation1764000000200 } from './generation/migrations/1764000000200-generation';
 import { Selections1764000000300 } from './generation/migrations/1764000000300-selections';
 import { FlightResults1764000000310 } from './generation/migrations/1764000000310-flight-results';
@@ -12,6 +13,7 @@ export const ALL_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   CreateEventStore1764000000000,
   BillingReadModels1764000000100,
   BudgetMonths1764000000110,
+  BudgetUnknownSpend1764000000120,
   Generation1764000000200,
   Selections1764000000300,
   FlightResults1764000000310,

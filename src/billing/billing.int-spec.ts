@@ -270,4 +270,113 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
     expect(await at('2026-04-02T08:00:00Z')).toMatchObject({ paidCredits: 9, freeRemainingToday: 3 });
     expect(await at('2026-04-02T10:00:00Z')).toMatchObject({ paidCredits: 14 });
   });
+
+  it('capture and release count billed and unknown spend; the caps count spend + held + unknown', async () => {
+    const clock = new FakeClock('2026-05-10T12:00:00Z');
+    const env = { BUDGET_MONTHLY_CAP_USD: '0.4', BUDGET_HARD_CAP_USD: '0.5', FREE_DAILY_QUOTA: '100' };
+    const { billing, store } = await billingOn(database, env, clock);
+    const first = await reserveFor(billing, 'unknowns');
+    // Premium billed twice (a retry after a dropped answer) and one attempt of unknown outcome.
+    await billing.capture(first, 120_000, meta, { unknownMicros: PREMIUM });
+    const second = await reserveFor(billing, 'unknowns');
+    // Billed but never stored, and one more attempt of unknown outcome: the user pays nothing.
+    await billing.release(second, meta, { billedMicros: PREMIUM, unknownMicros: PREMIUM });
+    expect((await billing.budget(undefined, { fresh: true })).view).toMatchObject({
+      spendMicros: 200_000,
+      unknownMicros: 160_000,
+      reservedMicros: 0,
+    });
+    // 360_000 + Premium's 80_000 passes the 400_000 soft cap only because unknown spend counts.
+    const third = await reserveFor(billing, 'unknowns');
+    expect(third).toMatchObject({ tier: 'standard', downgraded: true });
+    await billing.release(third, meta, { billedMicros: 0, unknownMicros: 137_001 });
+    // 200_000 billed + 297_001 unknown + 3_000 would pass the 500_000 hard cap.
+    await expect(reserveFor(billing, 'unknowns', 'standard')).rejects.toMatchObject({ code: 'budget_exhausted' });
+    // The released ones' credits came back; the same figures at an instant, from the events.
+    expect(await billing.status('unknowns')).toMatchObject({ freeRemainingToday: 99, reservedCredits: 0 });
+    expect((await billing.budget(new Date('2026-05-10T12:00:01Z'))).view).toMatchObject({
+      spendMicros: 200_000,
+      unknownMicros: 297_001,
+      reservedMicros: 0,
+    });
+    expect((await verify(store, accountBalancesProjection)).differences).toEqual([]);
+  });
+
+  it("an expired reservation gives the user's credits back and keeps its price in the month as unknown spend", async () => {
+    const clock = new FakeClock('2026-10-10T12:00:00Z');
+    const env = { RESERVATION_TIMEOUT_SECONDS: '60', PROVIDER_DEADLINE_SECONDS: '30', FREE_DAILY_QUOTA: '0' };
+    const { billing } = await billingOn(database, env, clock);
+    await billing.grant('crashed', { credits: 2, reason: 'test' }, meta);
+    const held = await reserveFor(billing, 'crashed');
+    expect(held).toMatchObject({ charge: 'paid', tier: 'premium' });
+    const before = (await billing.budget(undefined, { fresh: true })).view;
+    clock.advance(61_000);
+    expect((await billing.expireReservations()).map((r) => r.reservationId)).toContain(held.reservationId);
+    expect(await billing.status('crashed')).toMatchObject({ paidCredits: 2, reservedCredits: 0 });
+    const after = (await billing.budget(undefined, { fresh: true })).view;
+    expect(after.reservedMicros).toBe(before.reservedMicros - PREMIUM);
+    expect(after.unknownMicros).toBe(before.unknownMicros + PREMIUM);
+    expect(after.spendMicros).toBe(before.spendMicros);
+  });
+
+  it('a Premium reservation served by Standard charges Standard credits and gives the rest back', async () => {
+    const clock = new FakeClock('2026-01-10T12:00:00Z');
+    const env = { CREDITS_PER_PREMIUM: '3', CREDITS_PER_STANDARD: '1', FREE_DAILY_QUOTA: '0' };
+    const { billing, store } = await billingOn(database, env, clock);
+    await billing.grant('fallback', { credits: 5, reason: 'purchase' }, meta);
+    const reservation = await reserveFor(billing, 'fallback');
+    expect(reservation).toMatchObject({ charge: 'paid', credits: 3, tier: 'premium' });
+    expect(await billing.status('fallback')).toMatchObject({ paidCredits: 2, reservedCredits: 3 });
+    await billing.capture(reservation, PREMIUM + STANDARD, meta, { servedTier: 'standard' });
+    expect(await billing.status('fallback')).toMatchObject({ paidCredits: 4, reservedCredits: 0 });
+    const captured = (await store.readStream('account-fallback')).find((e) => e.type === 'ReservationCaptured');
+    expect(captured?.data).toMatchObject({ credits: 1, returnedCredits: 2, servedTier: 'standard' });
+    const [row] = await database.query(
+      'SELECT paid_available, paid_reserved, paid_captured FROM account_balances WHERE user_id = $1',
+      ['fallback'],
+    );
+    expect(row).toEqual({ paid_available: 4, paid_reserved: 0, paid_captured: 1 });
+    // Served by the tier reserved: the whole hold is charged.
+    const premium = await reserveFor(billing, 'fallback');
+    await billing.capture(premium, PREMIUM, meta, { servedTier: 'premium' });
+    expect(await billing.status('fallback')).toMatchObject({ paidCredits: 1, reservedCredits: 0 });
+    expect((await verify(store, accountBalancesProjection)).differences).toEqual([]);
+  });
+
+  it('the expiry job releases every other reservation when one account fails, and reports that one', async () => {
+    const clock = new FakeClock('2026-11-10T12:00:00Z');
+    const env = { RESERVATION_TIMEOUT_SECONDS: '60', PROVIDER_DEADLINE_SECONDS: '30' };
+    const { billing } = await billingOn(database, env, clock);
+    const poisoned = await reserveFor(billing, 'poisoned');
+    const healthy = await Promise.all(['healthy-1', 'healthy-2', 'healthy-3'].map((user) => reserveFor(billing, user)));
+    // The poisoned account cannot record anything: its stream's appends fail.
+    await database.query(`CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'poisoned account stream'; END $$`);
+    await database.query(`CREATE TRIGGER refuse_poisoned BEFORE INSERT ON events FOR EACH ROW
+      WHEN (NEW.stream_id = 'account-poisoned') EXECUTE FUNCTION refuse_poisoned()`);
+    try {
+      clock.advance(61_000);
+      const released = (await billing.expireReservations()).map((r) => r.reservationId);
+      expect(released).toEqual(expect.arrayContaining(healthy.map((r) => r.reservationId)));
+      expect(released).not.toContain(poisoned.reservationId);
+      const failures = await billing.expiryFailures();
+      expect(failures.total).toBe(1);
+      expect(failures.latest).toEqual([
+        {
+          reservationId: poisoned.reservationId,
+          userId: 'poisoned',
+          message: expect.stringMatching(/poisoned account stream/),
+          at: '2026-11-10T12:01:01.000Z',
+        },
+      ]);
+      for (const user of ['healthy-1', 'healthy-2', 'healthy-3'])
+        expect((await billing.status(user)).freeRemainingToday).toBe(3);
+    } finally {
+      await database.query('DROP TRIGGER refuse_poisoned ON events');
+      await database.query('DROP FUNCTION refuse_poisoned()');
+    }
+    // Once the account works again, the next run releases it.
+    expect((await billing.expireReservations()).map((r) => r.reservationId)).toEqual([poisoned.reservationId]);
+    expect((await billing.expiryFailures()).total).toBe(1);
+  });
 });

@@ -5,7 +5,9 @@ import { JobLock } from '../database/job-lock';
 import { CreditsController } from './credits/credits.controller';
 import { EvaluateBudgetHandler } from './evaluate-budget/evaluate-budget.handler';
 import { ExpireReservationsHandler } from './expire-reservations/expire-reservations.handler';
+import { ExpiryFailures } from './expire-reservations/expiry-failures';
 import { ExpiryListeners } from './expire-reservations/expiry-listeners';
+import { GetExpiryFailuresHandler } from './expire-reservations/get-expiry-failures.handler';
 import { GrantCreditsHandler } from './grant-credits/grant-credits.handler';
 import { GetCreditStatusHandler } from './read-models/account-balances/get-credit-status.handler';
 import { BudgetViews } from './read-models/budget-months/budget-views';
@@ -29,6 +31,7 @@ export const BILLING_PROVIDERS = [
   BudgetViews,
   MonthStart,
   ExpiryListeners,
+  ExpiryFailures,
   ReserveCreditsHandler,
   CaptureReservationHandler,
   ReleaseReservationHandler,
@@ -37,6 +40,7 @@ export const BILLING_PROVIDERS = [
   SetBudgetCapHandler,
   EvaluateBudgetHandler,
   ExpireReservationsHandler,
+  GetExpiryFailuresHandler,
   ResetDailyQuotaHandler,
   GetCreditStatusHandler,
   GetBudgetHandler,

@@ -239,6 +239,8 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
     expect(sample(text, 'genledger_budget_remaining_usd')).toBe(0.011);
     expect(sample(text, 'genledger_budget_premium_downgraded')).toBe(1);
     expect(sample(text, 'genledger_open_reservations')).toBe(0);
+    expect(sample(text, 'genledger_budget_month_held_usd')).toBe(0);
+    expect(sample(text, 'genledger_reservation_expiry_failures_total')).toBe(0);
     expect(sample(text, 'genledger_projection_lag_events', { projection: USAGE_PROJECTION })).toBe(0);
     expect(sample(text, 'genledger_projection_failing', { projection: BUDGET_PROJECTION })).toBe(0);
     // The fake clock stands still during a request: every generation took 0 s by the events.

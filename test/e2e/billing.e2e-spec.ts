@@ -1,3 +1,7 @@
+import { CommandBus } from '@nestjs/cqrs';
+import { BillingJobs } from '../../src/billing/billing.jobs';
+import type { Reservation } from '../../src/billing/reservation';
+import { ReserveCredits } from '../../src/billing/reserve-credits/reserve-credits.command';
 import { FakeClock } from '../../src/common/clock';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -120,6 +124,7 @@ describe('credits and budget over HTTP', () => {
       month: '2026-11',
       spendUsd: 0,
       reservedUsd: 0,
+      unknownUsd: 0,
       capUsd: 100,
       hardCapUsd: null,
       tier: 'premium',
@@ -150,5 +155,88 @@ describe('credits and budget over HTTP', () => {
     const bad = await t.request('/v1/admin/users/timeline/credits?at=yesterday');
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('at');
+  });
+});
+
+describe('PUT /v1/admin/budget keeps what it leaves out', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      clock: new FakeClock('2026-11-25T10:00:00Z'),
+      env: { BUDGET_MONTHLY_CAP_USD: '100', BUDGET_HARD_CAP_USD: '250' },
+    });
+  });
+  afterAll(async () => t.close());
+
+  it('only capUsd keeps the configured hard cap; only hardCapUsd keeps the cap; hardCapUsd null removes it', async () => {
+    expect((await t.request('/v1/admin/budget')).body).toMatchObject({ capUsd: 100, hardCapUsd: 250 });
+    const capOnly = await t.request('/v1/admin/budget', { method: 'PUT', json: { capUsd: 150 } });
+    expect(capOnly.status).toBe(200);
+    expect(capOnly.body).toMatchObject({ capUsd: 150, hardCapUsd: 250 });
+    const hardOnly = await t.request('/v1/admin/budget', { method: 'PUT', json: { hardCapUsd: 300 } });
+    expect(hardOnly.body).toMatchObject({ capUsd: 150, hardCapUsd: 300 });
+    // A cap given alone is still checked against the hard cap it keeps.
+    const tooHigh = await t.request('/v1/admin/budget', { method: 'PUT', json: { capUsd: 301 } });
+    expect(tooHigh.status).toBe(400);
+    expect(tooHigh.body).toMatchObject({ code: 'validation_failed', errors: [{ field: 'capUsd' }] });
+    const removed = await t.request('/v1/admin/budget', { method: 'PUT', json: { hardCapUsd: null } });
+    expect(removed.status).toBe(200);
+    expect(removed.body).toMatchObject({ capUsd: 150, hardCapUsd: null });
+    expect((await t.request('/v1/admin/budget')).body).toMatchObject({ capUsd: 150, hardCapUsd: null });
+    const stringly = await t.request('/v1/admin/budget', { method: 'PUT', json: { capUsd: '150' } });
+    expect(stringly.status).toBe(400);
+    // Only the hard cap can be removed.
+    const noCap = await t.request('/v1/admin/budget', { method: 'PUT', json: { capUsd: null } });
+    expect(noCap.status).toBe(400);
+    expect(noCap.body.errors[0].field).toBe('capUsd');
+  });
+});
+
+describe('the expiry job with one poisoned account', () => {
+  let t: TestApp;
+  const clock = new FakeClock('2026-11-25T10:00:00Z');
+  beforeAll(async () => {
+    t = await startTestApp({ clock, env: { RESERVATION_TIMEOUT_SECONDS: '60', PROVIDER_DEADLINE_SECONDS: '30' } });
+  });
+  afterAll(async () => t.close());
+
+  const reserve = (userId: string): Promise<Reservation> =>
+    t.app.get(CommandBus).execute(
+      new ReserveCredits({
+        userId,
+        requestedTier: 'premium',
+        premiumPriceMicros: 80_000,
+        standardPriceMicros: 3_000,
+        metadata: { actor: 'test' },
+      }),
+    );
+  const failuresCounted = async () => {
+    const text = (await t.request('/metrics')).text;
+    return Number(/^genledger_reservation_expiry_failures_total (\S+)$/m.exec(text)?.[1]);
+  };
+
+  it('releases the others, logs the poisoned reservation with its user and counts it in /metrics', async () => {
+    expect(await failuresCounted()).toBe(0);
+    const poisoned = await reserve('poisoned');
+    const others = await Promise.all(['fine-1', 'fine-2'].map(reserve));
+    await t.database.query(`CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'poisoned account stream'; END $$`);
+    await t.database.query(`CREATE TRIGGER refuse_poisoned BEFORE INSERT ON events FOR EACH ROW
+      WHEN (NEW.stream_id = 'account-poisoned') EXECUTE FUNCTION refuse_poisoned()`);
+    clock.advance(61_000);
+    const released = (await t.app.get(BillingJobs).budgetAndExpiry())?.map((r) => r.reservationId);
+    expect(released?.sort()).toEqual(others.map((r) => r.reservationId).sort());
+    expect(await failuresCounted()).toBe(1);
+    expect(t.logs).toContainEqual(
+      expect.objectContaining({ reservationId: poisoned.reservationId, userId: 'poisoned' }),
+    );
+    for (const user of ['fine-1', 'fine-2'])
+      expect((await t.request('/v1/credits', { user })).body.freeRemainingToday).toBe(3);
+    await t.database.query('DROP TRIGGER refuse_poisoned ON events');
+    await t.database.query('DROP FUNCTION refuse_poisoned()');
+    const retried = (await t.app.get(BillingJobs).budgetAndExpiry())?.map((r) => r.reservationId);
+    expect(retried).toEqual([poisoned.reservationId]);
+    expect(await failuresCounted()).toBe(1);
+    expect((await t.request('/v1/admin/budget')).body).toMatchObject({ reservedUsd: 0, unknownUsd: 0.24 });
   });
 });

@@ -3,10 +3,11 @@ import { Test } from '@nestjs/testing';
 import { BILLING_PROVIDERS } from '../../src/billing/billing.module';
 import { EvaluateBudget } from '../../src/billing/evaluate-budget/evaluate-budget.command';
 import { ExpireReservations } from '../../src/billing/expire-reservations/expire-reservations.command';
+import { GetExpiryFailures } from '../../src/billing/expire-reservations/get-expiry-failures.query';
 import { GrantCredits } from '../../src/billing/grant-credits/grant-credits.command';
 import { GetCreditStatus } from '../../src/billing/read-models/account-balances/get-credit-status.query';
 import { GetBudget } from '../../src/billing/read-models/budget-months/get-budget.query';
-import type { ReservationRef, ReserveRequest } from '../../src/billing/reservation';
+import type { ProviderSpend, ReservationRef, ReserveRequest } from '../../src/billing/reservation';
 import { ReserveCredits } from '../../src/billing/reserve-credits/reserve-credits.command';
 import { SetBudgetCap } from '../../src/billing/set-budget-cap/set-budget-cap.command';
 import {
@@ -43,18 +44,23 @@ export async function billingOn(database: Database, env: Record<string, string> 
   const queries = module.get(QueryBus);
   const billing = {
     reserve: (request: ReserveRequest) => commands.execute(new ReserveCredits(request)),
-    capture: (reservation: ReservationRef, costMicros: number, metadata: EventMetadata) =>
-      commands.execute(new CaptureReservation(reservation, costMicros, metadata)),
-    release: (reservation: ReservationRef, metadata: EventMetadata) =>
-      commands.execute(new ReleaseReservation(reservation, metadata)),
+    capture: (
+      reservation: ReservationRef,
+      costMicros: number,
+      metadata: EventMetadata,
+      options?: CaptureReservation['options'],
+    ) => commands.execute(new CaptureReservation(reservation, costMicros, metadata, undefined, options)),
+    release: (reservation: ReservationRef, metadata: EventMetadata, spent?: ProviderSpend) =>
+      commands.execute(new ReleaseReservation(reservation, metadata, undefined, spent)),
     grant: (userId: string, grant: GrantCredits['grant'], metadata: EventMetadata) =>
       commands.execute(new GrantCredits(userId, grant, metadata)),
-    setBudgetCap: (capMicros: number, hardCapMicros: number | null, metadata: EventMetadata) =>
+    setBudgetCap: (capMicros: number | undefined, hardCapMicros: number | null | undefined, metadata: EventMetadata) =>
       commands.execute(new SetBudgetCap(capMicros, hardCapMicros, metadata)),
     evaluateBudget: () => commands.execute(new EvaluateBudget()),
     expireReservations: () => commands.execute(new ExpireReservations()),
     status: (userId: string, at?: Date) => queries.execute(new GetCreditStatus(userId, at)),
     budget: (at?: Date, options: { fresh?: boolean } = {}) => queries.execute(new GetBudget(at, options.fresh)),
+    expiryFailures: () => queries.execute(new GetExpiryFailures()),
   };
   return { billing, store: module.get(EventStore), clock, config };
 }

@@ -59,18 +59,25 @@ function describe(event: AccountEvent): string {
     case 'QuotaConsumed':
       return `free unit ${event.data.usedToday} of ${event.data.day}`;
     case 'ReservationCaptured': {
-      const { kind, credits, costMicros } = event.data;
+      const { kind, credits, returnedCredits = 0, servedTier, costMicros, unknownMicros = 0 } = event.data;
       const what = kind === 'free' ? 'free unit' : `${credits} credit${credits === 1 ? '' : 's'}`;
-      return `charged ${what}; provider cost $${microsToDollars(costMicros)}`;
+      const served = servedTier ? ` (served by ${servedTier})` : '';
+      const back = returnedCredits > 0 ? `, ${returnedCredits} returned` : '';
+      return `charged ${what}${served}${back}; provider cost $${microsToDollars(costMicros)}${unknownSpend(unknownMicros)}`;
     }
     case 'ReservationReleased': {
-      const { kind, credits, reason } = event.data;
+      const { kind, credits, reason, billedMicros = 0, unknownMicros = 0 } = event.data;
       const what = kind === 'free' ? 'free unit' : `${credits} credit${credits === 1 ? '' : 's'}`;
-      return `returned ${what} (${reason})`;
+      const billed = billedMicros > 0 ? `; provider cost $${microsToDollars(billedMicros)}` : '';
+      return `returned ${what} (${reason})${billed}${unknownSpend(unknownMicros)}`;
     }
     default: {
       const unreachable: never = event;
       throw new Error(`Unhandled account event ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+function unknownSpend(micros: number): string {
+  return micros > 0 ? `; unknown outcome $${microsToDollars(micros)}` : '';
 }

@@ -1,8 +1,11 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { microsToDollars } from '../../billing/domain/money';
+import { GetExpiryFailures } from '../../billing/expire-reservations/get-expiry-failures.query';
+import { GetBudget } from '../../billing/read-models/budget-months/get-budget.query';
 import { ProjectionRunners } from '../../event-store/projection-runners';
 import { AnalyticsQueries } from '../analytics.queries';
 import { LATENCY_BUCKETS_SECONDS } from '../projections/usage.projection';
@@ -76,6 +79,21 @@ export class MetricsService implements OnModuleInit {
     help: 'Reservations neither captured nor released yet',
     ...this.register,
   });
+  private readonly monthUnknown = new Gauge({
+    name: 'genledger_budget_month_unknown_usd',
+    help: "This UTC month's provider calls of unknown outcome, at their price, in USD (counted against the caps)",
+    ...this.register,
+  });
+  private readonly monthHeld = new Gauge({
+    name: 'genledger_budget_month_held_usd',
+    help: 'Prices held by reservations in flight this UTC month, in USD',
+    ...this.register,
+  });
+  private readonly expiryFailures = new Counter({
+    name: 'genledger_reservation_expiry_failures_total',
+    help: 'Expired reservations the expiry job of this process failed to release (each failed run counts; see the log for ids)',
+    ...this.register,
+  });
   private readonly projectionLag = new Gauge({
     name: 'genledger_projection_lag_events',
     help: 'Events an async projection is behind the newest safely readable one',
@@ -106,6 +124,7 @@ export class MetricsService implements OnModuleInit {
     private readonly queries: AnalyticsQueries,
     private readonly runners: ProjectionRunners,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly queryBus: QueryBus,
   ) {
     this.registry.registerMetric(this.latency);
     collectDefaultMetrics({ register: this.registry, prefix: 'genledger_' });
@@ -125,13 +144,15 @@ export class MetricsService implements OnModuleInit {
 
   /** Reads the stored figures, then renders every metric. */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    const [totals, failures, latency, month, open, projections] = await Promise.all([
+    const [totals, failures, latency, month, open, projections, expiry, budget] = await Promise.all([
       this.queries.totals(),
       this.queries.failureTotals(),
       this.queries.latency(),
       this.queries.monthBudget(),
       this.queries.openReservations(),
       this.runners.statuses(),
+      this.queryBus.execute(new GetExpiryFailures()),
+      this.queryBus.execute(new GetBudget()),
     ]);
     for (const metric of [
       this.generations,
@@ -141,6 +162,7 @@ export class MetricsService implements OnModuleInit {
       this.spend,
       this.projectionLag,
       this.projectionFailing,
+      this.expiryFailures,
     ]) {
       metric.reset();
     }
@@ -169,6 +191,9 @@ export class MetricsService implements OnModuleInit {
     this.remaining.set(microsToDollars(month.capMicros - month.spendMicros));
     this.downgraded.set(month.tier === 'standard' ? 1 : 0);
     this.openReservations.set(open);
+    this.monthUnknown.set(microsToDollars(budget.view.unknownMicros));
+    this.monthHeld.set(microsToDollars(budget.view.reservedMicros));
+    this.expiryFailures.inc(expiry.total);
     for (const status of projections) {
       this.projectionLag.set({ projection: status.projection }, status.lag);
       this.projectionFailing.set({ projection: status.projection }, status.failing ? 1 : 0);

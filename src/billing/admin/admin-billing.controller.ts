@@ -43,17 +43,23 @@ export class AdminBillingController {
   }
 
   @Get('budget')
-  @ApiOperation({ summary: "This month's budget: spend, in-flight reservations, caps, tier, forecast" })
+  @ApiOperation({
+    summary: "This month's budget: spend billed, unknown and held by in-flight reservations, caps, tier, forecast",
+  })
   async budget() {
     return this.queryBus.execute(new GetBudgetOverview());
   }
 
   @Put('budget')
-  @ApiOperation({ summary: "Set this month's soft cap (and optional hard cap)" })
+  @ApiOperation({
+    summary:
+      "Set this month's soft cap and hard cap: a field left out keeps its value; hardCapUsd null removes the hard cap",
+  })
   async setBudget(@Body() body: SetBudgetBody, @CurrentActor() actor: string) {
-    const cap = dollarsToMicros(body.capUsd);
-    const hardCap = body.hardCapUsd === undefined || body.hardCapUsd === null ? null : dollarsToMicros(body.hardCapUsd);
-    if (hardCap !== null && hardCap < cap) {
+    const cap = body.capUsd === undefined ? undefined : dollarsToMicros(body.capUsd);
+    const hardCap =
+      body.hardCapUsd === undefined || body.hardCapUsd === null ? body.hardCapUsd : dollarsToMicros(body.hardCapUsd);
+    if (cap !== undefined && hardCap !== undefined && hardCap !== null && hardCap < cap) {
       throw new DomainError('validation_failed', 'hardCapUsd must be at least capUsd', {
         errors: [{ field: 'hardCapUsd', message: 'must be at least capUsd' }],
       });

@@ -89,7 +89,12 @@ function released(
   credits = 0,
   reason: 'failed' | 'expired' = 'failed',
 ): AccountEvent {
-  return { type: 'ReservationReleased', data: { reservationId, kind, credits, reason, releasedAt: now.toISOString() } };
+  // An expired reservation's price stays in the month as unknown spend.
+  const spent = reason === 'expired' ? { unknownMicros: PRICE } : {};
+  return {
+    type: 'ReservationReleased',
+    data: { reservationId, kind, credits, reason, ...spent, releasedAt: now.toISOString() },
+  };
 }
 
 /** The day's whole free quota, used at `now`. */
@@ -250,6 +255,49 @@ describe('CaptureReservation', () => {
       ]);
   });
 
+  it('charges the credits of the tier that served and gives the rest of the hold back', () => {
+    const given = [granted(10), ...freeQuotaUsed(NOON), reserved('r4', NOON, 'paid', 3)];
+    const servedByStandard = {
+      type: 'CaptureReservation' as const,
+      data: {
+        reservationId: 'r4',
+        costMicros: 120_000,
+        unknownMicros: 40_000,
+        servedTier: 'standard' as const,
+        servedTierCredits: 1,
+        now: NOON,
+      },
+    };
+    const event: AccountEvent = {
+      type: 'ReservationCaptured',
+      data: {
+        reservationId: 'r4',
+        kind: 'paid',
+        credits: 1,
+        returnedCredits: 2,
+        servedTier: 'standard',
+        costMicros: 120_000,
+        unknownMicros: 40_000,
+        capturedAt: NOON.toISOString(),
+      },
+    };
+    account.given(given).when(servedByStandard).then([event]);
+    const state = account.given([...given, event]).state;
+    expect(state).toMatchObject({ availableCredits: 9, reservedCredits: 0, capturedCredits: 1 });
+  });
+
+  it('charges the whole hold when the reserved tier served, and never more than the hold', () => {
+    const given = [granted(10), ...freeQuotaUsed(NOON), reserved('r4', NOON, 'paid', 1)];
+    const served = (servedTier: 'premium' | 'standard', servedTierCredits: number) => ({
+      type: 'CaptureReservation' as const,
+      data: { reservationId: 'r4', costMicros: 1, servedTier, servedTierCredits, now: NOON },
+    });
+    const charged = (events: readonly AccountEvent[]) =>
+      events.map((e) => (e.type === 'ReservationCaptured' ? [e.data.credits, e.data.returnedCredits] : []));
+    expect(charged(accountDecider.decide(served('premium', 5), account.given(given).state))).toEqual([[1, undefined]]);
+    expect(charged(accountDecider.decide(served('standard', 5), account.given(given).state))).toEqual([[1, undefined]]);
+  });
+
   it('counts a reservation made at 23:59:59 and captured after midnight for the day it was made', () => {
     const lastSecond = at('2026-11-24T23:59:59.000Z');
     const afterMidnight = at('2026-11-25T00:00:30.000Z');
@@ -312,6 +360,30 @@ describe('ReleaseReservation', () => {
   const release = (reservationId: string, now = NOON) => ({
     type: 'ReleaseReservation' as const,
     data: { reservationId, reason: 'failed' as const, now },
+  });
+
+  it("records what the failed generation's provider calls cost, and still returns every credit", () => {
+    const events = [granted(10), ...freeQuotaUsed(NOON), reserved('r4', NOON, 'paid', 2)];
+    account
+      .given(events)
+      .when({
+        type: 'ReleaseReservation',
+        data: { reservationId: 'r4', reason: 'failed', billedMicros: 40_000, unknownMicros: 80_000, now: NOON },
+      })
+      .then([
+        {
+          type: 'ReservationReleased',
+          data: {
+            reservationId: 'r4',
+            kind: 'paid',
+            credits: 2,
+            reason: 'failed',
+            billedMicros: 40_000,
+            unknownMicros: 80_000,
+            releasedAt: NOON.toISOString(),
+          },
+        },
+      ]);
   });
 
   it('releases an open reservation and returns its paid credits', () => {

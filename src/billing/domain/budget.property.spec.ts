@@ -234,6 +234,7 @@ describe('monthly budget against the auditor', () => {
 
           assert.deepEqual(budgetView(state, totals(), DEFAULTS), {
             ...totals(),
+            unknownMicros: 0,
             capMicros: cap,
             hardCapMicros: hardCap,
             tier: downgrade === null ? 'premium' : 'standard',

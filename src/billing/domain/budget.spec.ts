@@ -24,8 +24,8 @@ const NOW = new Date('2026-11-24T12:00:00.000Z');
 const AT = NOW.toISOString();
 
 /** The month's figures before the command, as the `budget_months` row hands them in. */
-function totals(spendMicros: number, reservedMicros = 0): BudgetTotals {
-  return { spendMicros, reservedMicros };
+function totals(spendMicros: number, reservedMicros = 0, unknownMicros?: number): BudgetTotals {
+  return unknownMicros === undefined ? { spendMicros, reservedMicros } : { spendMicros, reservedMicros, unknownMicros };
 }
 
 function stateOf(events: readonly BudgetEvent[]): BudgetState {
@@ -148,6 +148,18 @@ describe('decideReservation', () => {
       message: expect.stringMatching(/standard image/),
       details: { hardCapMicros: 1_000_000, spendMicros: 990_000, reservedMicros: 7_001 },
     });
+  });
+
+  it('counts unknown spend as spent: against the hard cap and the soft cap', () => {
+    const capped = stateOf([capSet(1_000_000, 1_000_000)]);
+    // 900_000 billed + 10_000 held + 87_001 unknown + 3_000 Standard passes the hard cap by one.
+    const refusal = refusalOf(() => decideReservation(capped, totals(900_000, 10_000, 87_001), request('standard')));
+    expect(refusal).toMatchObject({ code: 'budget_exhausted', details: { unknownMicros: 87_001 } });
+    expect(decideReservation(capped, totals(900_000, 10_000, 87_000), request('standard')).tier).toBe('standard');
+    // Premium passes the soft cap because of unknown spend alone.
+    const roomy = stateOf([capSet(1_000_000)]);
+    expect(decideReservation(roomy, totals(0, 0, 920_001), request()).downgrade).toEqual(downgraded(0, 0, 1_000_000));
+    expect(decideReservation(roomy, totals(0, 0, 920_000), request()).tier).toBe('premium');
   });
 
   it('fills the hard cap exactly with the chosen tier', () => {
@@ -360,6 +372,44 @@ describe('SetBudgetCap', () => {
       .then([capSet(1_000)]);
   });
 
+  it("keeps a cap left out: the month's own, else the configured one; null removes the hard cap", () => {
+    const setOnly = (data: { capMicros?: number; hardCapMicros?: number | null }) => ({
+      type: 'SetBudgetCap' as const,
+      data: {
+        ...data,
+        defaults: { defaultCapMicros: 100_000, defaultHardCapMicros: 500_000 },
+        totals: totals(0),
+        now: NOW,
+      },
+    });
+    // No caps of the month's own: the configured hard cap is kept.
+    budget
+      .given([])
+      .when(setOnly({ capMicros: 200_000 }))
+      .then([capSet(200_000, 500_000)]);
+    budget
+      .given([capSet(150_000, 300_000)])
+      .when(setOnly({ capMicros: 200_000 }))
+      .then([capSet(200_000, 300_000)]);
+    budget
+      .given([capSet(150_000, 300_000)])
+      .when(setOnly({ hardCapMicros: 400_000 }))
+      .then([capSet(150_000, 400_000)]);
+    budget
+      .given([capSet(150_000, 300_000)])
+      .when(setOnly({ hardCapMicros: null }))
+      .then([capSet(150_000, null)]);
+    // A cap given alone must still fit under the hard cap kept.
+    budget
+      .given([capSet(150_000, 300_000)])
+      .when(setOnly({ capMicros: 300_001 }))
+      .thenThrows('validation_failed', /capUsd/);
+    budget
+      .given([capSet(150_000, 300_000)])
+      .when(setOnly({ hardCapMicros: 149_999 }))
+      .thenThrows('validation_failed', /hardCapUsd/);
+  });
+
   it.each([
     [-1, null],
     [1.5, null],
@@ -383,6 +433,7 @@ describe('a new month', () => {
     expect(budgetView(stateOf([]), totals(0), DEFAULTS)).toEqual({
       spendMicros: 0,
       reservedMicros: 0,
+      unknownMicros: 0,
       capMicros: 100_000_000,
       hardCapMicros: null,
       tier: 'premium',
@@ -415,9 +466,10 @@ describe('a new month', () => {
 describe('budgetView', () => {
   it('shows the month totals, the month caps over the configured ones, and when Premium stopped', () => {
     const state = stateOf([capSet(150_000_000, 200_000_000), downgraded(0, 0, 150_000_000)]);
-    expect(budgetView(state, totals(149_950_000, 160_000), DEFAULTS)).toEqual({
+    expect(budgetView(state, totals(149_950_000, 160_000, 40_000), DEFAULTS)).toEqual({
       spendMicros: 149_950_000,
       reservedMicros: 160_000,
+      unknownMicros: 40_000,
       capMicros: 150_000_000,
       hardCapMicros: 200_000_000,
       tier: 'standard',

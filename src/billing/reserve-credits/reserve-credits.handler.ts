@@ -91,10 +91,7 @@ export class ReserveCreditsHandler implements ICommandHandler<ReserveCredits, Re
       const projected = account.projected.get(accountBalancesProjection.name) as ReservationProjected | undefined;
       if (!projected) throw new Error('the billing projection did not answer the reservation');
       const { state, totals } = fromBudgetRow(projected.budgetMonth);
-      const before: BudgetTotals = {
-        spendMicros: totals.spendMicros,
-        reservedMicros: totals.reservedMicros - priceMicros,
-      };
+      const before: BudgetTotals = { ...totals, reservedMicros: totals.reservedMicros - priceMicros };
       const { premiumPriceMicros, standardPriceMicros, requestedTier } = request;
       const decision = decideReservation(state, before, {
         ...defaults,

@@ -1,23 +1,44 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Clock } from '../../common/clock';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Database, type Sql } from '../../database/database';
 import { AccountStream } from '../streams/account-stream';
 import { CaptureReservation } from './settle-reservation.commands';
 
-/** Settles a reservation with what the provider actually cost. */
+/**
+ * Settles a reservation with what the provider calls actually cost (billed and unknown), charging
+ * the user the credits of the tier that served.
+ */
 @CommandHandler(CaptureReservation)
 export class CaptureReservationHandler implements ICommandHandler<CaptureReservation, void> {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly account: AccountStream,
   ) {}
 
-  async execute({ reservation, costMicros, metadata, tx }: CaptureReservation): Promise<void> {
+  async execute({ reservation, costMicros, metadata, tx, options }: CaptureReservation): Promise<void> {
     const now = this.clock.now();
     const { reservationId, userId } = reservation;
+    const { unknownMicros, servedTier } = options;
+    const servedTierCredits =
+      servedTier === undefined
+        ? undefined
+        : servedTier === 'premium'
+          ? this.config.creditsPerPremium
+          : this.config.creditsPerStandard;
     const capture = (sql: Sql) =>
-      this.account.run(userId, { type: 'CaptureReservation', data: { reservationId, costMicros, now } }, metadata, sql);
+      this.account.run(
+        userId,
+        {
+          type: 'CaptureReservation',
+          data: { reservationId, costMicros, unknownMicros, servedTier, servedTierCredits, now },
+        },
+        metadata,
+        sql,
+      );
     await (tx ? capture(tx) : this.database.transaction(capture));
   }
 }

@@ -4,9 +4,12 @@ import type { BudgetState } from '../domain/budget';
 
 // Both deciders keep plain-JSON state, so a snapshot is the state itself.
 
-/** Version 2: the account state no longer keeps the day of the last quota reset. */
+/**
+ * Version 2: the account state no longer keeps the day of the last quota reset. Version 3: open
+ * reservations keep their tier and price.
+ */
 export const accountSnapshot: SnapshotCodec<AccountState> = {
-  version: 2,
+  version: 3,
   serialize: (s) => s,
   deserialize: (j) => j as AccountState,
 };

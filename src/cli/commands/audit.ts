@@ -1,18 +1,27 @@
 import { parseArgs } from 'node:util';
 import { accountStreamId } from '../../billing/domain/account';
+import { microsToDollars } from '../../billing/domain/money';
+import { budgetTotalsAt } from '../../billing/read-models/budget-months/budget-months.reads';
 import { USER_ID_PATTERN } from '../../common/http/auth';
+import { monthOf, parseMonth } from '../../common/utc-time';
+import type { EventStore } from '../../event-store/event-store';
 import { ledgerOf, type LedgerLine } from '../../analytics/domain/ledger';
 import { EXIT, UsageError, type CliCommand } from '../command';
 
-const USAGE = `Usage: genledger audit USER_ID [--at ISO]
+const USAGE = `Usage: genledger audit [USER_ID] [--at ISO] [--month YYYY-MM]
 
-Prints a user's credit ledger from the events of their account: every grant, hold, charge and
-release, the change to their spendable paid credits, the balance after it and the request that
-caused it. The last balance is the one GET /v1/admin/users/USER_ID/credits answers.
+Prints the month's provider spend from the events, split as GET /v1/admin/budget shows it: billed
+(the provider's cost), unknown (calls whose outcome is not known, at their price) and held (prices of
+generations still running). Billed + unknown + held is what the caps are measured against.
+
+With USER_ID, first prints the user's credit ledger from the events of their account: every grant,
+hold, charge and release, the change to their spendable paid credits, the balance after it and the
+request that caused it. The last balance is the one GET /v1/admin/users/USER_ID/credits answers.
 
 Options:
-  --at ISO   the ledger as it was at this instant (ISO 8601 with a time zone)
-  --help     this text`;
+  --at ISO          the ledger and the month as they were at this instant (ISO 8601 with a time zone)
+  --month YYYY-MM   the budget month to show (default: the month of --at, else this month)
+  --help            this text`;
 
 const COLUMNS: ReadonlyArray<{ title: string; cell: (line: LedgerLine) => string; right?: boolean }> = [
   { title: 'time (UTC)', cell: (line) => line.at.replace('T', ' ').replace(/\.\d+Z$/, '') },
@@ -26,11 +35,16 @@ const COLUMNS: ReadonlyArray<{ title: string; cell: (line: LedgerLine) => string
 
 export const auditCommand: CliCommand = {
   name: 'audit',
-  summary: "a user's credit ledger from their events, with the balance after each",
+  summary: "the month's spend split into billed, unknown and held; with USER_ID, the user's credit ledger first",
   usage: USAGE,
   async run(args, context) {
-    const { userId, at } = parse(args);
+    const { userId, at, month } = parse(args);
     const store = await context.store();
+    const budget = () => monthSpend(store, month ?? monthOf(at ?? new Date()), at);
+    if (userId === undefined) {
+      context.stdout.write(await budget());
+      return EXIT.ok;
+    }
     const ledger = ledgerOf(await store.readStream(accountStreamId(userId), { until: at }));
     if (ledger.lines.length === 0) {
       context.stdout.write(`No account events for ${userId}${at ? ` up to ${at.toISOString()}` : ''}.\n`);
@@ -59,30 +73,63 @@ export const auditCommand: CliCommand = {
         '',
         `Balance: ${state.availableCredits} paid credits available, ${state.reservedCredits} held, ${state.grantedCredits} granted in all${free}`,
         '',
+        await budget(),
       ].join('\n'),
     );
     return EXIT.ok;
   },
 };
 
-function parse(args: readonly string[]): { userId: string; at: Date | undefined } {
+/** The month's spend split as the events had recorded it by `at` (default now), in USD. */
+async function monthSpend(store: EventStore, month: string, at: Date | undefined): Promise<string> {
+  const totals = await budgetTotalsAt(store.database, month, at ?? new Date());
+  const unknown = totals.unknownMicros ?? 0;
+  const usd = (micros: number) => `$${microsToDollars(micros).toFixed(6)}`;
+  const rows: Array<[string, number, string]> = [
+    ['billed', totals.spendMicros, 'provider cost of calls the provider did the work for'],
+    ['unknown', unknown, 'calls whose outcome is not known, at their price'],
+    ['held', totals.reservedMicros, 'prices of generations still running'],
+    ['total', totals.spendMicros + unknown + totals.reservedMicros, 'measured against the soft and hard caps'],
+  ];
+  const width = Math.max(...rows.map(([, micros]) => usd(micros).length));
+  return [
+    `Budget ${month}${at ? ` as of ${at.toISOString()}` : ''}`,
+    ...rows.map(([label, micros, note]) => `  ${label.padEnd(8)}${usd(micros).padStart(width)}  ${note}`),
+    '',
+  ].join('\n');
+}
+
+function parse(args: readonly string[]): {
+  userId: string | undefined;
+  at: Date | undefined;
+  month: string | undefined;
+} {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], options: { at: { type: 'string' } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: [...args],
+      options: { at: { type: 'string' }, month: { type: 'string' } },
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const [userId, ...extra] = parsed.positionals;
-  if (userId === undefined) throw new UsageError('USER_ID is required');
   if (extra.length > 0) throw new UsageError(`Unexpected argument ${JSON.stringify(extra[0])}`);
-  if (!USER_ID_PATTERN.test(userId)) throw new UsageError('USER_ID must be 1-128 characters of [A-Za-z0-9._:@-]');
+  if (userId !== undefined && !USER_ID_PATTERN.test(userId))
+    throw new UsageError('USER_ID must be 1-128 characters of [A-Za-z0-9._:@-]');
+  const monthText = parsed.values.month;
+  const month = monthText === undefined ? undefined : parseMonth(monthText);
+  if (monthText !== undefined && month === undefined)
+    throw new UsageError(`--month must be YYYY-MM (got ${JSON.stringify(monthText)})`);
   const text = parsed.values.at;
-  if (text === undefined) return { userId, at: undefined };
+  if (text === undefined) return { userId, at: undefined, month };
   if (
     !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(text) ||
     Number.isNaN(Date.parse(text))
   ) {
     throw new UsageError(`--at must be an ISO 8601 date-time with a time zone (got ${JSON.stringify(text)})`);
   }
-  return { userId, at: new Date(text) };
+  return { userId, at: new Date(text), month };
 }

@@ -4,6 +4,7 @@ import { assertWholeNumber } from '../money';
 import type {
   AccountCommand,
   AccountEvent,
+  CaptureReservation,
   GrantCredits,
   ReleaseReason,
   ReservationReleased,
@@ -18,21 +19,14 @@ export function decide(command: AccountCommand, state: AccountState): readonly A
       return grant(command.data, state);
     case 'ReserveCredits':
       return reserve(command.data, state);
-    case 'CaptureReservation': {
-      const { reservationId, costMicros, now } = command.data;
-      assertWholeNumber('costMicros', costMicros, 0);
-      const open = openReservationToSettle(state, reservationId, now, 'captured');
-      return [
-        {
-          type: 'ReservationCaptured',
-          data: { reservationId, kind: open.kind, credits: open.credits, costMicros, capturedAt: now.toISOString() },
-        },
-      ];
-    }
+    case 'CaptureReservation':
+      return capture(command.data, state);
     case 'ReleaseReservation': {
-      const { reservationId, reason, now } = command.data;
+      const { reservationId, reason, billedMicros = 0, unknownMicros = 0, now } = command.data;
+      assertWholeNumber('billedMicros', billedMicros, 0);
+      assertWholeNumber('unknownMicros', unknownMicros, 0);
       const open = openReservationToSettle(state, reservationId, now, 'released');
-      return [released(open, reason, now)];
+      return [released(open, reason, now, { billedMicros, unknownMicros })];
     }
     case 'ExpireReservations': {
       const { now } = command.data;
@@ -43,7 +37,8 @@ export function decide(command: AccountCommand, state: AccountState): readonly A
           .sort(
             (a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt) || (a.reservationId < b.reservationId ? -1 : 1),
           )
-          .map((open) => released(open, 'expired', now))
+          // The call may have started in a process that died: the month keeps its price as unknown.
+          .map((open) => released(open, 'expired', now, { billedMicros: 0, unknownMicros: open.priceMicros }))
       );
     }
     default:
@@ -140,7 +135,44 @@ function openReservationToSettle(
   throw new DomainError('not_found', `No open reservation ${reservationId} on this account`, { reservationId });
 }
 
-function released(open: OpenReservation, reason: ReleaseReason, now: Date): ReservationReleased {
+/**
+ * The user pays for the image received: a paid reservation served by another tier than the one
+ * reserved is charged that tier's credits (never more than it holds) and gets the rest back.
+ */
+function capture(command: CaptureReservation['data'], state: AccountState): readonly AccountEvent[] {
+  const { reservationId, costMicros, unknownMicros = 0, servedTier, servedTierCredits, now } = command;
+  assertWholeNumber('costMicros', costMicros, 0);
+  assertWholeNumber('unknownMicros', unknownMicros, 0);
+  if (servedTierCredits !== undefined) assertWholeNumber('servedTierCredits', servedTierCredits, 1);
+  const open = openReservationToSettle(state, reservationId, now, 'captured');
+  const otherTier = servedTier !== undefined && servedTier !== open.tier;
+  const credits =
+    open.kind === 'paid' && otherTier && servedTierCredits !== undefined
+      ? Math.min(open.credits, servedTierCredits)
+      : open.credits;
+  return [
+    {
+      type: 'ReservationCaptured',
+      data: {
+        reservationId,
+        kind: open.kind,
+        credits,
+        ...(credits < open.credits ? { returnedCredits: open.credits - credits } : {}),
+        ...(otherTier ? { servedTier } : {}),
+        costMicros,
+        ...(unknownMicros > 0 ? { unknownMicros } : {}),
+        capturedAt: now.toISOString(),
+      },
+    },
+  ];
+}
+
+function released(
+  open: OpenReservation,
+  reason: ReleaseReason,
+  now: Date,
+  spent: { billedMicros: number; unknownMicros: number },
+): ReservationReleased {
   return {
     type: 'ReservationReleased',
     data: {
@@ -148,6 +180,8 @@ function released(open: OpenReservation, reason: ReleaseReason, now: Date): Rese
       kind: open.kind,
       credits: open.credits,
       reason,
+      ...(spent.billedMicros > 0 ? { billedMicros: spent.billedMicros } : {}),
+      ...(spent.unknownMicros > 0 ? { unknownMicros: spent.unknownMicros } : {}),
       releasedAt: now.toISOString(),
     },
   };

@@ -34,14 +34,44 @@ export type CreditsReserved = Message<
 /** Recorded beside a free CreditsReserved for the usage views; the balance reads CreditsReserved. */
 export type QuotaConsumed = Message<'QuotaConsumed', { reservationId: string; day: string; usedToday: number }>;
 
+/**
+ * The image was delivered. `credits` are the paid credits charged (those of the tier that served,
+ * at most what was held); `returnedCredits` the rest of the hold, given back (a Premium reservation
+ * served by Standard). `costMicros` is everything the provider billed for the generation, every
+ * attempt included; `unknownMicros` the price of attempts whose outcome is not known. The optional
+ * fields are absent from events recorded before they existed, and count as 0 (tier: the reserved one).
+ */
 export type ReservationCaptured = Message<
   'ReservationCaptured',
-  { reservationId: string; kind: ReservationKind; credits: number; costMicros: number; capturedAt: string }
+  {
+    reservationId: string;
+    kind: ReservationKind;
+    credits: number;
+    returnedCredits?: number;
+    servedTier?: Tier;
+    costMicros: number;
+    unknownMicros?: number;
+    capturedAt: string;
+  }
 >;
 
+/**
+ * Nothing delivered: the hold goes back to the user. The month still counts what the provider calls
+ * cost: `billedMicros` (work the provider did, e.g. an image billed but not stored) and
+ * `unknownMicros` (attempts of unknown outcome at their price; for an expired reservation its whole
+ * price, as the call may have started in a process that died). Absent on older events: 0.
+ */
 export type ReservationReleased = Message<
   'ReservationReleased',
-  { reservationId: string; kind: ReservationKind; credits: number; reason: ReleaseReason; releasedAt: string }
+  {
+    reservationId: string;
+    kind: ReservationKind;
+    credits: number;
+    reason: ReleaseReason;
+    billedMicros?: number;
+    unknownMicros?: number;
+    releasedAt: string;
+  }
 >;
 
 export type AccountEvent = CreditsGranted | CreditsReserved | QuotaConsumed | ReservationCaptured | ReservationReleased;
@@ -68,15 +98,32 @@ export type ReserveCredits = Message<
   }
 >;
 
+/**
+ * `servedTier` and `servedTierCredits` (what a paid image of that tier costs) charge the tier that
+ * served when it is not the one reserved; the rest of the hold is returned.
+ */
 export type CaptureReservation = Message<
   'CaptureReservation',
-  { reservationId: string; costMicros: number; now: Date }
+  {
+    reservationId: string;
+    costMicros: number;
+    unknownMicros?: number;
+    servedTier?: Tier;
+    servedTierCredits?: number;
+    now: Date;
+  }
 >;
 
 /** Expiry is the job's to record (ExpireReservations), so a caller releases for these reasons only. */
 export type ReleaseReservation = Message<
   'ReleaseReservation',
-  { reservationId: string; reason: Exclude<ReleaseReason, 'expired'>; now: Date }
+  {
+    reservationId: string;
+    reason: Exclude<ReleaseReason, 'expired'>;
+    billedMicros?: number;
+    unknownMicros?: number;
+    now: Date;
+  }
 >;
 
 export type ExpireReservations = Message<'ExpireReservations', { now: Date }>;

@@ -1,4 +1,5 @@
 import { dayBefore } from '../../../common/utc-time';
+import type { Tier } from '../../../config/app-config';
 import type { AccountEvent, ReleaseReason, ReservationKind } from './messages';
 
 export type OpenReservation = Readonly<{
@@ -7,6 +8,9 @@ export type OpenReservation = Readonly<{
   credits: number;
   day: string;
   expiresAt: string;
+  tier: Tier;
+  /** The price the reservation holds in the month's budget. */
+  priceMicros: number;
 }>;
 
 export type SettledReservation = Readonly<
@@ -62,8 +66,11 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
       };
     }
     case 'CreditsReserved': {
-      const { reservationId, kind, credits, day, expiresAt } = event.data;
-      const openReservations = [...state.openReservations, { reservationId, kind, credits, day, expiresAt }];
+      const { reservationId, kind, credits, day, expiresAt, tier, priceMicros } = event.data;
+      const openReservations = [
+        ...state.openReservations,
+        { reservationId, kind, credits, day, expiresAt, tier, priceMicros },
+      ];
       if (kind === 'free') {
         return { ...state, openReservations, freeUsedByDay: addFreeUse(state.freeUsedByDay, day, 1) };
       }
@@ -77,13 +84,17 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
     case 'QuotaConsumed':
       return state;
     case 'ReservationCaptured': {
-      const { reservationId, capturedAt } = event.data;
+      const { reservationId, capturedAt, credits, returnedCredits = 0 } = event.data;
       const open = findOpen(state, reservationId);
       if (!open) return state;
+      // `credits` is what was charged; an older event charged the whole hold and says so.
+      const charged = open.kind === 'free' ? 0 : credits;
+      const returned = open.kind === 'free' ? 0 : returnedCredits;
       return {
         ...settle(state, { reservationId, status: 'captured', at: capturedAt }),
         reservedCredits: state.reservedCredits - open.credits,
-        capturedCredits: state.capturedCredits + open.credits,
+        capturedCredits: state.capturedCredits + charged,
+        availableCredits: state.availableCredits + returned,
       };
     }
     case 'ReservationReleased': {

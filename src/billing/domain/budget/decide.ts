@@ -1,13 +1,14 @@
 import { DomainError } from '../../../common/domain-error';
 import type { Tier } from '../../../config/app-config';
 import { assertWholeNumber } from '../money';
-import type {
-  BudgetCommand,
-  BudgetDefaults,
-  BudgetEvent,
-  BudgetTotals,
-  SetBudgetCap,
-  TierDowngraded,
+import {
+  committedMicros,
+  type BudgetCommand,
+  type BudgetDefaults,
+  type BudgetEvent,
+  type BudgetTotals,
+  type SetBudgetCap,
+  type TierDowngraded,
 } from './messages';
 import { effectiveCaps, unreachable, type BudgetCaps, type BudgetState } from './state';
 
@@ -44,9 +45,24 @@ export function decide(command: BudgetCommand, state: BudgetState): readonly Bud
 }
 
 function setCap(command: SetBudgetCap['data'], state: BudgetState): readonly BudgetEvent[] {
-  const { capMicros, hardCapMicros, totals, now } = command;
+  const { totals, now } = command;
+  const current = currentCaps(state, command);
+  const capMicros = command.capMicros ?? current.capMicros;
+  const hardCapMicros = command.hardCapMicros === undefined ? current.hardCapMicros : command.hardCapMicros;
   assertWholeNumber('capMicros', capMicros, 0);
-  if (hardCapMicros !== null) assertWholeNumber('hardCapMicros', hardCapMicros, capMicros);
+  if (hardCapMicros !== null) assertWholeNumber('hardCapMicros', hardCapMicros, 0);
+  if (hardCapMicros !== null && hardCapMicros < capMicros) {
+    // The caller gave one cap and the other is the month's: say which one to change.
+    const field = command.hardCapMicros === undefined ? 'capUsd' : 'hardCapUsd';
+    const message = field === 'capUsd' ? 'must be at most the hard cap' : 'must be at least capUsd';
+    throw new DomainError(
+      'validation_failed',
+      `${field} ${message} (cap ${capMicros}, hard cap ${hardCapMicros} micro-dollars)`,
+      {
+        errors: [{ field, message }],
+      },
+    );
+  }
   const events: BudgetEvent[] = [
     { type: 'BudgetCapSet', data: { capMicros, hardCapMicros, setAt: now.toISOString() } },
   ];
@@ -57,6 +73,16 @@ function setCap(command: SetBudgetCap['data'], state: BudgetState): readonly Bud
   return events;
 }
 
+/** The caps a SetBudgetCap leaves alone where it omits one. */
+function currentCaps(state: BudgetState, command: SetBudgetCap['data']): BudgetCaps {
+  if (state.caps) return state.caps;
+  if (command.defaults) return effectiveCaps(state, command.defaults);
+  if (command.capMicros === undefined || command.hardCapMicros === undefined) {
+    throw new Error('SetBudgetCap leaves a cap out without the configured defaults to keep');
+  }
+  return { capMicros: command.capMicros, hardCapMicros: command.hardCapMicros };
+}
+
 function downgradeFor(
   state: BudgetState,
   caps: BudgetCaps,
@@ -65,7 +91,7 @@ function downgradeFor(
   now: Date,
 ): TierDowngraded | null {
   if (state.premium.tier !== 'premium') return null;
-  if (totals.spendMicros + totals.reservedMicros + premiumPriceMicros <= caps.capMicros) return null;
+  if (committedMicros(totals) + premiumPriceMicros <= caps.capMicros) return null;
   return {
     type: 'TierDowngraded',
     data: {
@@ -82,7 +108,7 @@ function downgradeFor(
 /** Measured with the Premium price that caused the downgrade, so no pricing is needed here. */
 function premiumFitsAgain(state: BudgetState, totals: BudgetTotals, capMicros: number): boolean {
   if (state.premium.tier === 'premium') return false;
-  return totals.spendMicros + totals.reservedMicros + state.premium.nextPremiumPriceMicros <= capMicros;
+  return committedMicros(totals) + state.premium.nextPremiumPriceMicros <= capMicros;
 }
 
 export type ReservationRequest = BudgetDefaults & {
@@ -101,9 +127,9 @@ export interface ReservationDecision {
 
 /**
  * The tier the budget allows for one more image, given the month's figures before it. Premium is
- * served while spend, in-flight prices and its own price stay within the soft cap; the check runs
- * whichever tier was requested, so the budget's tier always says whether Premium still fits. The
- * hard cap refuses the chosen tier's price with budget_exhausted.
+ * served while spend (billed and unknown), in-flight prices and its own price stay within the soft
+ * cap; the check runs whichever tier was requested, so the budget's tier always says whether
+ * Premium still fits. The hard cap refuses the chosen tier's price with budget_exhausted.
  */
 export function decideReservation(
   state: BudgetState,
@@ -118,12 +144,18 @@ export function decideReservation(
   const premiumAllowed = state.premium.tier === 'premium' && downgrade === null;
   const tier: Tier = requestedTier === 'premium' && premiumAllowed ? 'premium' : 'standard';
   const priceMicros = tier === 'premium' ? premiumPriceMicros : standardPriceMicros;
-  const committed = totals.spendMicros + totals.reservedMicros;
+  // Spend the month cannot rule out counts: billed, held and unknown.
+  const committed = committedMicros(totals);
   if (caps.hardCapMicros !== null && committed + priceMicros > caps.hardCapMicros) {
     throw new DomainError(
       'budget_exhausted',
       `The monthly hard cap of ${caps.hardCapMicros} micro-dollars leaves no room for another ${tier} image`,
-      { hardCapMicros: caps.hardCapMicros, spendMicros: totals.spendMicros, reservedMicros: totals.reservedMicros },
+      {
+        hardCapMicros: caps.hardCapMicros,
+        spendMicros: totals.spendMicros,
+        reservedMicros: totals.reservedMicros,
+        unknownMicros: totals.unknownMicros ?? 0,
+      },
     );
   }
   return { tier, priceMicros, downgrade };

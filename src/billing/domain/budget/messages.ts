@@ -8,12 +8,18 @@ import type { Message } from '../message';
 export type RestoreReason = 'cap_raised' | 'new_month' | 'spend_below_cap';
 
 /**
- * The month's money so far: settled provider cost and the prices of reservations in flight. Kept
+ * The month's money so far: provider cost billed, the prices of reservations in flight (held) and
+ * the prices of provider calls whose outcome is not known (unknown; absent means 0). Kept
  * in the `budget_months` row, which the billing projection updates in the same transaction as the
  * account events that reserve, capture and release (so reservations never queue on this stream);
  * commands read it under that row's lock and hand it in.
  */
-export type BudgetTotals = Readonly<{ spendMicros: number; reservedMicros: number }>;
+export type BudgetTotals = Readonly<{ spendMicros: number; reservedMicros: number; unknownMicros?: number }>;
+
+/** Everything the month has spent or may have spent: billed, held and unknown. */
+export function committedMicros(totals: BudgetTotals): number {
+  return totals.spendMicros + totals.reservedMicros + (totals.unknownMicros ?? 0);
+}
 
 // ---- events -------------------------------------------------------------------------------
 
@@ -48,9 +54,19 @@ export type BudgetEvent = BudgetCapSet | TierDowngraded | TierRestored | LateCos
 /** The configured caps, which apply until an admin sets the month's own (BudgetCapSet). */
 export type BudgetDefaults = Readonly<{ defaultCapMicros: number; defaultHardCapMicros: number | null }>;
 
+/**
+ * A cap left out (undefined) keeps the month's current one (its own, else the configured default
+ * in `defaults`); a null hard cap removes it.
+ */
 export type SetBudgetCap = Message<
   'SetBudgetCap',
-  { capMicros: number; hardCapMicros: number | null; totals: BudgetTotals; now: Date }
+  {
+    capMicros?: number;
+    hardCapMicros?: number | null;
+    defaults?: BudgetDefaults;
+    totals: BudgetTotals;
+    now: Date;
+  }
 >;
 
 /**

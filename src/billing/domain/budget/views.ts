@@ -4,8 +4,12 @@ import type { BudgetDefaults, BudgetTotals } from './messages';
 import { effectiveCaps, type BudgetState } from './state';
 
 export interface BudgetView {
+  /** Provider cost billed. */
   readonly spendMicros: number;
+  /** Prices held by reservations in flight. */
   readonly reservedMicros: number;
+  /** Prices of provider calls whose outcome is not known (counted against the caps as spent). */
+  readonly unknownMicros: number;
   readonly capMicros: number;
   readonly hardCapMicros: number | null;
   /** The tier a Premium request is served with now. */
@@ -18,6 +22,7 @@ export function budgetView(state: BudgetState, totals: BudgetTotals, defaults: B
   return {
     spendMicros: totals.spendMicros,
     reservedMicros: totals.reservedMicros,
+    unknownMicros: totals.unknownMicros ?? 0,
     capMicros: caps.capMicros,
     hardCapMicros: caps.hardCapMicros,
     tier: state.premium.tier,

@@ -85,18 +85,26 @@ async function applyOne(
       return;
     case 'CreditsReserved':
       return reserve(tx, t, userId, event.data);
-    case 'ReservationCaptured':
+    case 'ReservationCaptured': {
+      // `credits` were charged; `returnedCredits` (a cheaper tier served) go back to the balance.
+      const { reservationId, credits, returnedCredits = 0, costMicros, unknownMicros = 0 } = event.data;
       await tx.query(
         `WITH settled AS (DELETE FROM ${open} WHERE reservation_id = $1 RETURNING day, price_micros),
               balance AS (
-                UPDATE ${balances} SET paid_reserved = paid_reserved - $3, paid_captured = paid_captured + $3 WHERE user_id = $2)
+                UPDATE ${balances}
+                   SET paid_reserved = paid_reserved - $3 - $4, paid_captured = paid_captured + $3,
+                       paid_available = paid_available + $4
+                 WHERE user_id = $2)
          UPDATE ${budget} AS m
-            SET spend_micros = m.spend_micros + $4, reserved_micros = m.reserved_micros - settled.price_micros
+            SET spend_micros = m.spend_micros + $5, unknown_micros = m.unknown_micros + $6,
+                reserved_micros = m.reserved_micros - settled.price_micros
            FROM settled WHERE m.month = left(settled.day, 7)`,
-        [event.data.reservationId, userId, event.data.credits, event.data.costMicros],
+        [reservationId, userId, credits, returnedCredits, costMicros, unknownMicros],
       );
       return;
-    case 'ReservationReleased':
+    }
+    case 'ReservationReleased': {
+      const { reservationId, credits, kind, billedMicros = 0, unknownMicros = 0 } = event.data;
       await tx.query(
         `WITH settled AS (DELETE FROM ${open} WHERE reservation_id = $1 RETURNING day, price_micros),
               balance AS (
@@ -104,11 +112,14 @@ async function applyOne(
                    SET paid_reserved = paid_reserved - $3, paid_available = paid_available + $3,
                        free_used = CASE WHEN $4 AND free_day = (SELECT day FROM settled) THEN free_used - 1 ELSE free_used END
                  WHERE user_id = $2)
-         UPDATE ${budget} AS m SET reserved_micros = m.reserved_micros - settled.price_micros
+         UPDATE ${budget} AS m
+            SET reserved_micros = m.reserved_micros - settled.price_micros,
+                spend_micros = m.spend_micros + $5, unknown_micros = m.unknown_micros + $6
            FROM settled WHERE m.month = left(settled.day, 7)`,
-        [event.data.reservationId, userId, event.data.credits, event.data.kind === 'free'],
+        [reservationId, userId, credits, kind === 'free', billedMicros, unknownMicros],
       );
       return;
+    }
     case 'QuotaConsumed':
       return;
     default: {

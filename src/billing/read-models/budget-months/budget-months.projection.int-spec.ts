@@ -34,7 +34,21 @@ const expired = (id: string, at: string) =>
     releasedAt: at,
   });
 
-/** A month capped, downgraded, paid late for an expired reservation and restored; the next month restored anew. */
+/** A capture and a release of today's shape: billed and unknown spend beside the price held. */
+const settledWithSpend = (id: string, at: string, type: 'ReservationCaptured' | 'ReservationReleased', data: object) =>
+  recorded(type, 'account-u1', at, {
+    reservationId: id,
+    kind: 'free',
+    credits: 0,
+    ...(type === 'ReservationCaptured' ? { capturedAt: at } : { reason: 'failed', releasedAt: at }),
+    ...data,
+  });
+
+/**
+ * A month capped, downgraded, paid late for an expired reservation (an older event, without an
+ * unknown amount), with billed and unknown spend on capture, release and expiry, and restored; the
+ * next month restored anew.
+ */
 const EVENTS = [
   recorded('BudgetCapSet', 'budget-2026-11', '2026-11-02T09:00:00.000Z', {
     capMicros: 100_000,
@@ -57,6 +71,25 @@ const EVENTS = [
     reservationId: 'r2',
     costMicros: 80_000,
     at: '2026-11-03T11:03:00.000Z',
+  }),
+  reserved('r4', '2026-11-05T10:00:00.000Z', 80_000),
+  settledWithSpend('r4', '2026-11-05T10:01:00.000Z', 'ReservationCaptured', {
+    costMicros: 83_000,
+    unknownMicros: 80_000,
+  }),
+  reserved('r5', '2026-11-05T11:00:00.000Z', 3_000),
+  settledWithSpend('r5', '2026-11-05T11:01:00.000Z', 'ReservationReleased', {
+    billedMicros: 3_000,
+    unknownMicros: 3_000,
+  }),
+  reserved('r6', '2026-11-05T12:00:00.000Z', 80_000),
+  recorded('ReservationReleased', 'account-u1', '2026-11-05T12:02:00.000Z', {
+    reservationId: 'r6',
+    kind: 'free',
+    credits: 0,
+    reason: 'expired',
+    unknownMicros: 80_000,
+    releasedAt: '2026-11-05T12:02:00.000Z',
   }),
   reserved('r3', '2026-11-30T23:59:00.000Z', 3_000),
   recorded('TierRestored', 'budget-2026-12', '2026-12-01T00:00:05.000Z', {
@@ -81,8 +114,9 @@ describe.each([
     expect(rows.budget_months).toEqual([
       {
         month: '2026-11',
-        spend_micros: 155_000,
+        spend_micros: 241_000,
         reserved_micros: 3_000,
+        unknown_micros: 163_000,
         cap_micros: 100_000,
         hard_cap_micros: 500_000,
         tier: 'standard',
@@ -94,6 +128,7 @@ describe.each([
         month: '2026-12',
         spend_micros: 0,
         reserved_micros: 0,
+        unknown_micros: 0,
         cap_micros: null,
         hard_cap_micros: null,
         tier: 'premium',
@@ -103,7 +138,7 @@ describe.each([
       },
     ]);
     const november = fromBudgetRow(rows.budget_months[0] as BudgetMonthRow);
-    expect(november.totals).toEqual({ spendMicros: 155_000, reservedMicros: 3_000 });
+    expect(november.totals).toEqual({ spendMicros: 241_000, reservedMicros: 3_000, unknownMicros: 163_000 });
     expect(november.state).toMatchObject({
       caps: { capMicros: 100_000, hardCapMicros: 500_000 },
       premium: { tier: 'standard', capMicros: 100_000, nextPremiumPriceMicros: 80_000 },

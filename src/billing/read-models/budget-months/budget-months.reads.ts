@@ -19,7 +19,8 @@ export async function readBudgetMonth(sql: Sql, month: string, lock = false): Pr
  * reservation decision and the views; the stream's own bookkeeping is left empty.
  */
 export function fromBudgetRow(row: BudgetMonthRow | undefined): { state: BudgetState; totals: BudgetTotals } {
-  if (!row) return { state: budgetDecider.initialState(), totals: { spendMicros: 0, reservedMicros: 0 } };
+  if (!row)
+    return { state: budgetDecider.initialState(), totals: { spendMicros: 0, reservedMicros: 0, unknownMicros: 0 } };
   const state: BudgetState = {
     caps:
       row.cap_micros === null
@@ -40,27 +41,39 @@ export function fromBudgetRow(row: BudgetMonthRow | undefined): { state: BudgetS
     recentlySettled: [],
     newMonthRecorded: false,
   };
-  return { state, totals: { spendMicros: Number(row.spend_micros), reservedMicros: Number(row.reserved_micros) } };
+  return {
+    state,
+    totals: {
+      spendMicros: Number(row.spend_micros),
+      reservedMicros: Number(row.reserved_micros),
+      unknownMicros: Number(row.unknown_micros ?? 0),
+    },
+  };
 }
 
 /**
- * Spend and in-flight prices of a month as the events had recorded them by `at`: the prices of the
- * month's reservations not yet settled, and the costs of those captured plus the late costs.
+ * Spend, in-flight prices and unknown spend of a month as the events had recorded them by `at`: the
+ * prices of the month's reservations not yet settled; the costs billed on capture and release plus
+ * the late costs; the unknown amounts recorded on capture and release.
  */
 export async function budgetTotalsAt(sql: Sql, month: string, at: Date): Promise<BudgetTotals> {
-  const [row] = await sql.query<{ spend: string; reserved: string }>(
+  const [row] = await sql.query<{ spend: string; reserved: string; unknown: string }>(
     `WITH reserved AS (
        SELECT data->>'reservationId' AS id, (data->>'priceMicros')::bigint AS price FROM events
         WHERE type = 'CreditsReserved' AND left(data->>'day', 7) = $1 AND recorded_at <= $2),
      settled AS (
-       SELECT e.type, coalesce((e.data->>'costMicros')::bigint, 0) AS cost, r.price FROM events e
+       SELECT e.type, r.price,
+              coalesce((e.data->>'costMicros')::bigint, (e.data->>'billedMicros')::bigint, 0) AS billed,
+              coalesce((e.data->>'unknownMicros')::bigint, 0) AS unknown
+         FROM events e
          JOIN reserved r ON r.id = e.data->>'reservationId'
         WHERE e.type IN ('ReservationCaptured', 'ReservationReleased') AND e.recorded_at <= $2)
-     SELECT (SELECT coalesce(sum(cost), 0) FROM settled WHERE type = 'ReservationCaptured')
+     SELECT (SELECT coalesce(sum(billed), 0) FROM settled)
           + (SELECT coalesce(sum((data->>'costMicros')::bigint), 0) FROM events
               WHERE stream_id = $3 AND type = 'LateCostSettled' AND recorded_at <= $2) AS spend,
-            (SELECT coalesce(sum(price), 0) FROM reserved) - (SELECT coalesce(sum(price), 0) FROM settled) AS reserved`,
+            (SELECT coalesce(sum(price), 0) FROM reserved) - (SELECT coalesce(sum(price), 0) FROM settled) AS reserved,
+            (SELECT coalesce(sum(unknown), 0) FROM settled) AS unknown`,
     [month, at.toISOString(), budgetStreamId(month)],
   );
-  return { spendMicros: Number(row.spend), reservedMicros: Number(row.reserved) };
+  return { spendMicros: Number(row.spend), reservedMicros: Number(row.reserved), unknownMicros: Number(row.unknown) };
 }

@@ -1,7 +1,8 @@
 import type { ProjectionTable } from '../../../event-store/projection';
 
 /**
- * Each UTC month's provider budget: settled cost, prices in flight, caps and tier. Reservations,
+ * Each UTC month's provider budget: cost billed, prices in flight, prices of calls whose outcome is
+ * unknown (`unknown_micros`, added by migration 1764000000120), caps and tier. Reservations,
  * captures and releases reach it from the account events in their own transaction, so a
  * reservation is decided under this one row's lock, held from its update to the commit, instead of
  * under a lock on the budget stream. The caps and tier mirror the budget stream's events.
@@ -20,7 +21,8 @@ export const budgetMonthsTable: ProjectionTable = {
       downgraded_at text,
       downgrade_cap_micros bigint,
       next_premium_price_micros bigint,
-      CHECK (spend_micros >= 0 AND reserved_micros >= 0)
+      unknown_micros bigint NOT NULL DEFAULT 0,
+      CHECK (spend_micros >= 0 AND reserved_micros >= 0 AND unknown_micros >= 0)
     )`,
 };
 
@@ -35,4 +37,5 @@ export interface BudgetMonthRow {
   readonly downgraded_at: string | null;
   readonly downgrade_cap_micros: string | number | null;
   readonly next_premium_price_micros: string | number | null;
+  readonly unknown_micros: string | number;
 }

@@ -19,6 +19,7 @@ export class GetBudgetOverviewHandler implements IQueryHandler<GetBudgetOverview
       month,
       spendUsd: microsToDollars(view.spendMicros),
       reservedUsd: microsToDollars(view.reservedMicros),
+      unknownUsd: microsToDollars(view.unknownMicros),
       capUsd: microsToDollars(view.capMicros),
       hardCapUsd: view.hardCapMicros === null ? null : microsToDollars(view.hardCapMicros),
       tier: view.tier,
