@@ -152,7 +152,8 @@ export class MetricsService implements OnModuleInit {
       this.queries.openReservations(),
       this.runners.statuses(),
       this.queryBus.execute(new GetExpiryFailures()),
-      this.queryBus.execute(new GetBudget()),
+      // Fresh: a scrape must agree with the rows, not with a view cached for a second.
+      this.queryBus.execute(new GetBudget(undefined, true)),
     ]);
     for (const metric of [
       this.generations,
