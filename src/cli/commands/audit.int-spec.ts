@@ -32,6 +32,31 @@ describe('genledger audit', () => {
     await billing.capture(await reserve(), 83_000, meta, { unknownMicros: PREMIUM, servedTier: 'standard' });
     await billing.release(await reserve(), meta, { billedMicros: 3_000, unknownMicros: 0 });
     await reserve();
+    const call = { provider: 'openai', model: 'dall-e-3', tier: 'premium' as const, priceMicros: PREMIUM };
+    await store.append('generation-gen_audit1', [
+      {
+        type: 'GenerationFailed',
+        data: {
+          generationId: 'gen_audit1',
+          userId: 'auditee',
+          code: 'provider_failed',
+          message: 'no answer',
+          provider: 'openai',
+          failedAt: '2026-02-10T12:00:00.000Z',
+          attempts: [
+            {
+              ...call,
+              attempt: 1,
+              outcome: 'unknown',
+              requestId: 'req_timeout',
+              error: { code: 'timeout', message: 'cut' },
+            },
+            { ...call, attempt: 2, outcome: 'not_billed', error: { code: 'rejected', message: 'no', status: 400 } },
+            { ...call, attempt: 3, outcome: 'billed', costMicros: PREMIUM, requestId: 'req_paid' },
+          ],
+        },
+      },
+    ]);
   });
   afterAll(async () => {
     await closeBillingHarnesses();
@@ -57,6 +82,24 @@ describe('genledger audit', () => {
     expect(stdout).toMatch(/^ {2}unknown +\$0\.080000 /m);
     expect(stdout).toMatch(/^ {2}held +\$0\.080000 /m);
     expect(stdout).toMatch(/^ {2}total +\$0\.246000 /m);
+  });
+
+  it('lists the provider calls by outcome with their request ids, to match against the invoice', async () => {
+    const { code, stdout } = await run('audit', '--month', '2026-02');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Provider calls 2026-02: 3$/m);
+    const billed = stdout.indexOf('  billed: 1 call(s), $0.080000');
+    const unknown = stdout.indexOf('  unknown: 1 call(s), $0.080000');
+    const refused = stdout.indexOf('  not_billed: 1 call(s), $0.000000');
+    expect([billed, unknown, refused].every((at) => at > 0)).toBe(true);
+    expect(billed).toBeLessThan(unknown);
+    expect(unknown).toBeLessThan(refused);
+    expect(stdout).toMatch(
+      /gen_audit1 #3 {2}openai\/dall-e-3 {2}price \$0\.080000 {2}cost \$0\.080000 {2}request req_paid$/m,
+    );
+    expect(stdout).toMatch(/gen_audit1 #1 .* request req_timeout {2}timeout$/m);
+    expect(stdout).toMatch(/gen_audit1 #2 .* request - {2}rejected 400$/m);
+    expect((await run('audit', '--month', '2026-01')).stdout).toMatch(/^Provider calls 2026-01: 0$/m);
   });
 
   it("prints a user's ledger with what each settlement cost, then the month's split", async () => {

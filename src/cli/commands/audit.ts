@@ -7,12 +7,15 @@ import { monthOf, parseMonth } from '../../common/utc-time';
 import type { EventStore } from '../../event-store/event-store';
 import { ledgerOf, type LedgerLine } from '../../analytics/domain/ledger';
 import { EXIT, UsageError, type CliCommand } from '../command';
+import { providerCalls } from './provider-calls';
 
 const USAGE = `Usage: genledger audit [USER_ID] [--at ISO] [--month YYYY-MM]
 
 Prints the month's provider spend from the events, split as GET /v1/admin/budget shows it: billed
 (the provider's cost), unknown (calls whose outcome is not known, at their price) and held (prices of
-generations still running). Billed + unknown + held is what the caps are measured against.
+generations still running). Billed + unknown + held is what the caps are measured against. Then
+lists the month's provider calls by outcome (billed, unknown, not billed), each with its generation,
+attempt, provider and model, price, cost and the provider's request id, to match against the invoice.
 
 With USER_ID, first prints the user's credit ledger from the events of their account: every grant,
 hold, charge and release, the change to their spendable paid credits, the balance after it and the
@@ -35,12 +38,14 @@ const COLUMNS: ReadonlyArray<{ title: string; cell: (line: LedgerLine) => string
 
 export const auditCommand: CliCommand = {
   name: 'audit',
-  summary: "the month's spend split into billed, unknown and held; with USER_ID, the user's credit ledger first",
+  summary:
+    "the month's spend split into billed, unknown and held and its provider calls by outcome; with USER_ID, the user's credit ledger first",
   usage: USAGE,
   async run(args, context) {
     const { userId, at, month } = parse(args);
     const store = await context.store();
-    const budget = () => monthSpend(store, month ?? monthOf(at ?? new Date()), at);
+    const shown = month ?? monthOf(at ?? new Date());
+    const budget = async () => [await monthSpend(store, shown, at), await providerCalls(store, shown, at)].join('\n');
     if (userId === undefined) {
       context.stdout.write(await budget());
       return EXIT.ok;
