@@ -51,7 +51,9 @@ async function callsOf(store: EventStore, month: string, at: Date | undefined): 
   const calls: Call[] = [];
   let after: { transactionId: string; globalPosition: number } | undefined;
   for (;;) {
-    const batch = await store.readAll({ after, limit: BATCH, types: TYPES });
+    // Everything committed, not only what is behind the async consumers' horizon: an audit is a
+    // one-off read of what the store holds now, and must not miss a generation that just ended.
+    const batch = await store.readAll({ after, limit: BATCH, types: TYPES, allCommitted: true });
     for (const event of batch as Array<RecordedEvent<GenerationSucceeded | GenerationFailed>>) {
       if (event.recordedAt < start || event.recordedAt >= until) continue;
       for (const attempt of event.data.attempts ?? []) {
