@@ -2,24 +2,9 @@ import type { Database } from '../../database/database';
 import type { RecordedEvent } from '../../event-store/event-types';
 import type { TableNames } from '../../event-store/projection';
 import { openTestDatabase } from '../../../test/support/test-app';
+import { recorded } from '../../../test/support/projection-rows';
 import { budgetProjection, BUDGET_CHANGES_TABLE } from './budget.projection';
 import { USAGE_TABLES, usageProjection } from './usage.projection';
-
-let position = 0;
-function recorded(type: string, streamId: string, at: string, data: Record<string, unknown>): RecordedEvent {
-  position += 1;
-  return {
-    globalPosition: position,
-    transactionId: String(position),
-    streamId,
-    streamPosition: 1,
-    type,
-    schemaVersion: 1,
-    data,
-    metadata: {},
-    recordedAt: new Date(at),
-  };
-}
 
 const requested = (id: string, at: string, tier = 'premium') =>
   recorded('GenerationRequested', `generation-${id}`, at, { generationId: id, userId: 'u1', tier });
