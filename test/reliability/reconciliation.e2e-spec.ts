@@ -1,3 +1,4 @@
+import { budgetTotalsAt } from '../../src/billing/read-models/budget-months/budget-months.reads';
 import type { OpenAIImageModel } from '../../src/config/app-config';
 import type { ProviderCallRecord } from '../../src/generation/domain/generation-events';
 import type { ImageQuality } from '../../src/providers/domain/image-provider';
@@ -105,7 +106,12 @@ describePostgres('reconciliation under chaos: the budget against the providersâ€
   const eventsOf = async (user: string) => (await t.request(`/v1/admin/users/${user}/events`)).body.events as Event[];
   const budget = async () => {
     const { body } = await t.request('/v1/admin/budget');
-    return { billed: micros(body.spendUsd), unknown: micros(body.unknownUsd), held: micros(body.reservedUsd) };
+    return {
+      month: body.month as string,
+      billed: micros(body.spendUsd),
+      unknown: micros(body.unknownUsd),
+      held: micros(body.reservedUsd),
+    };
   };
 
   it('every known call is in the budget at the billâ€™s price, unknown ones cover the rest, users pay for images received', async () => {
@@ -147,6 +153,12 @@ describePostgres('reconciliation under chaos: the budget against the providersâ€
     // Settled: every request has its answer, so nothing may still be held.
     const figures = await budget();
     expect(figures.held).toBe(0);
+    // The audit's figures, summed from the events, are the live row's.
+    expect(await budgetTotalsAt(t.database, figures.month, new Date())).toEqual({
+      spendMicros: figures.billed,
+      unknownMicros: figures.unknown,
+      reservedMicros: 0,
+    });
 
     const events = (await Promise.all(everyone.map(eventsOf))).flat();
     const finished = events.filter((e) => e.type === 'GenerationSucceeded' || e.type === 'GenerationFailed');
