@@ -7,19 +7,19 @@ import { startAllFakes, type AllFakes, type BillEntry } from '../fakes';
 import { describePostgres } from '../support/test-database';
 import { startTestApp, type TestApp, type TestResponse } from '../support/test-app';
 
-/** Retries fast, and a breaker that never opens: every request meets the faults queued for it. */
+/** Retries fast, and a breaker that never opens: one request's faults never turn the others away. */
 const RESILIENCE = { baseDelayMs: 10, maxDelayMs: 50, attemptTimeoutMs: 5_000, breakerThreshold: 1_000 };
 
-/** One provider deadline of 2 s: a `work-then-late` answer 3 s after the work comes past it. */
+/** One provider deadline of 3 s: a `work-then-late` answer 4.5 s after the work comes past it. */
 const ENV = {
-  PROVIDER_DEADLINE_SECONDS: '2',
-  RESERVATION_TIMEOUT_SECONDS: '17',
+  PROVIDER_DEADLINE_SECONDS: '3',
+  RESERVATION_TIMEOUT_SECONDS: '18',
   FREE_DAILY_QUOTA: '2',
   CREDITS_PER_PREMIUM: '2',
   CREDITS_PER_STANDARD: '1',
 };
 const CREDITS = { premium: 2, standard: 1 } as const;
-const LATE_MS = 3_000;
+const LATE_MS = 4_500;
 
 const USERS = ['recon-ana', 'recon-ben', 'recon-cai', 'recon-dee'];
 /** Every capture of this user fails on a database error (a trigger on the event table). */
