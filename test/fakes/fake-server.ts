@@ -116,6 +116,11 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
     this.faults.push({ fault, remaining: times });
   }
 
+  /** Forgets the faults still queued; the requests and the bill are kept. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   setLatency(ms: number): void {
     if (!(ms >= 0)) throw new Error(`latency must be >= 0 ms, got ${ms}`);
     this.latencyMs = ms;
