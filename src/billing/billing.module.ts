@@ -14,6 +14,7 @@ import { BudgetViews } from './read-models/budget-months/budget-views';
 import { GetBudgetOverviewHandler } from './read-models/budget-months/get-budget-overview.handler';
 import { GetBudgetHandler } from './read-models/budget-months/get-budget.handler';
 import { GetUserEventsHandler } from './read-models/user-events/get-user-events.handler';
+import { RaiseReservationHoldHandler } from './raise-hold/raise-reservation-hold.handler';
 import { ReserveCreditsHandler } from './reserve-credits/reserve-credits.handler';
 import { ResetDailyQuotaHandler } from './reset-daily-quota/reset-daily-quota.handler';
 import { SetBudgetCapHandler } from './set-budget-cap/set-budget-cap.handler';
@@ -33,6 +34,7 @@ export const BILLING_PROVIDERS = [
   ExpiryListeners,
   ExpiryFailures,
   ReserveCreditsHandler,
+  RaiseReservationHoldHandler,
   CaptureReservationHandler,
   ReleaseReservationHandler,
   SettleLateCostHandler,

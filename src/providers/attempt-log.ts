@@ -38,6 +38,13 @@ export class AttemptLog {
 
   close(pending: AttemptError): readonly ProviderAttempt[] {
     this.closed = true;
+    return this.sofar(pending);
+  }
+
+  /** The attempts as they stand: one whose call has not settled is `unknown` (it may be worked on). */
+  sofar(
+    pending: AttemptError = { code: 'pending', message: 'the call has not answered yet' },
+  ): readonly ProviderAttempt[] {
     return this.entries.map(
       (entry) => entry.settled ?? failedAttempt(entry.planned, 'unknown', pending, entry.requestId),
     );

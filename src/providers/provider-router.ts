@@ -21,12 +21,13 @@ export interface ProviderRouterOptions extends Partial<ResilienceOptions> {
 
 export interface RouteHooks {
   /**
-   * Awaited before each provider call with the attempt about to be made (e.g. to hold the budget
-   * for a second provider). If it throws, that call is not made and the generation fails with a
+   * Awaited before each provider call with the attempt about to be made and the generation's
+   * earlier attempts (one still running counts as `unknown`), e.g. to hold the budget for a
+   * second call. If it throws, that call is not made and the generation fails with a
    * ProviderFailure carrying the attempts so far (and the thrown error's code when it is a
    * DomainError).
    */
-  beforeAttempt?(planned: PlannedAttempt): Promise<void> | void;
+  beforeAttempt?(planned: PlannedAttempt, earlier: readonly ProviderAttempt[]): Promise<void> | void;
 }
 
 export interface RoutedGeneration {
@@ -124,7 +125,7 @@ export class ProviderRouter {
         priceMicros: provider.price(params),
       };
       try {
-        await run.hooks.beforeAttempt?.(planned);
+        await run.hooks.beforeAttempt?.(planned, run.log.sofar());
       } catch (error) {
         throw new AttemptRefused(error);
       }

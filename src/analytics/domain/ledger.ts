@@ -56,6 +56,10 @@ function describe(event: AccountEvent): string {
       const what = kind === 'free' ? 'a free unit' : `${credits} credit${credits === 1 ? '' : 's'}`;
       return `held ${what} for ${tier}${generationId ? ` ${generationId}` : ''}`;
     }
+    case 'ReservationHoldRaised': {
+      const { addedMicros, heldMicros } = event.data;
+      return `budget hold raised by $${microsToDollars(addedMicros)} to $${microsToDollars(heldMicros)} for another provider call`;
+    }
     case 'QuotaConsumed':
       return `free unit ${event.data.usedToday} of ${event.data.day}`;
     case 'ReservationCaptured': {

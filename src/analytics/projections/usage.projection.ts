@@ -140,6 +140,7 @@ async function applyUsage(tx: Sql, recorded: readonly RecordedEvent[], tables: T
         failures.add([day, started.get(event.data.generationId)?.tier ?? 'unknown', event.data.code], { failures: 1 });
         break;
       case 'GenerationRequested':
+      case 'ProviderCallStarted':
         break;
       default: {
         const unreachable: never = event;

@@ -3,7 +3,13 @@ import { decide } from './budget/decide';
 import { evolve, initialState } from './budget/state';
 
 export * from './budget/messages';
-export { decide, decideReservation, type ReservationDecision, type ReservationRequest } from './budget/decide';
+export {
+  assertHoldRaiseAllowed,
+  decide,
+  decideReservation,
+  type ReservationDecision,
+  type ReservationRequest,
+} from './budget/decide';
 export {
   effectiveCaps,
   evolve,

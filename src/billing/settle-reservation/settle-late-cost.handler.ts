@@ -13,14 +13,14 @@ export class SettleLateCostHandler implements ICommandHandler<SettleLateCost, vo
     private readonly budget: BudgetStream,
   ) {}
 
-  async execute({ reservation, costMicros, metadata, tx }: SettleLateCost): Promise<void> {
+  async execute({ reservation, costMicros, metadata, tx, resolvedUnknownMicros }: SettleLateCost): Promise<void> {
     const now = this.clock.now();
     const { reservationId, month } = reservation;
     const settle = (sql: Sql) =>
       this.budget.run(
         sql,
         month,
-        () => ({ type: 'SettleLateCost', data: { reservationId, costMicros, now } }),
+        () => ({ type: 'SettleLateCost', data: { reservationId, costMicros, resolvedUnknownMicros, now } }),
         metadata,
       );
     await (tx ? settle(tx) : this.database.transaction(settle));

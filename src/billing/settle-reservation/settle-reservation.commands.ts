@@ -43,7 +43,9 @@ export class ReleaseReservation extends Command<void> {
 
 /**
  * The provider was paid for a reservation that expired meanwhile: the user keeps the image free
- * (their reservation was already released), but the month's spend still records the cost.
+ * (their reservation was already released), but the month's spend still records the cost. The
+ * expiry counted the reservation's hold as unknown spend; `resolvedUnknownMicros` is the part of
+ * it the calls' known outcomes explain (the hold less what is still unknown), taken off unknown.
  */
 export class SettleLateCost extends Command<void> {
   constructor(
@@ -51,6 +53,7 @@ export class SettleLateCost extends Command<void> {
     readonly costMicros: number,
     readonly metadata: EventMetadata,
     readonly tx?: Sql,
+    readonly resolvedUnknownMicros = 0,
   ) {
     super();
   }

@@ -55,6 +55,32 @@ export type GenerationRequested = {
     readonly charge: Exclude<Charge, 'none'>;
     readonly reservedPriceMicros: number;
     readonly requestedAt: string;
+    /**
+     * The first provider call, as planned when the generation was requested: this record is
+     * committed before the call starts (absent on older events). Later calls record
+     * ProviderCallStarted.
+     */
+    readonly firstCall?: { readonly provider: string; readonly model: string; readonly priceMicros: number };
+  };
+};
+
+/**
+ * A retry or the fallback to another provider is about to call a provider: recorded before the
+ * call starts, so a process that dies during it leaves the call on the record. `heldMicros` is
+ * what the reservation holds in the month's budget for the generation's calls, this one included
+ * (raised in the same transaction when the earlier calls may have used up the hold).
+ */
+export type ProviderCallStarted = {
+  readonly type: 'ProviderCallStarted';
+  readonly data: {
+    readonly generationId: string;
+    readonly provider: string;
+    readonly model: string;
+    readonly tier: Tier;
+    readonly attempt: number;
+    readonly priceMicros: number;
+    readonly heldMicros: number;
+    readonly startedAt: string;
   };
 };
 
@@ -110,4 +136,9 @@ export type CacheHit = {
   };
 };
 
-export type GenerationEvent = GenerationRequested | GenerationSucceeded | GenerationFailed | CacheHit;
+export type GenerationEvent =
+  | GenerationRequested
+  | ProviderCallStarted
+  | GenerationSucceeded
+  | GenerationFailed
+  | CacheHit;

@@ -7,6 +7,7 @@ import type {
   GenerationRequested,
   GenerationSucceeded,
   ProviderCallRecord,
+  ProviderCallStarted,
 } from './generation-events';
 import type { PrintAssetsProduced, SelectionEvent } from './selection-events';
 
@@ -30,6 +31,8 @@ export type CompleteGeneration = {
   };
 };
 
+export type StartProviderCall = { readonly type: 'StartProviderCall'; readonly data: ProviderCallStarted['data'] };
+
 export type FailGeneration = { readonly type: 'FailGeneration'; readonly data: GenerationFailed['data'] };
 
 /** A succeeded generation's print assets at one size, already produced and stored. */
@@ -38,7 +41,13 @@ export type SelectPrint = {
   readonly data: Omit<PrintAssetsProduced['data'], 'producedAt'> & { readonly selectedAt: string };
 };
 
-export type GenerationCommand = RequestGeneration | RecordCacheHit | CompleteGeneration | FailGeneration | SelectPrint;
+export type GenerationCommand =
+  | RequestGeneration
+  | RecordCacheHit
+  | StartProviderCall
+  | CompleteGeneration
+  | FailGeneration
+  | SelectPrint;
 
 export type GenerationState =
   | { readonly status: 'unrequested' }
@@ -65,6 +74,15 @@ export function decide(command: GenerationCommand, state: GenerationState): read
     case 'RecordCacheHit':
       requireUnrequested(state, command.data.generationId);
       return [{ type: 'CacheHit', data: command.data }];
+    case 'StartProviderCall':
+      // A call starts only while the generation waits for its image (its reservation still open).
+      if (state.status !== 'pending') {
+        throw new DomainError(
+          'invalid_state',
+          `Generation ${command.data.generationId} is ${state.status}: no provider call can start`,
+        );
+      }
+      return [{ type: 'ProviderCallStarted', data: command.data }];
     case 'CompleteGeneration':
       return complete(command.data, state);
     case 'FailGeneration':
@@ -130,6 +148,7 @@ export function evolve(state: GenerationState, event: GenerationStreamEvent): Ge
       return { status: 'succeeded', prints: [] };
     case 'GenerationFailed':
       return { status: 'failed' };
+    case 'ProviderCallStarted':
     case 'ImageSelected':
       return state;
     case 'PrintAssetsProduced':

@@ -10,13 +10,22 @@ import {
   ReleaseReservation,
   SettleLateCost,
 } from '../../billing/settle-reservation/settle-reservation.commands';
-import type { CacheHit, GenerationFailed, GenerationRequested } from '../domain/generation-events';
+import { RaiseReservationHold } from '../../billing/raise-hold/raise-reservation-hold.command';
+import type { CacheHit, GenerationFailed, GenerationRequested, ProviderCallStarted } from '../domain/generation-events';
 import type { CompleteGeneration } from '../domain/generation';
 import { handleGenerationCommand } from '../generation-stream';
 import { generationsProjection } from '../read-models/generations/generations.projection';
 import type { GenerationRow } from '../read-models/generations/generation-view';
 
 export type Delivered = Omit<CompleteGeneration['data'], 'reservationExpired'>;
+
+/**
+ * What a generation's provider calls cost (billed, and unknown at price), and what its
+ * reservation held in the month's budget for them (the price reserved, and every raise). A
+ * reservation the expiry job released counted its hold as unknown spend: a late settlement takes
+ * off what the calls' outcomes explain. Without `heldMicros` nothing is taken off.
+ */
+export type CallSpend = ProviderSpend & { readonly heldMicros?: number };
 
 /** A statement to run in the transaction that settles a success, so it commits with the capture. */
 export type WithCapture = (tx: Sql, generationId: string) => Promise<void>;
@@ -44,6 +53,25 @@ export class GenerationOutcomes {
     await handleGenerationCommand(this.store, { type: 'RequestGeneration', data }, { metadata, newStream: true });
   }
 
+  /**
+   * ProviderCallStarted, before a call after the generation's first; `addedMicros` (when the
+   * earlier calls may have used the hold up) raises the reservation's hold in the same
+   * transaction, within the hard cap, or refuses the call with budget_exhausted.
+   */
+  async startCall(
+    reservation: ReservationRef,
+    data: ProviderCallStarted['data'],
+    addedMicros: number,
+    metadata: EventMetadata,
+  ): Promise<void> {
+    await this.database.transaction(async (tx) => {
+      await handleGenerationCommand(this.store, { type: 'StartProviderCall', data }, { tx, metadata });
+      if (addedMicros > 0) {
+        await this.commandBus.execute(new RaiseReservationHold(reservation, addedMicros, metadata, tx));
+      }
+    });
+  }
+
   async cacheHit(data: CacheHit['data'], metadata: EventMetadata): Promise<void> {
     await handleGenerationCommand(this.store, { type: 'RecordCacheHit', data }, { metadata, newStream: true });
   }
@@ -61,7 +89,7 @@ export class GenerationOutcomes {
   async complete(
     reservation: ReservationRef,
     delivered: Delivered,
-    spend: ProviderSpend,
+    spend: CallSpend,
     metadata: EventMetadata,
     withCapture?: WithCapture,
   ): Promise<GenerationRow | undefined> {
@@ -82,7 +110,7 @@ export class GenerationOutcomes {
     tx: Sql,
     reservation: ReservationRef,
     data: CompleteGeneration['data'],
-    spend: ProviderSpend,
+    spend: CallSpend,
     metadata: EventMetadata,
     withCapture: WithCapture | undefined,
   ): Promise<GenerationRow | undefined> {
@@ -96,7 +124,7 @@ export class GenerationOutcomes {
     const late = newEvents.some((event) => event.type === 'GenerationSucceeded' && event.data.charge === 'none');
     await this.commandBus.execute(
       late
-        ? new SettleLateCost(reservation, spend.billedMicros, metadata, tx)
+        ? new SettleLateCost(reservation, spend.billedMicros, metadata, tx, resolvedUnknown(spend))
         : new CaptureReservation(reservation, spend.billedMicros, metadata, tx, {
             unknownMicros: spend.unknownMicros,
             servedTier: data.tier,
@@ -116,18 +144,19 @@ export class GenerationOutcomes {
   async fail(
     reservation: ReservationRef,
     data: GenerationFailed['data'],
-    spent: ProviderSpend,
+    spent: CallSpend,
     metadata: EventMetadata,
   ): Promise<void> {
     try {
       await this.database.transaction(async (tx) => {
         const { state } = await handleGenerationCommand(this.store, { type: 'FailGeneration', data }, { tx, metadata });
         try {
-          await this.commandBus.execute(new ReleaseReservation(reservation, metadata, tx, spent));
+          await this.commandBus.execute(new ReleaseReservation(reservation, metadata, tx, spentOnly(spent)));
         } catch (releaseError) {
           if (!isCode(releaseError, 'invalid_state')) throw releaseError;
-          if (state.status !== 'succeeded' && spent.billedMicros > 0) {
-            await this.commandBus.execute(new SettleLateCost(reservation, spent.billedMicros, metadata, tx));
+          const resolved = resolvedUnknown(spent);
+          if (state.status !== 'succeeded' && (spent.billedMicros > 0 || resolved > 0)) {
+            await this.commandBus.execute(new SettleLateCost(reservation, spent.billedMicros, metadata, tx, resolved));
           }
         }
       });
@@ -139,6 +168,15 @@ export class GenerationOutcomes {
       );
     }
   }
+}
+
+function spentOnly({ billedMicros, unknownMicros }: CallSpend): ProviderSpend {
+  return { billedMicros, unknownMicros };
+}
+
+/** The part of an expired reservation's hold (counted as unknown by the expiry) the calls' outcomes explain. */
+function resolvedUnknown(spend: CallSpend): number {
+  return spend.heldMicros === undefined ? 0 : Math.max(0, spend.heldMicros - spend.unknownMicros);
 }
 
 function isCode(error: unknown, ...codes: string[]): boolean {

@@ -5,7 +5,6 @@ import { IdGenerator } from '../../common/ids';
 import { DomainError } from '../../common/domain-error';
 import { ReserveCredits } from '../../billing/reserve-credits/reserve-credits.command';
 import { GetCreditStatus } from '../../billing/read-models/account-balances/get-credit-status.query';
-import type { ProviderSpend } from '../../billing/reservation';
 import { attemptSpend, type ProviderAttempt } from '../../providers/domain/provider-call';
 import { ProviderFailure } from '../../providers/provider-failure';
 import { ProviderRouter, type RoutedGeneration } from '../../providers/provider-router';
@@ -15,7 +14,8 @@ import { generationImageKey } from '../generation-image-key';
 import { GetGeneration } from '../read-models/generations/generations.queries';
 import { toGenerationView, type GenerationRow } from '../read-models/generations/generation-view';
 import { requestedImage, type GenerateImageResult, type ImageRequest } from './generate-image.command';
-import { GenerationOutcomes } from './generation-outcomes';
+import { CallHold } from './call-hold';
+import { GenerationOutcomes, type CallSpend } from './generation-outcomes';
 import { IdempotencyStore, type IdempotencyClaim } from './idempotency';
 import { PromptCacheLookup } from './prompt-cache-lookup';
 
@@ -73,6 +73,7 @@ export class ProviderGeneration {
       }),
     );
     const plannedKey = this.cache.keyFor(reservation.tier, request.params);
+    const firstProvider = this.router.route(reservation.tier);
     await this.outcomes.request(
       {
         ...requestedImage(request, generationId, plannedKey),
@@ -82,9 +83,19 @@ export class ProviderGeneration {
         charge: reservation.charge,
         reservedPriceMicros: reservation.priceMicros,
         requestedAt: this.clock.now().toISOString(),
+        firstCall: {
+          provider: firstProvider.name,
+          model: firstProvider.model,
+          priceMicros: firstProvider.price(request.params),
+        },
       },
       metadata,
     );
+    const hold = new CallHold(this.outcomes, reservation, generationId, metadata, () => this.clock.now());
+    const spentBy = (attempts: readonly ProviderAttempt[]): CallSpend => {
+      const { billedMicros, unknownMicros } = attemptSpend(attempts);
+      return { billedMicros, unknownMicros, heldMicros: hold.heldMicros };
+    };
     const failed = (error: unknown, attempts: readonly ProviderAttempt[]) =>
       this.outcomes.fail(
         reservation,
@@ -103,7 +114,7 @@ export class ProviderGeneration {
 
     let routed: RoutedGeneration;
     try {
-      routed = await this.router.generate(reservation.tier, request.params);
+      routed = await this.router.generate(reservation.tier, request.params, hold);
     } catch (error) {
       await failed(error, error instanceof ProviderFailure ? error.attempts : []);
       throw error instanceof DomainError
@@ -211,10 +222,4 @@ export class ProviderGeneration {
     const credits = await this.queryBus.execute(new GetCreditStatus(userId));
     return { statusCode: 201, body: { ...toGenerationView(row), credits } };
   }
-}
-
-/** What the generation's provider calls cost: billed at cost, unknown at price. */
-function spentBy(attempts: readonly ProviderAttempt[]): ProviderSpend {
-  const { billedMicros, unknownMicros } = attemptSpend(attempts);
-  return { billedMicros, unknownMicros };
 }

@@ -19,6 +19,17 @@ export function decide(command: AccountCommand, state: AccountState): readonly A
       return grant(command.data, state);
     case 'ReserveCredits':
       return reserve(command.data, state);
+    case 'RaiseReservationHold': {
+      const { reservationId, addedMicros, now } = command.data;
+      assertWholeNumber('addedMicros', addedMicros, 1);
+      const open = openReservationToSettle(state, reservationId, now, 'raised');
+      return [
+        {
+          type: 'ReservationHoldRaised',
+          data: { reservationId, addedMicros, heldMicros: open.priceMicros + addedMicros, raisedAt: now.toISOString() },
+        },
+      ];
+    }
     case 'CaptureReservation':
       return capture(command.data, state);
     case 'ReleaseReservation': {
@@ -106,12 +117,12 @@ function reserve(command: ReserveCredits['data'], state: AccountState): readonly
   );
 }
 
-/** The single gate that keeps a reservation from being settled twice or after its timeout. */
+/** The single gate that keeps a reservation from being settled (or raised) twice or after its timeout. */
 function openReservationToSettle(
   state: AccountState,
   reservationId: string,
   now: Date,
-  outcome: 'captured' | 'released',
+  outcome: 'captured' | 'released' | 'raised',
 ): OpenReservation {
   const open = findOpen(state, reservationId);
   if (open) {

@@ -31,6 +31,16 @@ export type CreditsReserved = Message<
   }
 >;
 
+/**
+ * The reservation holds more of the month's budget: a generation's next provider call (a retry
+ * after a call of unknown outcome, or the fallback to another provider) would cost more than the
+ * hold has left, and the hard cap allowed the difference. `heldMicros` is the hold after it.
+ */
+export type ReservationHoldRaised = Message<
+  'ReservationHoldRaised',
+  { reservationId: string; addedMicros: number; heldMicros: number; raisedAt: string }
+>;
+
 /** Recorded beside a free CreditsReserved for the usage views; the balance reads CreditsReserved. */
 export type QuotaConsumed = Message<'QuotaConsumed', { reservationId: string; day: string; usedToday: number }>;
 
@@ -74,7 +84,13 @@ export type ReservationReleased = Message<
   }
 >;
 
-export type AccountEvent = CreditsGranted | CreditsReserved | QuotaConsumed | ReservationCaptured | ReservationReleased;
+export type AccountEvent =
+  | CreditsGranted
+  | CreditsReserved
+  | ReservationHoldRaised
+  | QuotaConsumed
+  | ReservationCaptured
+  | ReservationReleased;
 
 // ---- commands -----------------------------------------------------------------------------
 
@@ -96,6 +112,12 @@ export type ReserveCredits = Message<
     generationId?: string;
     now: Date;
   }
+>;
+
+/** Sent before a provider call the open reservation's hold does not cover; the caller checks the hard cap. */
+export type RaiseReservationHold = Message<
+  'RaiseReservationHold',
+  { reservationId: string; addedMicros: number; now: Date }
 >;
 
 /**
@@ -131,6 +153,7 @@ export type ExpireReservations = Message<'ExpireReservations', { now: Date }>;
 export type AccountCommand =
   | GrantCredits
   | ReserveCredits
+  | RaiseReservationHold
   | CaptureReservation
   | ReleaseReservation
   | ExpireReservations;

@@ -9,7 +9,7 @@ export type OpenReservation = Readonly<{
   day: string;
   expiresAt: string;
   tier: Tier;
-  /** The price the reservation holds in the month's budget. */
+  /** What the reservation holds in the month's budget: its price, and every raise since. */
   priceMicros: number;
 }>;
 
@@ -79,6 +79,15 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
         openReservations,
         availableCredits: state.availableCredits - credits,
         reservedCredits: state.reservedCredits + credits,
+      };
+    }
+    case 'ReservationHoldRaised': {
+      const { reservationId, heldMicros } = event.data;
+      return {
+        ...state,
+        openReservations: state.openReservations.map((open) =>
+          open.reservationId === reservationId ? { ...open, priceMicros: heldMicros } : open,
+        ),
       };
     }
     case 'QuotaConsumed':

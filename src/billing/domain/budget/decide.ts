@@ -23,10 +23,12 @@ export function decide(command: BudgetCommand, state: BudgetState): readonly Bud
       return downgrade ? [downgrade] : [];
     }
     case 'SettleLateCost': {
-      const { reservationId, costMicros, now } = command.data;
+      const { reservationId, costMicros, resolvedUnknownMicros = 0, now } = command.data;
       assertWholeNumber('costMicros', costMicros, 0);
+      assertWholeNumber('resolvedUnknownMicros', resolvedUnknownMicros, 0);
       if (state.recentlySettled.includes(reservationId)) return [];
-      return [{ type: 'LateCostSettled', data: { reservationId, costMicros, at: now.toISOString() } }];
+      const resolved = resolvedUnknownMicros > 0 ? { resolvedUnknownMicros } : {};
+      return [{ type: 'LateCostSettled', data: { reservationId, costMicros, ...resolved, at: now.toISOString() } }];
     }
     case 'EvaluateBudget': {
       const { capMicros } = effectiveCaps(state, command.data);
@@ -144,19 +146,36 @@ export function decideReservation(
   const premiumAllowed = state.premium.tier === 'premium' && downgrade === null;
   const tier: Tier = requestedTier === 'premium' && premiumAllowed ? 'premium' : 'standard';
   const priceMicros = tier === 'premium' ? premiumPriceMicros : standardPriceMicros;
-  // Spend the month cannot rule out counts: billed, held and unknown.
-  const committed = committedMicros(totals);
-  if (caps.hardCapMicros !== null && committed + priceMicros > caps.hardCapMicros) {
-    throw new DomainError(
-      'budget_exhausted',
-      `The monthly hard cap of ${caps.hardCapMicros} micro-dollars leaves no room for another ${tier} image`,
-      {
-        hardCapMicros: caps.hardCapMicros,
-        spendMicros: totals.spendMicros,
-        reservedMicros: totals.reservedMicros,
-        unknownMicros: totals.unknownMicros ?? 0,
-      },
-    );
-  }
+  assertHardCapAllows(caps, totals, priceMicros, `another ${tier} image`);
   return { tier, priceMicros, downgrade };
+}
+
+/**
+ * A reservation's hold raised by `addedMicros` for another provider call (a retry of a call whose
+ * outcome is unknown, or the fallback to another provider): allowed only within the hard cap, so
+ * the month's billed, unknown and held spend never passes it, whatever the calls turn out to cost.
+ * `totals` are the month's figures before the raise.
+ */
+export function assertHoldRaiseAllowed(
+  state: BudgetState,
+  totals: BudgetTotals,
+  request: BudgetDefaults & { addedMicros: number },
+): void {
+  assertWholeNumber('addedMicros', request.addedMicros, 1);
+  assertHardCapAllows(effectiveCaps(state, request), totals, request.addedMicros, 'another provider call');
+}
+
+/** Spend the month cannot rule out counts against the hard cap: billed, held and unknown. */
+function assertHardCapAllows(caps: BudgetCaps, totals: BudgetTotals, priceMicros: number, what: string): void {
+  if (caps.hardCapMicros === null || committedMicros(totals) + priceMicros <= caps.hardCapMicros) return;
+  throw new DomainError(
+    'budget_exhausted',
+    `The monthly hard cap of ${caps.hardCapMicros} micro-dollars leaves no room for ${what}`,
+    {
+      hardCapMicros: caps.hardCapMicros,
+      spendMicros: totals.spendMicros,
+      reservedMicros: totals.reservedMicros,
+      unknownMicros: totals.unknownMicros ?? 0,
+    },
+  );
 }

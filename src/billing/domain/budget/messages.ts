@@ -43,9 +43,14 @@ export type TierRestored = Message<'TierRestored', { reason: RestoreReason; at: 
 /**
  * A provider bill for a reservation that had already expired (and been released): the user keeps
  * the image free, the month still paid for it. Captured reservations count through the account's
- * ReservationCaptured instead.
+ * ReservationCaptured instead. The expiry counted the reservation's whole hold as unknown spend;
+ * `resolvedUnknownMicros` is the part of it the calls' outcomes now explain (absent: 0), which
+ * leaves unknown spend as `costMicros` moves to billed, so the month counts each call once.
  */
-export type LateCostSettled = Message<'LateCostSettled', { reservationId: string; costMicros: number; at: string }>;
+export type LateCostSettled = Message<
+  'LateCostSettled',
+  { reservationId: string; costMicros: number; resolvedUnknownMicros?: number; at: string }
+>;
 
 export type BudgetEvent = BudgetCapSet | TierDowngraded | TierRestored | LateCostSettled;
 
@@ -78,7 +83,10 @@ export type DowngradeTier = Message<
   BudgetDefaults & { totals: BudgetTotals; premiumPriceMicros: number; now: Date }
 >;
 
-export type SettleLateCost = Message<'SettleLateCost', { reservationId: string; costMicros: number; now: Date }>;
+export type SettleLateCost = Message<
+  'SettleLateCost',
+  { reservationId: string; costMicros: number; resolvedUnknownMicros?: number; now: Date }
+>;
 
 export type EvaluateBudget = Message<'EvaluateBudget', BudgetDefaults & { totals: BudgetTotals; now: Date }>;
 

@@ -26,6 +26,7 @@ export const accountBalancesProjection: Projection = {
   eventTypes: [
     'CreditsGranted',
     'CreditsReserved',
+    'ReservationHoldRaised',
     'ReservationCaptured',
     'ReservationReleased',
     'BudgetCapSet',
@@ -85,6 +86,18 @@ async function applyOne(
       return;
     case 'CreditsReserved':
       return reserve(tx, t, userId, event.data);
+    case 'ReservationHoldRaised': {
+      // The month's row answers, as for a reservation: the raise checks the hard cap against it.
+      const [month] = await tx.query<BudgetMonthRow>(
+        `WITH raised AS (
+           UPDATE ${open} SET price_micros = $2 WHERE reservation_id = $1 RETURNING day)
+         UPDATE ${budget} AS m SET reserved_micros = m.reserved_micros + $3
+           FROM raised WHERE m.month = left(raised.day, 7)
+         RETURNING m.*`,
+        [event.data.reservationId, event.data.heldMicros, event.data.addedMicros],
+      );
+      return month;
+    }
     case 'ReservationCaptured': {
       // `credits` were charged; `returnedCredits` (a cheaper tier served) go back to the balance.
       const { reservationId, credits, returnedCredits = 0, costMicros, unknownMicros = 0 } = event.data;

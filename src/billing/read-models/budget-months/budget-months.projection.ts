@@ -4,11 +4,20 @@ import type { BudgetEvent } from '../../domain/budget';
 // The budget stream's part of the billing projection (account-balances.projection.ts): the caps,
 // the tier and late costs of each month's `budget_months` row.
 
-async function addToBudget(tx: Sql, table: string, month: string, spendMicros: number): Promise<void> {
+/** A late cost: billed spend added, and the unknown spend it explains taken off. */
+async function addToBudget(
+  tx: Sql,
+  table: string,
+  month: string,
+  spendMicros: number,
+  resolvedUnknownMicros: number,
+): Promise<void> {
   await tx.query(
     `INSERT INTO ${table} AS m (month, spend_micros) VALUES ($1, $2)
-     ON CONFLICT (month) DO UPDATE SET spend_micros = m.spend_micros + excluded.spend_micros`,
-    [month, spendMicros],
+     ON CONFLICT (month) DO UPDATE
+       SET spend_micros = m.spend_micros + excluded.spend_micros,
+           unknown_micros = GREATEST(m.unknown_micros - $3, 0)`,
+    [month, spendMicros, resolvedUnknownMicros],
   );
 }
 
@@ -40,7 +49,7 @@ export async function applyBudgetEvent(tx: Sql, table: string, month: string, ev
       );
       return;
     case 'LateCostSettled':
-      await addToBudget(tx, table, month, event.data.costMicros);
+      await addToBudget(tx, table, month, event.data.costMicros, event.data.resolvedUnknownMicros ?? 0);
       return;
     default: {
       const unreachable: never = event;

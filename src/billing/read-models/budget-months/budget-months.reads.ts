@@ -53,14 +53,26 @@ export function fromBudgetRow(row: BudgetMonthRow | undefined): { state: BudgetS
 
 /**
  * Spend, in-flight prices and unknown spend of a month as the events had recorded them by `at`: the
- * prices of the month's reservations not yet settled; the costs billed on capture and release plus
- * the late costs; the unknown amounts recorded on capture and release.
+ * holds of the month's reservations not yet settled (price and raises); the costs billed on capture
+ * and release plus the late costs; the unknown amounts recorded on capture and release, less what
+ * late costs explained.
  */
 export async function budgetTotalsAt(sql: Sql, month: string, at: Date): Promise<BudgetTotals> {
   const [row] = await sql.query<{ spend: string; reserved: string; unknown: string }>(
-    `WITH reserved AS (
+    `WITH opened AS (
        SELECT data->>'reservationId' AS id, (data->>'priceMicros')::bigint AS price FROM events
         WHERE type = 'CreditsReserved' AND left(data->>'day', 7) = $1 AND recorded_at <= $2),
+     raised AS (
+       SELECT e.data->>'reservationId' AS id, (e.data->>'addedMicros')::bigint AS added
+         FROM events e JOIN opened o ON o.id = e.data->>'reservationId'
+        WHERE e.type = 'ReservationHoldRaised' AND e.recorded_at <= $2),
+     reserved AS (
+       SELECT o.id, o.price + coalesce((SELECT sum(added) FROM raised r WHERE r.id = o.id), 0) AS price
+         FROM opened o),
+     late AS (
+       SELECT coalesce(sum((data->>'costMicros')::bigint), 0) AS billed,
+              coalesce(sum((data->>'resolvedUnknownMicros')::bigint), 0) AS resolved
+         FROM events WHERE stream_id = $3 AND type = 'LateCostSettled' AND recorded_at <= $2),
      settled AS (
        SELECT e.type, r.price,
               coalesce((e.data->>'costMicros')::bigint, (e.data->>'billedMicros')::bigint, 0) AS billed,
@@ -68,11 +80,9 @@ export async function budgetTotalsAt(sql: Sql, month: string, at: Date): Promise
          FROM events e
          JOIN reserved r ON r.id = e.data->>'reservationId'
         WHERE e.type IN ('ReservationCaptured', 'ReservationReleased') AND e.recorded_at <= $2)
-     SELECT (SELECT coalesce(sum(billed), 0) FROM settled)
-          + (SELECT coalesce(sum((data->>'costMicros')::bigint), 0) FROM events
-              WHERE stream_id = $3 AND type = 'LateCostSettled' AND recorded_at <= $2) AS spend,
+     SELECT (SELECT coalesce(sum(billed), 0) FROM settled) + (SELECT billed FROM late) AS spend,
             (SELECT coalesce(sum(price), 0) FROM reserved) - (SELECT coalesce(sum(price), 0) FROM settled) AS reserved,
-            (SELECT coalesce(sum(unknown), 0) FROM settled) AS unknown`,
+            GREATEST((SELECT coalesce(sum(unknown), 0) FROM settled) - (SELECT resolved FROM late), 0) AS unknown`,
     [month, at.toISOString(), budgetStreamId(month)],
   );
   return { spendMicros: Number(row.spend), reservedMicros: Number(row.reserved), unknownMicros: Number(row.unknown) };

@@ -145,6 +145,8 @@ async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise
       );
       return;
     }
+    case 'ProviderCallStarted':
+      return;
     default: {
       const unreachable: never = event;
       throw new Error(`Unhandled event ${JSON.stringify(unreachable)}`);
