@@ -418,6 +418,74 @@ describe('ReleaseReservation', () => {
   });
 });
 
+describe('RaiseReservationHold', () => {
+  const raise = (reservationId: string, addedMicros: number, now = NOON) => ({
+    type: 'RaiseReservationHold' as const,
+    data: { reservationId, addedMicros, now },
+  });
+  const raised = (reservationId: string, addedMicros: number, heldMicros: number): AccountEvent => ({
+    type: 'ReservationHoldRaised',
+    data: { reservationId, addedMicros, heldMicros, raisedAt: NOON.toISOString() },
+  });
+
+  it('adds to what an open reservation holds, each raise on the last', () => {
+    const events = [granted(10), ...freeQuotaUsed(NOON), reserved('r4', NOON, 'paid', 2)];
+    account
+      .given(events)
+      .when(raise('r4', 40_000))
+      .then([raised('r4', 40_000, PRICE + 40_000)]);
+    account
+      .given([...events, raised('r4', 40_000, PRICE + 40_000)])
+      .when(raise('r4', 3_000))
+      .then([raised('r4', 3_000, PRICE + 43_000)]);
+  });
+
+  it('leaves credits alone, and an expired reservation keeps the whole raised hold as unknown spend', () => {
+    const events = [granted(10), reserved('r4', NOON, 'paid', 2), raised('r4', 43_000, 123_000)];
+    expect(creditStatus(account.given(events).state, NOON, QUOTA)).toMatchObject({
+      paidCredits: 8,
+      reservedCredits: 2,
+    });
+    const late = at(plusSeconds(NOON, 121));
+    account
+      .given(events)
+      .when({ type: 'ExpireReservations', data: { now: late } })
+      .then([
+        {
+          type: 'ReservationReleased',
+          data: {
+            reservationId: 'r4',
+            kind: 'paid',
+            credits: 2,
+            reason: 'expired',
+            unknownMicros: 123_000,
+            releasedAt: late.toISOString(),
+          },
+        },
+      ]);
+  });
+
+  it('refuses a settled, expired or unknown reservation, and an amount that is not a positive whole number', () => {
+    account.given([]).when(raise('nope', 1)).thenThrows('not_found');
+    account
+      .given([...reservedFree('r1', NOON, 1), captured('r1', NOON, 'free')])
+      .when(raise('r1', 1))
+      .thenThrows('invalid_state', /already captured/);
+    account
+      .given(reservedFree('r1', NOON, 1))
+      .when(raise('r1', 1, at(plusSeconds(NOON, 121))))
+      .thenThrows('invalid_state', /expired at .* can no longer be raised/);
+    account
+      .given(reservedFree('r1', NOON, 1))
+      .when(raise('r1', 0))
+      .thenThrows('validation_failed', /addedMicros/);
+    account
+      .given(reservedFree('r1', NOON, 1))
+      .when(raise('r1', 0.5))
+      .thenThrows('validation_failed', /addedMicros/);
+  });
+});
+
 describe('ExpireReservations', () => {
   const expire = (now: Date) => ({ type: 'ExpireReservations' as const, data: { now } });
 

@@ -3,6 +3,7 @@ import { DomainError } from '../../common/domain-error';
 import { monthOf, previousMonth } from '../../common/utc-time';
 import type { Tier } from '../../config/app-config';
 import {
+  assertHoldRaiseAllowed,
   budgetDecider,
   budgetStreamId,
   budgetView,
@@ -181,6 +182,41 @@ describe('decideReservation', () => {
   });
 });
 
+describe('assertHoldRaiseAllowed', () => {
+  const raise = (addedMicros: number) => ({ ...DEFAULTS, addedMicros });
+
+  it('allows a raise that fills the hard cap exactly, counting billed, held and unknown spend', () => {
+    const capped = stateOf([capSet(1_000_000, 1_000_000)]);
+    expect(() => assertHoldRaiseAllowed(capped, totals(500_000, 300_000, 120_000), raise(80_000))).not.toThrow();
+    const refusal = refusalOf(() => assertHoldRaiseAllowed(capped, totals(500_000, 300_000, 120_000), raise(80_001)));
+    expect(refusal).toMatchObject({
+      code: 'budget_exhausted',
+      message: expect.stringMatching(/another provider call/),
+      details: { hardCapMicros: 1_000_000, spendMicros: 500_000, reservedMicros: 300_000, unknownMicros: 120_000 },
+    });
+  });
+
+  it('allows any raise without a hard cap, and past the soft cap (the call was reserved within it)', () => {
+    expect(() =>
+      assertHoldRaiseAllowed(stateOf([capSet(1_000)]), totals(5_000, 5_000, 5_000), raise(80_000)),
+    ).not.toThrow();
+  });
+
+  it('uses the configured hard cap until the month has its own', () => {
+    const configured = { defaultCapMicros: 1_000, defaultHardCapMicros: 1_000 };
+    const refusal = refusalOf(() =>
+      assertHoldRaiseAllowed(stateOf([]), totals(0, 1_000), { ...configured, addedMicros: 1 }),
+    );
+    expect(refusal.code).toBe('budget_exhausted');
+  });
+
+  it.each([0, -1, 0.5])('refuses addedMicros = %p', (addedMicros) => {
+    expect(refusalOf(() => assertHoldRaiseAllowed(stateOf([]), totals(0), raise(addedMicros))).code).toBe(
+      'validation_failed',
+    );
+  });
+});
+
 describe('DowngradeTier', () => {
   const downgrade = (monthTotals: BudgetTotals, defaultCapMicros = 1_000_000) => ({
     type: 'DowngradeTier' as const,
@@ -237,6 +273,35 @@ describe('SettleLateCost', () => {
       .given([lateCostSettled('r1')])
       .when(settleLate('r2', 1_000))
       .then([lateCostSettled('r2', 1_000)]);
+  });
+
+  it('records the unknown spend the known outcomes explain, and nothing for none', () => {
+    budget
+      .given([])
+      .when({
+        type: 'SettleLateCost',
+        data: { reservationId: 'r1', costMicros: 40_000, resolvedUnknownMicros: 80_000, now: NOW },
+      })
+      .then([
+        {
+          type: 'LateCostSettled',
+          data: { reservationId: 'r1', costMicros: 40_000, resolvedUnknownMicros: 80_000, at: AT },
+        },
+      ]);
+    budget
+      .given([])
+      .when({
+        type: 'SettleLateCost',
+        data: { reservationId: 'r1', costMicros: 40_000, resolvedUnknownMicros: 0, now: NOW },
+      })
+      .then([{ type: 'LateCostSettled', data: { reservationId: 'r1', costMicros: 40_000, at: AT } }]);
+    budget
+      .given([])
+      .when({
+        type: 'SettleLateCost',
+        data: { reservationId: 'r1', costMicros: 1, resolvedUnknownMicros: -1, now: NOW },
+      })
+      .thenThrows('validation_failed', /resolvedUnknownMicros/);
   });
 
   it('still recognises a retry behind many later settlements', () => {

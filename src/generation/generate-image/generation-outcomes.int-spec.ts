@@ -131,6 +131,31 @@ describe('generation outcomes against the expiry job', () => {
     expect((await spend()) - before).toBe(COST);
   });
 
+  it('a late image of a reservation released with its hold as unknown moves that hold to billed, counted once', async () => {
+    const budget = async () => (await queryBus.execute(new GetBudget(undefined, true))).view;
+    const before = await budget();
+    const reservation = await requested('held-late', 'gen_held_late');
+    // As the expiry job records it: the whole hold (price and a raise) is unknown spend.
+    const held = reservation.priceMicros + 80_000;
+    await commandBus.execute(
+      new ReleaseReservation(reservation, { actor: 'job:expire-reservations' }, undefined, {
+        billedMicros: 0,
+        unknownMicros: held,
+      }),
+    );
+    expect((await budget()).unknownMicros - before.unknownMicros).toBe(held);
+    // The image arrives: one call billed, one of unknown outcome (80_000) still unknown.
+    await outcomes.complete(
+      reservation,
+      delivered('held-late', 'gen_held_late'),
+      { billedMicros: COST, unknownMicros: 80_000, heldMicros: held },
+      { userId: 'held-late' },
+    );
+    const after = await budget();
+    expect(after.spendMicros - before.spendMicros).toBe(COST);
+    expect(after.unknownMicros - before.unknownMicros).toBe(80_000);
+  });
+
   it('completes for nothing a generation the expiry job already closed as failed', async () => {
     const before = await spend();
     const reservation = await requested('closed', 'gen_closed');

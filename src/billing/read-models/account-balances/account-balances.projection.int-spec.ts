@@ -124,6 +124,67 @@ describe.each([
     ]);
   });
 
+  it('holds a raised reservation until it settles, and a late cost moves its expired hold from unknown to billed', async () => {
+    const at = (minute: number) => `2026-11-26T10:${String(minute).padStart(2, '0')}:00.000Z`;
+    const raised = (id: string, minute: number, addedMicros: number, heldMicros: number) =>
+      recorded('ReservationHoldRaised', 'account-u3', at(minute), {
+        reservationId: id,
+        addedMicros,
+        heldMicros,
+        raisedAt: at(minute),
+      });
+    const events = [
+      granted('u3', 10, at(0)),
+      reserved('u3', 'h1', at(1), 'paid', 2),
+      raised('h1', 2, 80_000, PRICE + 80_000),
+      // Captured: the whole hold leaves held spend, the calls' cost and unknown arrive.
+      recorded('ReservationCaptured', 'account-u3', at(3), {
+        reservationId: 'h1',
+        kind: 'paid',
+        credits: 2,
+        costMicros: 3_000,
+        unknownMicros: 80_000,
+        capturedAt: at(3),
+      }),
+      reserved('u3', 'h2', at(4), 'paid', 2),
+      raised('h2', 5, 43_000, PRICE + 43_000),
+      // Expired with the call running: the whole hold is unknown, then the bill arrives.
+      recorded('ReservationReleased', 'account-u3', at(7), {
+        reservationId: 'h2',
+        kind: 'paid',
+        credits: 2,
+        reason: 'expired',
+        unknownMicros: PRICE + 43_000,
+        releasedAt: at(7),
+      }),
+    ];
+    const { rows, answers } = await projectInto(database, accountBalancesProjection, events, {
+      batchSize: 1,
+      suffix: 'raised',
+    });
+    expect(answers[2]).toEqual({
+      budgetMonth: expect.objectContaining({ month: '2026-11', reserved_micros: PRICE + 80_000 }),
+    });
+    expect(rows.open_reservations).toEqual([]);
+    expect(rows.budget_months).toEqual([
+      expect.objectContaining({
+        spend_micros: 3_000,
+        reserved_micros: 0,
+        unknown_micros: 80_000 + PRICE + 43_000,
+      }),
+    ]);
+    const late = recorded('LateCostSettled', 'budget-2026-11', at(8), {
+      reservationId: 'h2',
+      costMicros: 43_000,
+      resolvedUnknownMicros: PRICE + 43_000 - 40_000,
+      at: at(8),
+    });
+    const settled = await projectInto(database, accountBalancesProjection, [...events, late], { suffix: 'late' });
+    expect(settled.rows.budget_months).toEqual([
+      expect.objectContaining({ spend_micros: 3_000 + 43_000, reserved_micros: 0, unknown_micros: 80_000 + 40_000 }),
+    ]);
+  });
+
   it('gives the same rows whatever the batch size (what verify relies on)', async () => {
     const { rows } = await projectInto(database, accountBalancesProjection, EVENTS, { suffix: 'whole' });
     await expect(
