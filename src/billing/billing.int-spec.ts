@@ -379,4 +379,40 @@ describe('billing with a fake clock (PostgreSQL when available, else PGlite)', (
     expect((await billing.expireReservations()).map((r) => r.reservationId)).toEqual([poisoned.reservationId]);
     expect((await billing.expiryFailures()).total).toBe(1);
   });
+
+  it('failing accounts never take the whole batch: a run takes users, and those that failed go last', async () => {
+    const clock = new FakeClock('2026-11-11T12:00:00Z');
+    const env = { RESERVATION_TIMEOUT_SECONDS: '60', PROVIDER_DEADLINE_SECONDS: '30' };
+    const { billing } = await billingOn(database, env, clock);
+    // The failing account holds the oldest reservations, more of them than a run takes users.
+    const stuck = [];
+    for (let i = 0; i < 3; i++) stuck.push(await reserveFor(billing, 'stuck'));
+    clock.advance(1_000);
+    const healthy = [];
+    for (const user of ['fine-1', 'fine-2', 'fine-3']) {
+      healthy.push(await reserveFor(billing, user));
+      clock.advance(1_000);
+    }
+    await database.query(`CREATE FUNCTION refuse_stuck() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'stuck account stream'; END $$`);
+    await database.query(`CREATE TRIGGER refuse_stuck BEFORE INSERT ON events FOR EACH ROW
+      WHEN (NEW.stream_id = 'account-stuck') EXECUTE FUNCTION refuse_stuck()`);
+    try {
+      clock.advance(61_000);
+      const failedBefore = (await billing.expiryFailures()).total;
+      // Two users a run: the failing one (oldest) and the oldest healthy one; then the other two.
+      expect((await billing.expireReservations(2)).map((r) => r.userId)).toEqual(['fine-1']);
+      expect((await billing.expiryFailures()).total - failedBefore).toBe(3);
+      expect((await billing.expireReservations(2)).map((r) => r.userId).sort()).toEqual(['fine-2', 'fine-3']);
+      for (const reservation of healthy) {
+        expect((await billing.status(reservation.userId)).freeRemainingToday).toBe(3);
+      }
+    } finally {
+      await database.query('DROP TRIGGER refuse_stuck ON events');
+      await database.query('DROP FUNCTION refuse_stuck()');
+    }
+    expect((await billing.expireReservations(2)).map((r) => r.reservationId).sort()).toEqual(
+      stuck.map((r) => r.reservationId).sort(),
+    );
+  });
 });

@@ -57,7 +57,7 @@ export async function billingOn(database: Database, env: Record<string, string> 
     setBudgetCap: (capMicros: number | undefined, hardCapMicros: number | null | undefined, metadata: EventMetadata) =>
       commands.execute(new SetBudgetCap(capMicros, hardCapMicros, metadata)),
     evaluateBudget: () => commands.execute(new EvaluateBudget()),
-    expireReservations: () => commands.execute(new ExpireReservations()),
+    expireReservations: (userLimit?: number) => commands.execute(new ExpireReservations(userLimit)),
     status: (userId: string, at?: Date) => queries.execute(new GetCreditStatus(userId, at)),
     budget: (at?: Date, options: { fresh?: boolean } = {}) => queries.execute(new GetBudget(at, options.fresh)),
     expiryFailures: () => queries.execute(new GetExpiryFailures()),

@@ -13,7 +13,8 @@ import { ExpiryListeners } from './expiry-listeners';
 /**
  * One transaction per user: the account decides which of its reservations have expired. Each user
  * is handled on its own: one whose account fails is logged and counted with its reservations, and
- * every other user's reservations are still released (the failed ones are tried again next run).
+ * every other user's reservations are still released (the failed ones are tried again next run,
+ * after every other user's, so failing accounts never take the whole batch).
  */
 @CommandHandler(ExpireReservations)
 export class ExpireReservationsHandler implements ICommandHandler<ExpireReservations, ExpiredReservation[]> {
@@ -29,7 +30,8 @@ export class ExpireReservationsHandler implements ICommandHandler<ExpireReservat
 
   async execute({ limit }: ExpireReservations): Promise<ExpiredReservation[]> {
     const now = this.clock.now();
-    const due = await dueReservations(this.database, now, limit);
+    const due = await dueReservations(this.database, now, limit, this.failures.failingUserIds());
+    const failingUsers: string[] = [];
     const released: ExpiredReservation[] = [];
     const generationOf = new Map(due.map((row) => [row.reservation_id, row.generation_id]));
     const dueByUser = new Map<string, DueReservation[]>();
@@ -46,6 +48,7 @@ export class ExpireReservationsHandler implements ICommandHandler<ExpireReservat
           }
         });
       } catch (error) {
+        failingUsers.push(userId);
         const message = error instanceof Error ? error.message : String(error);
         const failed: ExpiryFailure[] = rows.map((row) => ({
           reservationId: row.reservation_id,
@@ -63,6 +66,7 @@ export class ExpireReservationsHandler implements ICommandHandler<ExpireReservat
         }
       }
     }
+    this.failures.setFailingUsers(failingUsers);
     await this.listeners.notify(released);
     return released;
   }

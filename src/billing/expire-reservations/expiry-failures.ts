@@ -18,10 +18,21 @@ const FAILURES_KEPT = 50;
 export class ExpiryFailures {
   private total = 0;
   private latest: ExpiryFailure[] = [];
+  /** Users whose account failed in the last run: the next run takes every other user first. */
+  private failingUsers = new Set<string>();
 
   record(failures: readonly ExpiryFailure[]): void {
     this.total += failures.length;
     this.latest = [...this.latest, ...failures].slice(-FAILURES_KEPT);
+  }
+
+  /** The users a run failed for; a run's list replaces the last one's. */
+  setFailingUsers(userIds: Iterable<string>): void {
+    this.failingUsers = new Set(userIds);
+  }
+
+  failingUserIds(): string[] {
+    return [...this.failingUsers];
   }
 
   report(): ExpiryFailuresReport {

@@ -24,10 +24,25 @@ export interface DueReservation {
   readonly generation_id: string | null;
 }
 
-/** Open reservations whose timeout has passed at `now`, oldest first. */
-export function dueReservations(sql: Sql, now: Date, limit: number): Promise<DueReservation[]> {
+/**
+ * Open reservations whose timeout has passed at `now`, of at most `userLimit` users (each user's
+ * reservations are expired together): users with the oldest due reservation first, and those in
+ * `deferred` (their account failed last time) after every other, so a few failing accounts, however
+ * many reservations they hold, never keep the others' reservations from being released.
+ */
+export function dueReservations(
+  sql: Sql,
+  now: Date,
+  userLimit: number,
+  deferred: readonly string[] = [],
+): Promise<DueReservation[]> {
   return sql.query<DueReservation>(
-    'SELECT reservation_id, user_id, day, generation_id FROM open_reservations WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2',
-    [now.toISOString(), limit],
+    `WITH due AS (
+       SELECT user_id, min(expires_at) AS oldest FROM open_reservations WHERE expires_at <= $1 GROUP BY user_id
+       ORDER BY user_id = ANY($3::text[]), oldest LIMIT $2)
+     SELECT r.reservation_id, r.user_id, r.day, r.generation_id
+       FROM open_reservations r JOIN due USING (user_id)
+      WHERE r.expires_at <= $1 ORDER BY due.user_id = ANY($3::text[]), due.oldest, r.expires_at`,
+    [now.toISOString(), userLimit, deferred],
   );
 }
