@@ -75,6 +75,11 @@ export class SingleFlight {
     return undefined;
   }
 
+  /** A follower waits at most `staleAfterMs` and reads results from its join on, less the slack. */
+  private resultsKeptSince(now: Date): Date {
+    return new Date(now.getTime() - this.staleAfterMs - 2 * CLOCK_SLACK_MS);
+  }
+
   private async tryLead(flightKey: string): Promise<(Flight & { role: 'leader' }) | undefined> {
     const now = this.clock.now();
     const staleBefore = new Date(now.getTime() - this.staleAfterMs).toISOString();
@@ -99,12 +104,15 @@ export class SingleFlight {
             ]);
           } else {
             // The result first, then the row's end, in one statement: a follower that finds the
-            // row gone finds the key that served.
+            // row gone finds the key that served. Results no follower can still be waiting for
+            // (older than the longest wait) go in the same statement, so the table stays small.
+            const now = this.clock.now();
             await this.database.query(
-              `WITH ended AS (DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2)
+              `WITH ended AS (DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2),
+                    pruned AS (DELETE FROM generation_flight_results WHERE finished_at < $5 AND flight_key <> $1)
                INSERT INTO generation_flight_results (flight_key, served_key, finished_at) VALUES ($1, $3, $4)
                ON CONFLICT (flight_key) DO UPDATE SET served_key = excluded.served_key, finished_at = excluded.finished_at`,
-              [flightKey, this.owner, servedKey, this.clock.now().toISOString()],
+              [flightKey, this.owner, servedKey, now.toISOString(), this.resultsKeptSince(now).toISOString()],
             );
           }
         } finally {
