@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { DomainError } from '../../common/domain-error';
 import type { Tier } from '../../config/app-config';
 import {
+  assertHoldRaiseAllowed,
   budgetDecider,
   budgetView,
   decideReservation,
@@ -21,14 +22,28 @@ import {
 
 type Action =
   | { kind: 'reserve'; requestedTier: Tier; premiumPriceMicros: number; standardPriceMicros: number }
-  | { kind: 'capture'; pick: number; costShare: number }
-  | { kind: 'release'; pick: number }
-  | { kind: 'settleLate'; pick: number; costShare: number }
+  | { kind: 'raise'; pick: number; addedMicros: number }
+  | { kind: 'capture'; pick: number; costShare: number; unknownShare: number }
+  | { kind: 'release'; pick: number; costShare: number; unknownShare: number }
+  | { kind: 'expire'; pick: number }
+  | { kind: 'settleLate'; pick: number; costShare: number; unknownShare: number }
   | { kind: 'setCap'; capMicros: number; hardCapExtraMicros: number | null }
   | { kind: 'evaluate' };
 
 const DEFAULTS = { defaultCapMicros: 500_000, defaultHardCapMicros: 650_000 };
 const START_MS = Date.parse('2026-11-01T00:00:00Z');
+
+/** What a reservation's calls turn out to cost: a share of its hold billed, a share of the rest unknown. */
+const shares = {
+  costShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  unknownShare: fc.double({ min: 0, max: 1, noNaN: true }),
+};
+
+/** Splits a hold into billed and unknown spend, which never pass it together. */
+function split(heldMicros: number, costShare: number, unknownShare: number): { billed: number; unknown: number } {
+  const billed = Math.floor(heldMicros * costShare);
+  return { billed, unknown: Math.floor((heldMicros - billed) * unknownShare) };
+}
 
 const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   {
@@ -42,21 +57,16 @@ const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   },
   {
     arbitrary: fc.record({
-      kind: fc.constant('capture' as const),
+      kind: fc.constant('raise' as const),
       pick: fc.nat(),
-      costShare: fc.double({ min: 0, max: 1, noNaN: true }),
-    }),
-    weight: 3,
-  },
-  { arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }), weight: 3 },
-  {
-    arbitrary: fc.record({
-      kind: fc.constant('settleLate' as const),
-      pick: fc.nat(),
-      costShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      addedMicros: fc.integer({ min: 1, max: 120_000 }),
     }),
     weight: 2,
   },
+  { arbitrary: fc.record({ kind: fc.constant('capture' as const), pick: fc.nat(), ...shares }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat(), ...shares }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('expire' as const), pick: fc.nat() }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('settleLate' as const), pick: fc.nat(), ...shares }), weight: 2 },
   fc.record({
     kind: fc.constant('setCap' as const),
     capMicros: fc.integer({ min: 0, max: 1_000_000 }),
@@ -90,22 +100,26 @@ function reservationOrCode(
 const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
 
 describe('monthly budget against the auditor', () => {
-  it('never reserves past the hard cap, chooses the tier by the simple rule and records each downgrade once', () => {
+  it('never holds past the hard cap, whatever calls cost or expire; chooses the tier by the simple rule; records each downgrade once', () => {
     fc.assert(
       fc.property(fc.array(actionArbitrary, { minLength: 20, maxLength: 120 }), (actions) => {
         const open = new Map<string, number>();
         const expired = new Map<string, number>();
         const lateSettledIds = new Set<string>();
         const costs: number[] = [];
-        const lateCosts: number[] = [];
+        let unknown = 0;
         let cap = DEFAULTS.defaultCapMicros;
         let hardCap: number | null = DEFAULTS.defaultHardCapMicros;
         let downgrade: { premiumPriceMicros: number; capMicros: number; at: string } | null = null;
         let downgrades = 0;
         let state = budgetDecider.initialState();
         const log: BudgetEvent[] = [];
-        const totals = (): BudgetTotals => ({ spendMicros: sum(costs), reservedMicros: sum(open.values()) });
-        const committed = () => sum(costs) + sum(open.values());
+        const totals = (): BudgetTotals => ({
+          spendMicros: sum(costs),
+          reservedMicros: sum(open.values()),
+          unknownMicros: unknown,
+        });
+        const committed = () => sum(costs) + sum(open.values()) + unknown;
         const record = (events: readonly BudgetEvent[]) => {
           log.push(...events);
           state = events.reduce(budgetDecider.evolve, state);
@@ -146,7 +160,8 @@ describe('monthly budget against the auditor', () => {
                     type: 'TierDowngraded' as const,
                     data: {
                       reason: 'soft_cap_exceeded' as const,
-                      ...before,
+                      spendMicros: before.spendMicros,
+                      reservedMicros: before.reservedMicros,
                       nextPremiumPriceMicros: premiumPriceMicros,
                       capMicros: cap,
                       at,
@@ -167,32 +182,65 @@ describe('monthly budget against the auditor', () => {
               if (hardCap !== null) assert.ok(committed() <= hardCap, 'a reservation passed the hard cap');
               break;
             }
-            case 'capture':
-            case 'release': {
+            case 'raise': {
+              // Another provider call for an open reservation: held within the hard cap, or refused.
               const ids = [...open.keys()];
               if (ids.length === 0) return;
               const reservationId = ids[action.pick % ids.length];
-              const priceMicros = open.get(reservationId) as number;
+              const { addedMicros } = action;
+              let outcome = 'allowed';
+              try {
+                assertHoldRaiseAllowed(state, totals(), { ...DEFAULTS, addedMicros });
+              } catch (error) {
+                outcome = error instanceof DomainError ? error.code : String(error);
+              }
+              if (hardCap !== null && committed() + addedMicros > hardCap) {
+                assert.equal(outcome, 'budget_exhausted');
+                break;
+              }
+              assert.equal(outcome, 'allowed');
+              open.set(reservationId, (open.get(reservationId) as number) + addedMicros);
+              break;
+            }
+            case 'capture':
+            case 'release':
+            case 'expire': {
+              const ids = [...open.keys()];
+              if (ids.length === 0) return;
+              const reservationId = ids[action.pick % ids.length];
+              const heldMicros = open.get(reservationId) as number;
               open.delete(reservationId);
-              // Captures and releases change only the month row; the budget stream is not involved.
-              if (action.kind === 'capture') costs.push(Math.floor(priceMicros * action.costShare));
-              else expired.set(reservationId, priceMicros);
+              // Settling changes only the month row; the budget stream is not involved. An expired
+              // reservation's whole hold is unknown: its call may have started in a process that died.
+              if (action.kind === 'expire') {
+                unknown += heldMicros;
+                expired.set(reservationId, heldMicros);
+              } else {
+                const spent = split(heldMicros, action.costShare, action.unknownShare);
+                costs.push(spent.billed);
+                unknown += spent.unknown;
+              }
               break;
             }
             case 'settleLate': {
+              // The expired reservation's calls answered after all: billed, and what is still unknown.
               const ids = [...expired.keys()];
               if (ids.length === 0) return;
               const reservationId = ids[action.pick % ids.length];
-              const costMicros = Math.floor((expired.get(reservationId) as number) * action.costShare);
+              const heldMicros = expired.get(reservationId) as number;
+              const spent = split(heldMicros, action.costShare, action.unknownShare);
+              const costMicros = spent.billed;
+              const resolvedUnknownMicros = heldMicros - spent.unknown;
               const first = !lateSettledIds.has(reservationId);
+              const resolved = resolvedUnknownMicros > 0 ? { resolvedUnknownMicros } : {};
               decideStream(
-                { type: 'SettleLateCost', data: { reservationId, costMicros, now } },
-                first ? [{ type: 'LateCostSettled', data: { reservationId, costMicros, at } }] : [],
+                { type: 'SettleLateCost', data: { reservationId, costMicros, resolvedUnknownMicros, now } },
+                first ? [{ type: 'LateCostSettled', data: { reservationId, costMicros, ...resolved, at } }] : [],
               );
               if (first) {
                 lateSettledIds.add(reservationId);
                 costs.push(costMicros);
-                lateCosts.push(costMicros);
+                unknown -= resolvedUnknownMicros;
               }
               break;
             }
@@ -234,16 +282,14 @@ describe('monthly budget against the auditor', () => {
 
           assert.deepEqual(budgetView(state, totals(), DEFAULTS), {
             ...totals(),
-            unknownMicros: 0,
             capMicros: cap,
             hardCapMicros: hardCap,
             tier: downgrade === null ? 'premium' : 'standard',
             downgradedAt: downgrade === null ? null : downgrade.at,
           });
-          // Reservations keep the month within the hard cap; only a provider bill for an expired
-          // reservation, which was paid whatever the cap, can take it past.
-          if (hardCap !== null)
-            assert.ok(committed() <= hardCap + sum(lateCosts), 'spend + reserved passed the hard cap');
+          // Every call is held before it starts and settles within its hold, a late bill included:
+          // billed + held + unknown never passes the hard cap.
+          if (hardCap !== null) assert.ok(committed() <= hardCap, 'billed + held + unknown passed the hard cap');
         });
 
         const transitions = log
