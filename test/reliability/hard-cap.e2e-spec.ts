@@ -128,16 +128,6 @@ describePostgres('hard cap under chaos across 3 processes', () => {
 
     // The run reached the cap, fell back and raised holds: the figures above were tested.
     const statuses = replies.map((reply) => reply.status);
-    console.log(
-      JSON.stringify(
-        replies.map((r) => [r.status, r.body.code, r.body.provider, r.body.detail]),
-        null,
-        0,
-      ),
-      samples.length,
-      Math.max(...samples),
-      end,
-    );
     expect(statuses.filter((status) => status === 201).length).toBeGreaterThan(0);
     expect(replies.filter((reply) => reply.body?.code === 'budget_exhausted').length).toBeGreaterThan(0);
     expect(statuses.filter((status) => status !== 201 && (status < 500 || status > 503))).toEqual([]);
