@@ -1,4 +1,5 @@
 import type { Tier } from '../config/app-config';
+import type { Sql } from '../database/database';
 import type { EventMetadata } from '../event-store/event-types';
 import type { ReservationKind } from './domain/account';
 
@@ -24,6 +25,11 @@ export interface ReserveRequest {
   readonly standardPriceMicros: number;
   readonly generationId?: string;
   readonly metadata: EventMetadata;
+  /**
+   * Statements that commit with the reservation, in its transaction (the generation's request), so
+   * a cache miss records both in one commit. Runs again if the reservation is made again.
+   */
+  readonly alongside?: (tx: Sql, reservation: Reservation) => Promise<void>;
 }
 
 export interface ExpiredReservation {
@@ -56,3 +62,9 @@ export interface ProviderSpend {
 }
 
 export const NO_SPEND: ProviderSpend = { billedMicros: 0, unknownMicros: 0 };
+
+/**
+ * A user's balance as the statement that captured a reservation left it: handed to GetCreditStatus
+ * so the answer to a generation reads nothing more.
+ */
+export type { BalanceRow as CapturedBalance } from './read-models/account-balances/account-balances.reads';

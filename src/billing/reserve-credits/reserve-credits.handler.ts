@@ -108,7 +108,18 @@ export class ReserveCreditsHandler implements ICommandHandler<ReserveCredits, Re
       }
       const downgraded = requestedTier === 'premium' && tier === 'standard';
       const { kind: charge, credits } = credited.data;
-      return { reservationId, userId: request.userId, month, charge, credits, tier, downgraded, priceMicros };
+      const made: Reservation = {
+        reservationId,
+        userId: request.userId,
+        month,
+        charge,
+        credits,
+        tier,
+        downgraded,
+        priceMicros,
+      };
+      await request.alongside?.(tx, made);
+      return made;
     });
     // A view read while the downgrade was uncommitted may still show Premium: read it anew.
     if (recordedDowngrade) this.views.changed();

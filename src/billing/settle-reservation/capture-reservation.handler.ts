@@ -3,6 +3,11 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Clock } from '../../common/clock';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Database, type Sql } from '../../database/database';
+import {
+  accountBalancesProjection,
+  type CaptureProjected,
+} from '../read-models/account-balances/account-balances.projection';
+import type { CapturedBalance } from '../reservation';
 import { AccountStream } from '../streams/account-stream';
 import { CaptureReservation } from './settle-reservation.commands';
 
@@ -11,7 +16,7 @@ import { CaptureReservation } from './settle-reservation.commands';
  * the user the credits of the tier that served.
  */
 @CommandHandler(CaptureReservation)
-export class CaptureReservationHandler implements ICommandHandler<CaptureReservation, void> {
+export class CaptureReservationHandler implements ICommandHandler<CaptureReservation, CapturedBalance | undefined> {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly database: Database,
@@ -19,7 +24,13 @@ export class CaptureReservationHandler implements ICommandHandler<CaptureReserva
     private readonly account: AccountStream,
   ) {}
 
-  async execute({ reservation, costMicros, metadata, tx, options }: CaptureReservation): Promise<void> {
+  async execute({
+    reservation,
+    costMicros,
+    metadata,
+    tx,
+    options,
+  }: CaptureReservation): Promise<CapturedBalance | undefined> {
     const now = this.clock.now();
     const { reservationId, userId } = reservation;
     const { unknownMicros, servedTier } = options;
@@ -39,6 +50,9 @@ export class CaptureReservationHandler implements ICommandHandler<CaptureReserva
         metadata,
         sql,
       );
-    await (tx ? capture(tx) : this.database.transaction(capture));
+    const captured = await (tx ? capture(tx) : this.database.transaction(capture));
+    // The balance as the capture's own statement returned it: nothing is read again.
+    const answer = captured.projected.get(accountBalancesProjection.name) as CaptureProjected | undefined;
+    return answer?.balance;
   }
 }

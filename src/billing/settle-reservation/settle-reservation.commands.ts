@@ -2,18 +2,19 @@ import { Command } from '@nestjs/cqrs';
 import type { Sql } from '../../database/database';
 import type { EventMetadata } from '../../event-store/event-types';
 import type { Tier } from '../../config/app-config';
-import type { ProviderSpend, ReservationRef } from '../reservation';
+import type { CapturedBalance, ProviderSpend, ReservationRef } from '../reservation';
 
 /**
  * Settling a reservation. `tx`, when given, is the caller's open transaction: the settlement
  * commits or rolls back with what the caller records beside it (the generation's outcome).
  */
-export class CaptureReservation extends Command<void> {
+export class CaptureReservation extends Command<CapturedBalance | undefined> {
   /**
    * `costMicros`: everything the provider billed for this generation, every attempt included
    * (Premium attempts before a fallback too). `options.unknownMicros`: attempts of unknown outcome,
    * at their price. `options.servedTier`: the tier whose image the user received; the user is
-   * charged that tier's credits (a Premium request served by Standard pays Standard's).
+   * charged that tier's credits (a Premium request served by Standard pays Standard's). Answers
+   * with the user's balance as the capture left it (for GetCreditStatus).
    */
   constructor(
     readonly reservation: ReservationRef,

@@ -70,18 +70,21 @@ export class GenerateImageHandler implements ICommandHandler<GenerateImage, Gene
     );
     if (flight.role === 'follower') {
       const shared = await this.cache.find(withServed(keys, flight.servedKey));
-      return shared ? this.serveFromCache(request, shared) : (await this.provider.generate(request, claim)).result;
+      return shared ? this.serveFromCache(request, shared) : (await this.provider.generate(request, { claim })).result;
     }
     let servedKey: string | undefined;
+    let endedInCommit = false;
     try {
       const raced = await this.cache.find(keys);
       if (raced) return await this.serveFromCache(request, raced);
-      const generated = await this.provider.generate(request, claim);
+      // The flight ends in the capture's transaction; `finish` below then only wakes waiters here.
+      const generated = await this.provider.generate(request, { claim, endFlight: flight.endIn });
       servedKey = generated.servedKey;
+      endedInCommit = true;
       return generated.result;
     } finally {
       // The answer stands whatever happens here: a row left behind is taken over once stale.
-      await flight.finish(servedKey).catch((error: unknown) => {
+      await flight.finish(servedKey, endedInCommit).catch((error: unknown) => {
         this.logger.error({ cacheKey: keys[0], message: (error as Error).message }, 'ending a single flight failed');
       });
     }

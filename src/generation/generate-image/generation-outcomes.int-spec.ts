@@ -105,8 +105,12 @@ describe('generation outcomes against the expiry job', () => {
   it('captures a reservation still open: the free unit is spent, the cost counted', async () => {
     const before = await spend();
     const reservation = await requested('on-time', 'gen_on_time');
-    const row = await outcomes.complete(reservation, delivered('on-time', 'gen_on_time'), spent, { userId: 'on-time' });
+    const { row, balance } = await outcomes.complete(reservation, delivered('on-time', 'gen_on_time'), spent, {
+      userId: 'on-time',
+    });
     expect(row).toMatchObject({ id: 'gen_on_time', status: 'succeeded', charge: 'free' });
+    // The capture's own statement answers with the balance it left.
+    expect(balance).toMatchObject({ free_used: 1, paid_reserved: 0 });
     expect(await history('gen_on_time')).toEqual([
       { type: 'GenerationRequested', charge: 'free', code: undefined },
       { type: 'GenerationSucceeded', charge: 'free', code: undefined },
@@ -119,10 +123,11 @@ describe('generation outcomes against the expiry job', () => {
     const before = await spend();
     const reservation = await requested('released', 'gen_released');
     await commandBus.execute(new ReleaseReservation(reservation, { actor: 'job:expire-reservations' }));
-    const row = await outcomes.complete(reservation, delivered('released', 'gen_released'), spent, {
+    const { row, balance } = await outcomes.complete(reservation, delivered('released', 'gen_released'), spent, {
       userId: 'released',
     });
     expect(row).toMatchObject({ status: 'succeeded', charge: 'none' });
+    expect(balance).toBeUndefined();
     expect(await history('gen_released')).toEqual([
       { type: 'GenerationRequested', charge: 'free', code: undefined },
       { type: 'GenerationSucceeded', charge: 'none', code: undefined },
@@ -161,8 +166,9 @@ describe('generation outcomes against the expiry job', () => {
     const reservation = await requested('closed', 'gen_closed');
     await commandBus.execute(new ReleaseReservation(reservation, { actor: 'job:expire-reservations' }));
     await t.app.get(ExpiryListeners).notify([{ ...reservation, generationId: 'gen_closed' }]);
-    const row = await outcomes.complete(reservation, delivered('closed', 'gen_closed'), spent, { userId: 'closed' });
+    const { row, balance } = await outcomes.complete(reservation, delivered('closed', 'gen_closed'), spent, { userId: 'closed' });
     expect(row).toMatchObject({ status: 'succeeded', charge: 'none', error: null });
+    expect(balance).toBeUndefined();
     expect(await history('gen_closed')).toEqual([
       { type: 'GenerationRequested', charge: 'free', code: undefined },
       { type: 'GenerationFailed', charge: undefined, code: 'reservation_expired' },

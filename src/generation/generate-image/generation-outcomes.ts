@@ -4,7 +4,7 @@ import { DomainError } from '../../common/domain-error';
 import { Database, type Sql } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
 import type { EventMetadata } from '../../event-store/event-types';
-import type { ProviderSpend, ReservationRef } from '../../billing/reservation';
+import type { CapturedBalance, ProviderSpend, ReservationRef } from '../../billing/reservation';
 import {
   CaptureReservation,
   ReleaseReservation,
@@ -30,6 +30,16 @@ export type CallSpend = ProviderSpend & { readonly heldMicros?: number };
 /** A statement to run in the transaction that settles a success, so it commits with the capture. */
 export type WithCapture = (tx: Sql, generationId: string) => Promise<void>;
 
+/**
+ * A completed generation as its commit left it: the row the inline projection wrote, and the
+ * user's balance as the capture's statement returned it (absent when nothing was captured: a late
+ * image).
+ */
+export interface Completed {
+  readonly row?: GenerationRow;
+  readonly balance?: CapturedBalance;
+}
+
 /** Settling after the expiry job: at most the job's one concurrent write, so a few attempts do. */
 const SETTLE_ATTEMPTS = 4;
 
@@ -48,9 +58,12 @@ export class GenerationOutcomes {
     private readonly commandBus: CommandBus,
   ) {}
 
-  /** A generation id is fresh when it is requested: its stream starts here (nothing to read). */
-  async request(data: GenerationRequested['data'], metadata: EventMetadata): Promise<void> {
-    await handleGenerationCommand(this.store, { type: 'RequestGeneration', data }, { metadata, newStream: true });
+  /**
+   * A generation id is fresh when it is requested: its stream starts here (nothing to read). In
+   * `tx` when given (the reservation's), else through the group commit.
+   */
+  async request(data: GenerationRequested['data'], metadata: EventMetadata, tx?: Sql): Promise<void> {
+    await handleGenerationCommand(this.store, { type: 'RequestGeneration', data }, { metadata, newStream: true, tx });
   }
 
   /**
@@ -84,7 +97,7 @@ export class GenerationOutcomes {
    * If the expiry job got there first, it released the reservation (invalid_state on capture) and
    * may have closed the generation as failed (a concurrency conflict): the image is then the
    * user's for nothing, and the provider's bill still counts against the month. Answers with the
-   * finished row (as the inline projection wrote it).
+   * finished row (as the inline projection wrote it) and the balance the capture left.
    */
   async complete(
     reservation: ReservationRef,
@@ -92,7 +105,7 @@ export class GenerationOutcomes {
     spend: CallSpend,
     metadata: EventMetadata,
     withCapture?: WithCapture,
-  ): Promise<GenerationRow | undefined> {
+  ): Promise<Completed> {
     let reservationExpired = false;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -113,25 +126,30 @@ export class GenerationOutcomes {
     spend: CallSpend,
     metadata: EventMetadata,
     withCapture: WithCapture | undefined,
-  ): Promise<GenerationRow | undefined> {
+  ): Promise<Completed> {
     const { newEvents, projected } = await handleGenerationCommand(
       this.store,
       { type: 'CompleteGeneration', data },
       { tx, metadata },
     );
-    // The settlement last but for the caller's statement: it updates the month's budget row, which
-    // every generation shares and this transaction then holds until its commit.
-    const late = newEvents.some((event) => event.type === 'GenerationSucceeded' && event.data.charge === 'none');
-    await this.commandBus.execute(
-      late
-        ? new SettleLateCost(reservation, spend.billedMicros, metadata, tx, resolvedUnknown(spend))
-        : new CaptureReservation(reservation, spend.billedMicros, metadata, tx, {
-            unknownMicros: spend.unknownMicros,
-            servedTier: data.tier,
-          }),
-    );
     await withCapture?.(tx, data.generationId);
-    return projected.get(generationsProjection.name) as GenerationRow | undefined;
+    // The settlement last: it updates the month's budget row, which every generation shares and
+    // this transaction then holds until its commit.
+    const row = projected.get(generationsProjection.name) as GenerationRow | undefined;
+    const late = newEvents.some((event) => event.type === 'GenerationSucceeded' && event.data.charge === 'none');
+    if (late) {
+      await this.commandBus.execute(
+        new SettleLateCost(reservation, spend.billedMicros, metadata, tx, resolvedUnknown(spend)),
+      );
+      return { row };
+    }
+    const balance = await this.commandBus.execute(
+      new CaptureReservation(reservation, spend.billedMicros, metadata, tx, {
+        unknownMicros: spend.unknownMicros,
+        servedTier: data.tier,
+      }),
+    );
+    return { row, balance };
   }
 
   /**

@@ -4,18 +4,20 @@ import { Clock } from '../../common/clock';
 import { IdGenerator } from '../../common/ids';
 import { DomainError } from '../../common/domain-error';
 import { ReserveCredits } from '../../billing/reserve-credits/reserve-credits.command';
+import type { Reservation } from '../../billing/reservation';
+import type { Sql } from '../../database/database';
 import { GetCreditStatus } from '../../billing/read-models/account-balances/get-credit-status.query';
 import { attemptSpend, type ProviderAttempt } from '../../providers/domain/provider-call';
 import { ProviderFailure } from '../../providers/provider-failure';
 import { ProviderRouter, type RoutedGeneration } from '../../providers/provider-router';
 import { MediaStorage } from '../../media/storage/media-storage';
-import type { ImageRef } from '../domain/generation-events';
+import type { GenerationRequested, ImageRef } from '../domain/generation-events';
 import { generationImageKey } from '../generation-image-key';
 import { GetGeneration } from '../read-models/generations/generations.queries';
 import { toGenerationView, type GenerationRow } from '../read-models/generations/generation-view';
 import { requestedImage, type GenerateImageResult, type ImageRequest } from './generate-image.command';
 import { CallHold } from './call-hold';
-import { GenerationOutcomes, type CallSpend } from './generation-outcomes';
+import { GenerationOutcomes, type CallSpend, type Completed } from './generation-outcomes';
 import { IdempotencyStore, type IdempotencyClaim } from './idempotency';
 import { PromptCacheLookup } from './prompt-cache-lookup';
 
@@ -26,6 +28,16 @@ const ANSWER_ATTEMPTS = 3;
 export interface Generated {
   readonly result: GenerateImageResult;
   readonly servedKey: string;
+}
+
+/**
+ * What commits with a success's capture: the request's Idempotency-Key record (marked committed,
+ * so that once the user is charged a retry with the key answers with this success) and the end of
+ * its single flight (naming the key that served).
+ */
+export interface CommitWith {
+  readonly claim?: IdempotencyClaim;
+  readonly endFlight?: (tx: Sql, servedKey: string) => Promise<void>;
 }
 
 /** What a committed Idempotency-Key record keeps to answer a retry: the generation it charged for. */
@@ -56,12 +68,27 @@ export class ProviderGeneration {
   ) {}
 
   /**
-   * `claim`: the request's Idempotency-Key record, marked committed in the capture's transaction,
-   * so that once the user is charged a retry with the key answers with this success.
+   * `commit`: what commits with the capture (see CommitWith).
    */
-  async generate(request: ImageRequest, claim?: IdempotencyClaim): Promise<Generated> {
+  async generate(request: ImageRequest, commit: CommitWith = {}): Promise<Generated> {
+    const { claim, endFlight } = commit;
     const generationId = this.ids.prefixed('gen');
     const metadata = { ...request.metadata, correlationId: generationId };
+    // The reservation and GenerationRequested commit together: one transaction for both.
+    const requested = (tx: Sql, reservation: Reservation) => {
+      const first = this.router.route(reservation.tier);
+      const data: GenerationRequested['data'] = {
+        ...requestedImage(request, generationId, this.cache.keyFor(reservation.tier, request.params)),
+        tier: reservation.tier,
+        downgraded: reservation.downgraded,
+        reservationId: reservation.reservationId,
+        charge: reservation.charge,
+        reservedPriceMicros: reservation.priceMicros,
+        requestedAt: this.clock.now().toISOString(),
+        firstCall: { provider: first.name, model: first.model, priceMicros: first.price(request.params) },
+      };
+      return this.outcomes.request(data, metadata, tx);
+    };
     const reservation = await this.commandBus.execute(
       new ReserveCredits({
         userId: request.userId,
@@ -70,27 +97,10 @@ export class ProviderGeneration {
         standardPriceMicros: this.router.priceFor('standard', request.params),
         generationId,
         metadata,
+        alongside: requested,
       }),
     );
     const plannedKey = this.cache.keyFor(reservation.tier, request.params);
-    const firstProvider = this.router.route(reservation.tier);
-    await this.outcomes.request(
-      {
-        ...requestedImage(request, generationId, plannedKey),
-        tier: reservation.tier,
-        downgraded: reservation.downgraded,
-        reservationId: reservation.reservationId,
-        charge: reservation.charge,
-        reservedPriceMicros: reservation.priceMicros,
-        requestedAt: this.clock.now().toISOString(),
-        firstCall: {
-          provider: firstProvider.name,
-          model: firstProvider.model,
-          priceMicros: firstProvider.price(request.params),
-        },
-      },
-      metadata,
-    );
     const hold = new CallHold(this.outcomes, reservation, generationId, metadata, () => this.clock.now());
     const spentBy = (attempts: readonly ProviderAttempt[]): CallSpend => {
       const { billedMicros, unknownMicros } = attemptSpend(attempts);
@@ -132,7 +142,7 @@ export class ProviderGeneration {
 
     const servedKey =
       routed.tier === reservation.tier ? plannedKey : this.cache.keyFor(routed.tier, request.params, routed.model);
-    let finished: GenerationRow | undefined;
+    let finished: Completed;
     try {
       finished = await this.outcomes.complete(
         reservation,
@@ -152,7 +162,10 @@ export class ProviderGeneration {
         },
         spentBy(routed.attempts),
         metadata,
-        claim && ((tx, id) => this.idempotency.commitIn(tx, claim, { generationId: id } satisfies CommittedGeneration)),
+        async (tx, id) => {
+          if (claim) await this.idempotency.commitIn(tx, claim, { generationId: id } satisfies CommittedGeneration);
+          await endFlight?.(tx, servedKey);
+        },
       );
     } catch (error) {
       // The capture did not commit (or its commit was not confirmed): the user is not charged
@@ -175,10 +188,10 @@ export class ProviderGeneration {
    * Reading the balance is retried; should it still fail, the error names the generation (and a
    * retry with the same Idempotency-Key answers with the success).
    */
-  private async committed(userId: string, generationId: string, row?: GenerationRow): Promise<GenerateImageResult> {
+  private async committed(userId: string, generationId: string, known: Completed): Promise<GenerateImageResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.respond(userId, generationId, row);
+        return await this.respond(userId, generationId, known);
       } catch (error) {
         if (attempt < ANSWER_ATTEMPTS) {
           await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
@@ -215,11 +228,11 @@ export class ProviderGeneration {
     }
   }
 
-  /** The 201 answer: the generation's row (read back unless the caller has it) and the balance. */
-  private async respond(userId: string, generationId: string, known?: GenerationRow): Promise<GenerateImageResult> {
-    const row = known ?? (await this.queryBus.execute(new GetGeneration(generationId, userId)));
+  /** The 201 answer: the generation's row and the credits, from what the commit answered, else read back. */
+  private async respond(userId: string, generationId: string, known: Completed = {}): Promise<GenerateImageResult> {
+    const row = known.row ?? (await this.queryBus.execute(new GetGeneration(generationId, userId)));
     if (!row) throw new DomainError('not_found', `No generation ${generationId}`);
-    const credits = await this.queryBus.execute(new GetCreditStatus(userId));
+    const credits = await this.queryBus.execute(new GetCreditStatus(userId, undefined, known.balance));
     return { statusCode: 201, body: { ...toGenerationView(row), credits } };
   }
 }

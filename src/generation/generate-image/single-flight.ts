@@ -1,4 +1,4 @@
-import type { Database } from '../../database/database';
+import type { Database, Sql } from '../../database/database';
 import type { Clock } from '../../common/clock';
 
 /**
@@ -6,9 +6,18 @@ import type { Clock } from '../../common/clock';
  * not the flight's own (a fallback served it). A follower reads the cache: the flight's key, or
  * `servedKey`, the key its leader's image went under.
  */
-export type Flight =
-  | { readonly role: 'leader'; finish(servedKey?: string): Promise<void> }
-  | { readonly role: 'follower'; readonly servedKey?: string };
+export type Flight = LeaderFlight | { readonly role: 'follower'; readonly servedKey?: string };
+
+export interface LeaderFlight {
+  readonly role: 'leader';
+  /**
+   * Ends the flight inside `tx` (the success's own transaction), so it costs no commit of its own;
+   * `finish` must still be called after that commit, and then only wakes this process's waiters.
+   */
+  endIn(tx: Sql, servedKey?: string): Promise<void>;
+  /** Ends the flight, unless `endIn` did in a transaction that committed (`endedInCommit`). */
+  finish(servedKey?: string, endedInCommit?: boolean): Promise<void>;
+}
 
 /** Does the cache hold a result for the flight (under its own key, or under `servedKey`)? */
 export type HasResult = (servedKey?: string) => Promise<boolean>;
@@ -93,28 +102,29 @@ export class SingleFlight {
     if (rows.length === 0) return undefined;
     let wake!: () => void;
     this.local.set(flightKey, new Promise<void>((resolve) => (wake = resolve)));
+    const end = async (sql: Sql, servedKey: string | undefined) => {
+      if (servedKey === undefined || servedKey === flightKey) {
+        await sql.query('DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2', [flightKey, this.owner]);
+        return;
+      }
+      // The result first, then the row's end, in one statement: a follower that finds the row
+      // gone finds the key that served. Results no follower can still be waiting for (older than
+      // the longest wait) go in the same statement, so the table stays small.
+      const now = this.clock.now();
+      await sql.query(
+        `WITH ended AS (DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2),
+              pruned AS (DELETE FROM generation_flight_results WHERE finished_at < $5 AND flight_key <> $1)
+         INSERT INTO generation_flight_results (flight_key, served_key, finished_at) VALUES ($1, $3, $4)
+         ON CONFLICT (flight_key) DO UPDATE SET served_key = excluded.served_key, finished_at = excluded.finished_at`,
+        [flightKey, this.owner, servedKey, now.toISOString(), this.resultsKeptSince(now).toISOString()],
+      );
+    };
     return {
       role: 'leader',
-      finish: async (servedKey) => {
+      endIn: (tx, servedKey) => end(tx, servedKey),
+      finish: async (servedKey, endedInCommit = false) => {
         try {
-          if (servedKey === undefined || servedKey === flightKey) {
-            await this.database.query('DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2', [
-              flightKey,
-              this.owner,
-            ]);
-          } else {
-            // The result first, then the row's end, in one statement: a follower that finds the
-            // row gone finds the key that served. Results no follower can still be waiting for
-            // (older than the longest wait) go in the same statement, so the table stays small.
-            const now = this.clock.now();
-            await this.database.query(
-              `WITH ended AS (DELETE FROM generation_inflight WHERE cache_key = $1 AND owner = $2),
-                    pruned AS (DELETE FROM generation_flight_results WHERE finished_at < $5 AND flight_key <> $1)
-               INSERT INTO generation_flight_results (flight_key, served_key, finished_at) VALUES ($1, $3, $4)
-               ON CONFLICT (flight_key) DO UPDATE SET served_key = excluded.served_key, finished_at = excluded.finished_at`,
-              [flightKey, this.owner, servedKey, now.toISOString(), this.resultsKeptSince(now).toISOString()],
-            );
-          }
+          if (!endedInCommit) await end(this.database, servedKey);
         } finally {
           this.local.delete(flightKey);
           wake();

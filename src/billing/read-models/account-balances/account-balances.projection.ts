@@ -5,6 +5,7 @@ import type { AccountEvent, CreditsReserved } from '../../domain/account';
 import type { BudgetEvent } from '../../domain/budget';
 import { applyBudgetEvent } from '../budget-months/budget-months.projection';
 import { budgetMonthsTable, type BudgetMonthRow } from '../budget-months/budget-months.table';
+import type { BalanceRow } from './account-balances.reads';
 import { accountBalancesTable, openReservationsTable } from './account-balances.tables';
 
 const ACCOUNT_STREAM_PREFIX = 'account-';
@@ -13,6 +14,11 @@ const BUDGET_STREAM_PREFIX = 'budget-';
 /** What the projection answers a reservation's append: its month's row as the reservation left it. */
 export interface ReservationProjected {
   readonly budgetMonth: BudgetMonthRow;
+}
+
+/** What it answers a capture's append: the user's balance as the capture left it. */
+export interface CaptureProjected {
+  readonly balance: BalanceRow;
 }
 
 /**
@@ -39,17 +45,17 @@ export const accountBalancesProjection: Projection = {
     tx: Sql,
     events: readonly RecordedEvent[],
     tables: TableNames,
-  ): Promise<ReservationProjected | undefined> {
-    let answer: ReservationProjected | undefined;
+  ): Promise<ReservationProjected | CaptureProjected | undefined> {
+    let answer: ReservationProjected | CaptureProjected | undefined;
     for (const event of events) {
       if (event.streamId.startsWith(ACCOUNT_STREAM_PREFIX)) {
-        const budgetMonth = await applyOne(
+        const answered = await applyOne(
           tx,
           tables,
           event.streamId.slice(ACCOUNT_STREAM_PREFIX.length),
           event as unknown as AccountEvent & RecordedEvent,
         );
-        if (budgetMonth) answer = { budgetMonth };
+        if (answered) answer = answered;
       } else if (event.streamId.startsWith(BUDGET_STREAM_PREFIX)) {
         await applyBudgetEvent(
           tx,
@@ -73,7 +79,7 @@ async function applyOne(
   t: TableNames,
   userId: string,
   event: AccountEvent,
-): Promise<BudgetMonthRow | undefined> {
+): Promise<ReservationProjected | CaptureProjected | undefined> {
   const { account_balances: balances, open_reservations: open, budget_months: budget } = t;
   switch (event.type) {
     case 'CreditsGranted':
@@ -85,7 +91,7 @@ async function applyOne(
       );
       return;
     case 'CreditsReserved':
-      return reserve(tx, t, userId, event.data);
+      return { budgetMonth: await reserve(tx, t, userId, event.data) };
     case 'ReservationHoldRaised': {
       // The month's row answers, as for a reservation: the raise checks the hard cap against it.
       const [month] = await tx.query<BudgetMonthRow>(
@@ -96,25 +102,29 @@ async function applyOne(
          RETURNING m.*`,
         [event.data.reservationId, event.data.heldMicros, event.data.addedMicros],
       );
-      return month;
+      return { budgetMonth: month };
     }
     case 'ReservationCaptured': {
       // `credits` were charged; `returnedCredits` (a cheaper tier served) go back to the balance.
       const { reservationId, credits, returnedCredits = 0, costMicros, unknownMicros = 0 } = event.data;
-      await tx.query(
+      // The balance as the capture left it answers, so the caller reads nothing more.
+      const [balance] = await tx.query<BalanceRow>(
         `WITH settled AS (DELETE FROM ${open} WHERE reservation_id = $1 RETURNING day, price_micros),
               balance AS (
                 UPDATE ${balances}
                    SET paid_reserved = paid_reserved - $3 - $4, paid_captured = paid_captured + $3,
                        paid_available = paid_available + $4
-                 WHERE user_id = $2)
-         UPDATE ${budget} AS m
-            SET spend_micros = m.spend_micros + $5, unknown_micros = m.unknown_micros + $6,
-                reserved_micros = m.reserved_micros - settled.price_micros
-           FROM settled WHERE m.month = left(settled.day, 7)`,
+                 WHERE user_id = $2
+                 RETURNING paid_available, paid_reserved, free_day, free_used),
+              month AS (
+                UPDATE ${budget} AS m
+                   SET spend_micros = m.spend_micros + $5, unknown_micros = m.unknown_micros + $6,
+                       reserved_micros = m.reserved_micros - settled.price_micros
+                  FROM settled WHERE m.month = left(settled.day, 7))
+         SELECT * FROM balance`,
         [reservationId, userId, credits, returnedCredits, costMicros, unknownMicros],
       );
-      return;
+      return balance ? { balance } : undefined;
     }
     case 'ReservationReleased': {
       const { reservationId, credits, kind, billedMicros = 0, unknownMicros = 0 } = event.data;

@@ -10,7 +10,7 @@ import { microsToDollars } from '../../domain/money';
 import type { CreditStatusView } from '../../reservation';
 import { BudgetViews } from '../budget-months/budget-views';
 import { foldUntil } from '../fold-until';
-import { readBalance } from './account-balances.reads';
+import { readBalance, type BalanceRow } from './account-balances.reads';
 import { GetCreditStatus } from './get-credit-status.query';
 
 /** `GET /v1/credits` (API.md): from the balance row now; with `at`, as it was then, from the events. */
@@ -24,8 +24,8 @@ export class GetCreditStatusHandler implements IQueryHandler<GetCreditStatus, Cr
     private readonly budgets: BudgetViews,
   ) {}
 
-  async execute({ userId, at }: GetCreditStatus): Promise<CreditStatusView> {
-    const account = at ? await this.accountAt(userId, at) : await this.accountNow(userId, this.clock.now());
+  async execute({ userId, at, balance }: GetCreditStatus): Promise<CreditStatusView> {
+    const account = at ? await this.accountAt(userId, at) : await this.accountNow(userId, this.clock.now(), balance);
     const { view } = await this.budgets.budget(at);
     return {
       userId,
@@ -45,8 +45,8 @@ export class GetCreditStatusHandler implements IQueryHandler<GetCreditStatus, Cr
     return creditStatus(state, at, this.config.freeDailyQuota);
   }
 
-  private async accountNow(userId: string, now: Date): Promise<CreditStatus> {
-    const row = await readBalance(this.database, userId);
+  private async accountNow(userId: string, now: Date, known?: BalanceRow): Promise<CreditStatus> {
+    const row = known ?? (await readBalance(this.database, userId));
     const usedToday = row && row.free_day === utcDayOf(now) ? Number(row.free_used) : 0;
     return {
       freeRemainingToday: Math.max(0, this.config.freeDailyQuota - usedToday),
