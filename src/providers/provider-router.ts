@@ -129,6 +129,8 @@ export class ProviderRouter {
       } catch (error) {
         throw new AttemptRefused(error);
       }
+      // Cut off (the deadline, the caller) while the hook ran: the call is not started.
+      if (signal?.aborted) throw signal.reason;
       const entry = run.log.start(planned);
       try {
         const image = await provider.generate({ ...params, signal, onRequestId: entry.noteRequestId });

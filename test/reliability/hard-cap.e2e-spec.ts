@@ -2,10 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import type { Reply } from '../../bench/support/genledger-client';
 import { pick, seededRandom } from '../../bench/support/random';
-import type { OpenAIImageModel } from '../../src/config/app-config';
-import type { ImageQuality } from '../../src/providers/domain/image-provider';
-import { falPriceMicros, isPricedFalModel, openAIPriceMicros } from '../../src/providers/domain/pricing';
-import { startAllFakes, type AllFakes, type BillEntry, type Fault } from '../fakes';
+import { startAllFakes, type AllFakes, type Fault } from '../fakes';
+import { billPriceMicros } from '../fakes/bill-price';
 import { describePostgres } from '../support/test-database';
 import { spread, startCluster, type Cluster } from './support/cluster';
 
@@ -32,15 +30,7 @@ const WAVE = 12;
 const PASS: Fault = { kind: 'slow', delayMs: 0 };
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
-/** What the provider invoices for one bill entry, from the service's own price table. */
-function priceOf(provider: 'openai' | 'fal', entry: BillEntry): number {
-  const size = { width: entry.width, height: entry.height };
-  if (provider === 'fal') {
-    if (!isPricedFalModel(entry.model)) throw new Error(`no price for fal model ${entry.model}`);
-    return falPriceMicros(entry.model, size);
-  }
-  return openAIPriceMicros(entry.model as OpenAIImageModel, entry.quality as ImageQuality, size);
-}
+const priceOf = billPriceMicros;
 
 /**
  * OpenAI fails most calls with a 5xx after accepting them (unknown outcome: retried, then the

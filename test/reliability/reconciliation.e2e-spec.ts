@@ -1,9 +1,7 @@
 import { budgetTotalsAt } from '../../src/billing/read-models/budget-months/budget-months.reads';
-import type { OpenAIImageModel } from '../../src/config/app-config';
 import type { ProviderCallRecord } from '../../src/generation/domain/generation-events';
-import type { ImageQuality } from '../../src/providers/domain/image-provider';
-import { falPriceMicros, isPricedFalModel, openAIPriceMicros } from '../../src/providers/domain/pricing';
-import { startAllFakes, type AllFakes, type BillEntry } from '../fakes';
+import { startAllFakes, type AllFakes } from '../fakes';
+import { billPriceMicros } from '../fakes/bill-price';
 import { describePostgres } from '../support/test-database';
 import { startTestApp, type TestApp, type TestResponse } from '../support/test-app';
 
@@ -77,15 +75,7 @@ const MODES: ReadonlyArray<{ name: string; queue(fakes: AllFakes): void }> = [
 type Event = { type: string; streamId: string; data: any };
 type Sent = { user: string; prompt: string; mode?: string; response: TestResponse };
 
-/** What the provider invoices for one bill entry, from the service's own price table. */
-function priceOf(provider: 'openai' | 'fal', entry: BillEntry): number {
-  const size = { width: entry.width, height: entry.height };
-  if (provider === 'fal') {
-    if (!isPricedFalModel(entry.model)) throw new Error(`no price for fal model ${entry.model}`);
-    return falPriceMicros(entry.model, size);
-  }
-  return openAIPriceMicros(entry.model as OpenAIImageModel, entry.quality as ImageQuality, size);
-}
+const priceOf = billPriceMicros;
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 const micros = (usd: number) => Math.round(usd * 1_000_000);

@@ -166,7 +166,9 @@ describe('generation outcomes against the expiry job', () => {
     const reservation = await requested('closed', 'gen_closed');
     await commandBus.execute(new ReleaseReservation(reservation, { actor: 'job:expire-reservations' }));
     await t.app.get(ExpiryListeners).notify([{ ...reservation, generationId: 'gen_closed' }]);
-    const { row, balance } = await outcomes.complete(reservation, delivered('closed', 'gen_closed'), spent, { userId: 'closed' });
+    const { row, balance } = await outcomes.complete(reservation, delivered('closed', 'gen_closed'), spent, {
+      userId: 'closed',
+    });
     expect(row).toMatchObject({ status: 'succeeded', charge: 'none', error: null });
     expect(balance).toBeUndefined();
     expect(await history('gen_closed')).toEqual([

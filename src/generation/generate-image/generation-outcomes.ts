@@ -114,7 +114,9 @@ export class GenerationOutcomes {
         );
       } catch (error) {
         if (attempt >= SETTLE_ATTEMPTS || !isCode(error, 'invalid_state', 'concurrency_conflict')) throw error;
-        reservationExpired = true;
+        // A conflict is another append to the stream (the expiry job closing it as failed, which
+        // the decider then reads, or a call's start the deadline cut off): decided again as it is.
+        if (isCode(error, 'invalid_state')) reservationExpired = true;
       }
     }
   }
@@ -166,24 +168,50 @@ export class GenerationOutcomes {
     metadata: EventMetadata,
   ): Promise<void> {
     try {
-      await this.database.transaction(async (tx) => {
-        const { state } = await handleGenerationCommand(this.store, { type: 'FailGeneration', data }, { tx, metadata });
-        try {
-          await this.commandBus.execute(new ReleaseReservation(reservation, metadata, tx, spentOnly(spent)));
-        } catch (releaseError) {
-          if (!isCode(releaseError, 'invalid_state')) throw releaseError;
-          const resolved = resolvedUnknown(spent);
-          if (state.status !== 'succeeded' && (spent.billedMicros > 0 || resolved > 0)) {
-            await this.commandBus.execute(new SettleLateCost(reservation, spent.billedMicros, metadata, tx, resolved));
-          }
-        }
-      });
+      await this.recordFailure(reservation, data, spent, metadata);
     } catch (error) {
       // The reservation times out and the job releases it: the user is made whole either way.
       this.logger.error(
         { generationId: data.generationId, message: (error as Error).message },
         'releasing a failed generation failed',
       );
+    }
+  }
+
+  /**
+   * Tried again on a concurrency conflict: a call's start that the deadline cut off may still append
+   * to the stream while the failure is recorded.
+   */
+  private async recordFailure(
+    reservation: ReservationRef,
+    data: GenerationFailed['data'],
+    spent: CallSpend,
+    metadata: EventMetadata,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.database.transaction(async (tx) => {
+          const { state } = await handleGenerationCommand(
+            this.store,
+            { type: 'FailGeneration', data },
+            { tx, metadata },
+          );
+          try {
+            await this.commandBus.execute(new ReleaseReservation(reservation, metadata, tx, spentOnly(spent)));
+          } catch (releaseError) {
+            if (!isCode(releaseError, 'invalid_state')) throw releaseError;
+            const resolved = resolvedUnknown(spent);
+            if (state.status !== 'succeeded' && (spent.billedMicros > 0 || resolved > 0)) {
+              await this.commandBus.execute(
+                new SettleLateCost(reservation, spent.billedMicros, metadata, tx, resolved),
+              );
+            }
+          }
+        });
+        return;
+      } catch (error) {
+        if (attempt >= SETTLE_ATTEMPTS || !isCode(error, 'concurrency_conflict')) throw error;
+      }
     }
   }
 }

@@ -14,7 +14,7 @@ import { MediaStorage } from '../../media/storage/media-storage';
 import type { GenerationRequested, ImageRef } from '../domain/generation-events';
 import { generationImageKey } from '../generation-image-key';
 import { GetGeneration } from '../read-models/generations/generations.queries';
-import { toGenerationView, type GenerationRow } from '../read-models/generations/generation-view';
+import { toGenerationView } from '../read-models/generations/generation-view';
 import { requestedImage, type GenerateImageResult, type ImageRequest } from './generate-image.command';
 import { CallHold } from './call-hold';
 import { GenerationOutcomes, type CallSpend, type Completed } from './generation-outcomes';
