@@ -82,6 +82,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'user-jwt')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-User-Id' }, 'dev-user')
       .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'admin')
+      .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'metrics')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
