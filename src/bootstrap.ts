@@ -12,6 +12,21 @@ import { ProblemFilter } from './common/http/problem.filter';
 import { problem } from './common/http/problem';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The HTTP server's limits, chosen rather than inherited (README "HTTP server limits"): a client
+ * gets 10 s to send its headers and 30 s for the whole request (bodies are at most 64 KiB; the
+ * answer may take longer, up to the provider deadline), an idle keep-alive connection is kept
+ * 65 s (longer than the 60 s idle timeout of common load balancers, so they close it first), and
+ * at most 1024 connections are open at once (the rest are refused, not queued in memory).
+ */
+export const SERVER_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  maxRequestsPerSocket: 1000,
+  maxConnections: 1024,
+} as const;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface CreateAppOptions extends AppOptions {
@@ -25,6 +40,9 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: SERVER_LIMITS.requestTimeoutMs,
+    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
+    maxRequestsPerSocket: SERVER_LIMITS.maxRequestsPerSocket,
     routerOptions: { maxParamLength: 512 },
     trustProxy: false,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
@@ -34,6 +52,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     },
   });
   const fastify = adapter.getInstance();
+  fastify.server.headersTimeout = SERVER_LIMITS.headersTimeoutMs;
+  fastify.server.maxConnections = SERVER_LIMITS.maxConnections;
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     void reply.header('X-Request-Id', request.id);
     if (!['POST', 'PUT', 'PATCH'].includes(request.method)) return;

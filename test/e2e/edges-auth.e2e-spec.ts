@@ -68,7 +68,7 @@ describe('HS256 tokens: exp required, lifetime capped, nbf honoured', () => {
 describe('JWKS tokens: only for this issuer and audience', () => {
   let t: TestApp;
   let jwks: Server;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   beforeAll(async () => {
     const pair = await generateKeyPair('ES256');
     privateKey = pair.privateKey;
