@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppOptions } from './app.module';
@@ -45,6 +45,17 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     maxRequestsPerSocket: SERVER_LIMITS.maxRequestsPerSocket,
     routerOptions: { maxParamLength: 512 },
     trustProxy: false,
+    // A URL the router cannot read (bad percent-encoding, a parameter past maxParamLength) is the
+    // client's error, answered in the API's own error shape like every other.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const body = {
+        ...problem('validation_failed', `The URL could not be read (${error.code})`, {
+          errors: [{ field: 'path', message: 'must be a URL path with valid percent-encoding and parameters' }],
+        }),
+        requestId: request.id,
+      };
+      void reply.status(400).header('Content-Type', 'application/problem+json').send(body);
+    },
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const header = request.headers['x-request-id'];
       const given = Array.isArray(header) ? header[0] : header;

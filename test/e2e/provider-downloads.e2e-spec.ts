@@ -15,7 +15,13 @@ interface Recorder {
   readonly hits: string[];
 }
 
-async function recorder(answer: (path: string) => { status: number; headers?: Record<string, string>; body?: Buffer }) {
+interface Answer {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: Buffer;
+}
+
+async function recorder(answer: (path: string) => Answer) {
   const hits: string[] = [];
   const server = createServer((req, res) => {
     hits.push(req.url ?? '');
@@ -93,7 +99,7 @@ describe('downloadImage rules', () => {
   let files: Recorder;
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    files = await recorder((path) => {
+    files = await recorder((path): Answer => {
       if (path === '/moved.png') return { status: 302, headers: { location: '/image.png' } };
       if (path === '/loop.png') return { status: 302, headers: { location: '/loop.png' } };
       if (path === '/declared.png')

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { decodeGenerationCursor } from '../read-models/generations/generation-cursor';
@@ -28,6 +28,7 @@ export class ListGenerationsQuery {
 }
 
 export class GenerationIdParams {
+  @ApiProperty({ example: 'gen_0123456789abcdef', pattern: '^gen_[A-Za-z0-9_-]{1,64}$' })
   @Matches(/^gen_[A-Za-z0-9_-]{1,64}$/, { message: 'id must be a generation id (gen_...)' })
   id!: string;
 }
