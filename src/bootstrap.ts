@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppOptions } from './app.module';
@@ -12,6 +12,21 @@ import { ProblemFilter } from './common/http/problem.filter';
 import { problem } from './common/http/problem';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The HTTP server's limits, chosen rather than inherited (README "HTTP server limits"): a client
+ * gets 10 s to send its headers and 30 s for the whole request (bodies are at most 64 KiB; the
+ * answer may take longer, up to the provider deadline), an idle keep-alive connection is kept
+ * 65 s (longer than the 60 s idle timeout of common load balancers, so they close it first), and
+ * at most 1024 connections are open at once (the rest are refused, not queued in memory).
+ */
+export const SERVER_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  maxRequestsPerSocket: 1000,
+  maxConnections: 1024,
+} as const;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface CreateAppOptions extends AppOptions {
@@ -25,8 +40,22 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: SERVER_LIMITS.requestTimeoutMs,
+    keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
+    maxRequestsPerSocket: SERVER_LIMITS.maxRequestsPerSocket,
     routerOptions: { maxParamLength: 512 },
     trustProxy: false,
+    // A URL the router cannot read (bad percent-encoding, a parameter past maxParamLength) is the
+    // client's error, answered in the API's own error shape like every other.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const body = {
+        ...problem('validation_failed', `The URL could not be read (${error.code})`, {
+          errors: [{ field: 'path', message: 'must be a URL path with valid percent-encoding and parameters' }],
+        }),
+        requestId: request.id,
+      };
+      void reply.status(400).header('Content-Type', 'application/problem+json').send(body);
+    },
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const header = request.headers['x-request-id'];
       const given = Array.isArray(header) ? header[0] : header;
@@ -34,6 +63,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     },
   });
   const fastify = adapter.getInstance();
+  fastify.server.headersTimeout = SERVER_LIMITS.headersTimeoutMs;
+  fastify.server.maxConnections = SERVER_LIMITS.maxConnections;
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     void reply.header('X-Request-Id', request.id);
     if (!['POST', 'PUT', 'PATCH'].includes(request.method)) return;
@@ -82,6 +113,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'user-jwt')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-User-Id' }, 'dev-user')
       .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'admin')
+      .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'metrics')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });

@@ -52,12 +52,12 @@ export const BILLING_PROVIDERS = [
 
 /**
  * Credits, free quota, reservations, budget and the jobs. Other modules dispatch its commands and
- * queries on the bus (reserve-credits, settle-reservation, GetCreditStatus, GetBudget) and add
- * expiry listeners.
+ * queries on the bus (reserve-credits, settle-reservation, GetCreditStatus, GetBudget), add
+ * expiry listeners and run their own jobs through its job lock (one database session per process).
  */
 @Module({
   controllers: [CreditsController, AdminBillingController],
   providers: [...BILLING_PROVIDERS, BillingJobs, JobLock],
-  exports: [BillingJobs, ExpiryListeners],
+  exports: [BillingJobs, ExpiryListeners, JobLock],
 })
 export class BillingModule {}

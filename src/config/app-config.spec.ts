@@ -41,6 +41,10 @@ describe('parseConfig', () => {
     ['PROVIDER_DEADLINE_SECONDS', '3601'],
     ['PROVIDER_DEADLINE_SECONDS', '1.5'],
     ['LOG_LEVEL', 'loud'],
+    ['AUTH_JWT_MAX_AGE_SECONDS', '0'],
+    ['AUTH_JWT_MAX_AGE_SECONDS', 'a day'],
+    ['IDEMPOTENCY_RETENTION_HOURS', '0'],
+    ['IDEMPOTENCY_RETENTION_HOURS', '1.5'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} must be`));
@@ -52,10 +56,54 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ DATABASE_URL: 'bogus://user:hunter2@db' })).not.toThrow(/hunter2/);
   });
 
-  it('refuses dev auth on a non-loopback host unless explicitly allowed', () => {
+  it('refuses dev auth on a non-loopback host unless explicitly allowed, and then only with an admin token', () => {
     expect(() => parseConfig({ HOST: '0.0.0.0' })).toThrow(/HOST must be a loopback address in dev auth mode/);
-    expect(parseConfig({ HOST: '0.0.0.0', ALLOW_INSECURE_DEV_AUTH: 'true' }).host).toBe('0.0.0.0');
+    const open = () => parseConfig({ HOST: '0.0.0.0', ALLOW_INSECURE_DEV_AUTH: 'true' });
+    expect(open).toThrow(ConfigError);
+    expect(open).toThrow(
+      /^Invalid configuration: ADMIN_TOKEN must be set when dev auth listens on a non-loopback HOST/,
+    );
+    const admin = 'a'.repeat(16);
+    expect(parseConfig({ HOST: '0.0.0.0', ALLOW_INSECURE_DEV_AUTH: 'true', ADMIN_TOKEN: admin }).host).toBe('0.0.0.0');
+    expect(parseConfig({ HOST: 'localhost', ALLOW_INSECURE_DEV_AUTH: 'true' }).adminToken).toBeUndefined();
     expect(parseConfig({ HOST: '0.0.0.0', AUTH_JWT_SECRET: 'x'.repeat(32) }).auth.mode).toBe('jwt');
+  });
+
+  it('in JWKS mode requires the issuer and the audience, naming those missing', () => {
+    const jwks = { AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json' };
+    expect(() => parseConfig(jwks)).toThrow(
+      /^Invalid configuration: AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE must be set/,
+    );
+    expect(() => parseConfig({ ...jwks, AUTH_JWT_ISSUER: 'https://idp.example/' })).toThrow(
+      /^Invalid configuration: AUTH_JWT_AUDIENCE must be set/,
+    );
+    expect(() => parseConfig({ ...jwks, AUTH_JWT_AUDIENCE: 'genledger' })).toThrow(
+      /^Invalid configuration: AUTH_JWT_ISSUER must be set/,
+    );
+    expect(
+      parseConfig({ ...jwks, AUTH_JWT_ISSUER: 'https://idp.example/', AUTH_JWT_AUDIENCE: 'genledger' }).auth,
+    ).toEqual({
+      mode: 'jwt',
+      secret: undefined,
+      jwksUrl: jwks.AUTH_JWKS_URL,
+      issuer: 'https://idp.example/',
+      audience: 'genledger',
+      maxAgeSeconds: 86_400,
+    });
+  });
+
+  it('reads the token lifetime cap, the idempotency retention and the metrics token', () => {
+    const config = parseConfig({
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+      AUTH_JWT_MAX_AGE_SECONDS: '3600',
+      IDEMPOTENCY_RETENTION_HOURS: '72',
+      METRICS_TOKEN: 'm'.repeat(16),
+    });
+    expect(config.auth).toMatchObject({ mode: 'jwt', maxAgeSeconds: 3600 });
+    expect(config).toMatchObject({ idempotencyRetentionHours: 72, metricsToken: 'm'.repeat(16) });
+    expect(parseConfig({})).toMatchObject({ idempotencyRetentionHours: 48, metricsToken: undefined });
+    expect(() => parseConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16 characters/);
+    expect(() => parseConfig({ METRICS_TOKEN: 'short' })).not.toThrow(/short"/);
   });
 
   it('keeps money in integer micro-dollars and checks the hard cap against the soft cap', () => {

@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
-import { isIP } from 'node:net';
+import { parseAccess, type AuthConfig } from './auth-config';
+import { ConfigError, integer, oneOf, raw, redactUrl, url, type Env } from './env';
+
+export { ConfigError } from './env';
+export type { AuthConfig } from './auth-config';
 
 /** Every setting of the service, parsed once at start-up (STYLE.md rule 10). */
 export interface AppConfig {
@@ -9,6 +13,10 @@ export interface AppConfig {
   readonly dataDir: string;
   readonly adminToken: string | undefined;
   readonly auth: AuthConfig;
+  /** When set, `/metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  readonly metricsToken: string | undefined;
+  /** Idempotency keys older than this are purged by the retention job. */
+  readonly idempotencyRetentionHours: number;
   readonly freeDailyQuota: number;
   readonly creditsPerPremium: number;
   readonly creditsPerStandard: number;
@@ -36,28 +44,6 @@ export type Tier = 'premium' | 'standard';
 export type OpenAIImageModel = 'dall-e-3' | 'gpt-image-1';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export type AuthConfig =
-  | { readonly mode: 'dev'; readonly allowInsecure: boolean }
-  | {
-      readonly mode: 'jwt';
-      readonly secret: string | undefined;
-      readonly jwksUrl: string | undefined;
-      readonly issuer: string | undefined;
-      readonly audience: string | undefined;
-    };
-
-/** Thrown for a bad environment; the message names the variable and what it expects. */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    expected: string,
-    received: string | undefined,
-  ) {
-    super(`Invalid configuration: ${variable} must be ${expected} (got ${JSON.stringify(received)})`);
-    this.name = 'ConfigError';
-  }
-}
-
 export const MICROS_PER_DOLLAR = 1_000_000;
 
 /**
@@ -65,22 +51,6 @@ export const MICROS_PER_DOLLAR = 1_000_000;
  * and capture after the last provider answer, so a live call never outlives its reservation.
  */
 export const RESERVATION_MARGIN_SECONDS = 15;
-
-type Env = Record<string, string | undefined>;
-
-function raw(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = raw(env, name);
-  if (value === undefined) return fallback;
-  if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `an integer from ${min} to ${max}`, value);
-  const parsed = Number(value);
-  if (parsed < min || parsed > max) throw new ConfigError(name, `an integer from ${min} to ${max}`, value);
-  return parsed;
-}
 
 function dollarsAsMicros(env: Env, name: string, fallback: number | undefined): number | undefined {
   const value = raw(env, name);
@@ -91,49 +61,10 @@ function dollarsAsMicros(env: Env, name: string, fallback: number | undefined): 
   return Math.round(Number(value) * MICROS_PER_DOLLAR);
 }
 
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const value = raw(env, name);
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value))
-    throw new ConfigError(name, `one of ${allowed.join(', ')}`, value);
-  return value as T;
-}
-
-function boolean(env: Env, name: string): boolean {
-  const value = raw(env, name);
-  if (value === undefined) return false;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new ConfigError(name, 'true or false', value);
-}
-
-function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
-  const value = raw(env, name);
-  if (value === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, redactUrl(value));
-  }
-  if (!protocols.includes(parsed.protocol))
-    throw new ConfigError(name, `a URL (${protocols.join(' or ')})`, redactUrl(value));
-  return value;
-}
-
-function redactUrl(value: string): string {
-  return value.replace(/\/\/[^@/]*@/, '//***@');
-}
-
 function host(env: Env): string {
   const value = raw(env, 'HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:_-]+$/.test(value)) throw new ConfigError('HOST', 'a host name or IP address', value);
   return value;
-}
-
-function isLoopbackHost(hostName: string): boolean {
-  if (hostName === 'localhost' || hostName === '::1') return true;
-  return isIP(hostName) === 4 && hostName.startsWith('127.');
 }
 
 export function parseConfig(env: Env = process.env): AppConfig {
@@ -142,27 +73,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const dataDir = resolve(raw(env, 'DATA_DIR') ?? './data');
 
-  const secret = raw(env, 'AUTH_JWT_SECRET');
-  const jwksUrl = url(env, 'AUTH_JWKS_URL', ['http:', 'https:']);
-  if (secret !== undefined && secret.length < 32) {
-    throw new ConfigError('AUTH_JWT_SECRET', 'at least 32 characters (HS256 key)', '<redacted>');
-  }
-  const allowInsecure = boolean(env, 'ALLOW_INSECURE_DEV_AUTH');
-  const auth: AuthConfig =
-    secret !== undefined || jwksUrl !== undefined
-      ? { mode: 'jwt', secret, jwksUrl, issuer: raw(env, 'AUTH_JWT_ISSUER'), audience: raw(env, 'AUTH_JWT_AUDIENCE') }
-      : { mode: 'dev', allowInsecure };
-  if (auth.mode === 'dev' && !allowInsecure && !isLoopbackHost(bindHost)) {
-    throw new ConfigError(
-      'HOST',
-      'a loopback address in dev auth mode (set AUTH_JWT_SECRET or AUTH_JWKS_URL, or ALLOW_INSECURE_DEV_AUTH=true)',
-      bindHost,
-    );
-  }
-  const adminToken = raw(env, 'ADMIN_TOKEN');
-  if (adminToken !== undefined && adminToken.length < 16) {
-    throw new ConfigError('ADMIN_TOKEN', 'at least 16 characters', '<redacted>');
-  }
+  const { auth, adminToken, metricsToken } = parseAccess(env, bindHost);
 
   const cap = dollarsAsMicros(env, 'BUDGET_MONTHLY_CAP_USD', 100) as number;
   const hardCap = dollarsAsMicros(env, 'BUDGET_HARD_CAP_USD', undefined);
@@ -194,6 +105,8 @@ export function parseConfig(env: Env = process.env): AppConfig {
     dataDir,
     adminToken,
     auth,
+    metricsToken,
+    idempotencyRetentionHours: integer(env, 'IDEMPOTENCY_RETENTION_HOURS', 48, 1, 87_600),
     freeDailyQuota: integer(env, 'FREE_DAILY_QUOTA', 3, 0, 1000),
     creditsPerPremium: integer(env, 'CREDITS_PER_PREMIUM', 1, 1, 1000),
     creditsPerStandard: integer(env, 'CREDITS_PER_STANDARD', 1, 1, 1000),

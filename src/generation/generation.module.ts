@@ -21,6 +21,10 @@ import { FindCachedImagesHandler } from './read-models/prompt-cache/find-cached-
 import { FindSelectionHandler } from './read-models/selections/find-selection.query';
 import { SelectImageController } from './select-image/select-image.controller';
 import { SelectImageHandler } from './select-image/select-image.handler';
+import { GenerationJobs } from './generation.jobs';
+import { GetPurgedRowsHandler } from './purge-expired/get-purged-rows.query';
+import { PurgeExpiredRowsHandler } from './purge-expired/purge-expired.handler';
+import { PurgedRowsTally } from './purge-expired/purged-rows';
 
 /** The coordination rows of the generate flow, one per process, shared by its requests. */
 const COORDINATION = [
@@ -59,6 +63,10 @@ const COORDINATION = [
     ListGenerationsHandler,
     FindCachedImagesHandler,
     FindSelectionHandler,
+    PurgedRowsTally,
+    PurgeExpiredRowsHandler,
+    GetPurgedRowsHandler,
+    GenerationJobs,
   ],
 })
 export class GenerationModule {}

@@ -1,9 +1,13 @@
 import sharp from 'sharp';
 import type { ProviderName } from './domain/image-provider';
+import { isLoopbackHost } from '../common/loopback';
 import { ProviderCallError, parseRetryAfter, redact } from './provider-error';
 
 const MIME_TYPES: Readonly<Record<string, string>> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' };
-const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
+/** The largest image a provider may hand over: a 4K PNG is a few tens of MB. */
+export const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
+const MAX_REDIRECTS = 3;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export interface ImageFacts {
   readonly mimeType: string;
@@ -35,16 +39,76 @@ export async function inspectImage(bytes: Buffer, provider: ProviderName): Promi
 /**
  * Provider image URLs expire (DALL-E's within an hour), so the bytes are fetched at once. A URL
  * exists only once the image was made: a failed download is a billed call.
+ *
+ * The URL is the provider's word, so it is not trusted further than needed: `https` only (plain
+ * `http` to this machine alone, for the fakes in tests), redirects followed only within the
+ * origin the provider named, and the body read as a stream that stops at `maxBytes` whatever
+ * `Content-Length` says (a chunked body declares nothing), so memory stays bounded.
  */
 export async function downloadImage(
   url: string,
   signal: AbortSignal | undefined,
   provider: ProviderName,
   secrets: readonly (string | undefined)[],
+  maxBytes = MAX_IMAGE_BYTES,
 ): Promise<Buffer> {
-  let response: Response;
+  let target = allowedUrl(url, provider);
+  const origin = target.origin;
+  for (let redirects = 0; ; redirects += 1) {
+    const response = await request(target, signal, provider, secrets);
+    if (!REDIRECTS.has(response.status)) return readBody(response, target, signal, provider, secrets, maxBytes);
+    await response.body?.cancel();
+    const next = redirectTarget(response.headers.get('location'), target);
+    if (next === undefined || next.origin !== origin) {
+      throw new ProviderCallError(
+        provider,
+        'misconfigured',
+        `image download from ${target.host} redirected to ${next?.host ?? 'an unreadable location'}, off the host the provider named`,
+        { outcome: 'billed' },
+      );
+    }
+    if (redirects >= MAX_REDIRECTS) {
+      throw new ProviderCallError(provider, 'transient', `image download redirected more than ${MAX_REDIRECTS} times`, {
+        outcome: 'billed',
+      });
+    }
+    target = next;
+  }
+}
+
+function allowedUrl(url: string, provider: ProviderName): URL {
+  let parsed: URL | undefined;
   try {
-    response = await fetch(url, { signal });
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const loopbackHttp = parsed?.protocol === 'http:' && isLoopbackHost(parsed.hostname.replace(/^\[|\]$/g, ''));
+  if (parsed === undefined || (parsed.protocol !== 'https:' && !loopbackHttp)) {
+    throw new ProviderCallError(provider, 'misconfigured', `${provider} named an image URL that is not https`, {
+      outcome: 'billed',
+    });
+  }
+  return parsed;
+}
+
+function redirectTarget(location: string | null, base: URL): URL | undefined {
+  if (!location) return undefined;
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
+  }
+}
+
+async function request(
+  target: URL,
+  signal: AbortSignal | undefined,
+  provider: ProviderName,
+  secrets: readonly (string | undefined)[],
+): Promise<Response> {
+  try {
+    return await fetch(target, { signal, redirect: 'manual' });
   } catch (error) {
     if (signal?.aborted) throw error;
     const reason =
@@ -53,13 +117,23 @@ export async function downloadImage(
       outcome: 'billed',
     });
   }
+}
+
+async function readBody(
+  response: Response,
+  target: URL,
+  signal: AbortSignal | undefined,
+  provider: ProviderName,
+  secrets: readonly (string | undefined)[],
+  maxBytes: number,
+): Promise<Buffer> {
   if (!response.ok) {
     await response.body?.cancel();
     throw new ProviderCallError(
       provider,
       // Whatever the status, the generation itself worked; a new attempt gets a new URL.
       'transient',
-      redact(`image download from ${url} answered ${response.status}`, secrets),
+      redact(`image download from ${target.href} answered ${response.status}`, secrets),
       {
         outcome: 'billed',
         status: response.status,
@@ -67,23 +141,33 @@ export async function downloadImage(
       },
     );
   }
+  const tooLarge = (size: string) =>
+    new ProviderCallError(provider, 'rejected', `image download is ${size} bytes, over the ${maxBytes} limit`, {
+      outcome: 'billed',
+    });
   const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > MAX_IMAGE_BYTES) {
+  if (declared > maxBytes) {
     await response.body?.cancel();
-    throw new ProviderCallError(
-      provider,
-      'transient',
-      `image download is ${declared} bytes, over the ${MAX_IMAGE_BYTES} limit`,
-      { outcome: 'billed' },
-    );
+    throw tooLarge(String(declared));
   }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
   try {
-    return Buffer.from(await response.arrayBuffer());
+    for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read()) {
+      size += chunk.value.byteLength;
+      if (size > maxBytes) {
+        await reader?.cancel();
+        throw tooLarge(`more than ${maxBytes}`);
+      }
+      chunks.push(chunk.value);
+    }
   } catch (error) {
-    if (signal?.aborted) throw error;
+    if (error instanceof ProviderCallError || signal?.aborted) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new ProviderCallError(provider, 'transient', redact(`image download broke off: ${reason}`, secrets), {
       outcome: 'billed',
     });
   }
+  return Buffer.concat(chunks, size);
 }

@@ -60,6 +60,28 @@ describe('the service as a process (built with npm run build)', () => {
     expect(running.output()).toMatch(/HOST must be a loopback address in dev auth mode/);
   });
 
+  it('refuses dev auth on a network HOST without ADMIN_TOKEN (exit 78), even with ALLOW_INSECURE_DEV_AUTH', async () => {
+    const running = run({ HOST: '0.0.0.0', PORT: '0', ALLOW_INSECURE_DEV_AUTH: 'true' });
+    expect(await running.exited).toBe(78);
+    expect(running.output()).toMatch(
+      /ADMIN_TOKEN must be set when dev auth listens on a non-loopback HOST \(0\.0\.0\.0\)/,
+    );
+  });
+
+  it('refuses JWKS mode without the issuer and audience (exit 78), naming them', async () => {
+    const running = run({ PORT: '0', AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json' });
+    expect(await running.exited).toBe(78);
+    expect(running.output()).toMatch(/AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE must be set with AUTH_JWKS_URL/);
+    const audienceOnly = run({
+      PORT: '0',
+      AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+      AUTH_JWT_ISSUER: 'https://idp.example/',
+    });
+    expect(await audienceOnly.exited).toBe(78);
+    expect(audienceOnly.output()).toMatch(/AUTH_JWT_AUDIENCE must be set/);
+    expect(audienceOnly.output()).not.toMatch(/AUTH_JWT_ISSUER must/);
+  });
+
   it('starts on the embedded defaults, answers health and docs, and a second process on the same data directory fails fast', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'genledger-proc-'));
     const first = run({ DATA_DIR: dataDir, PORT: '0' });

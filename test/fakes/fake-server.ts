@@ -17,7 +17,17 @@ export type Fault = (
   | { kind: 'slow'; delayMs: number }
   | { kind: 'malformed' }
   | { kind: 'drop' }
+  /** Answers with a redirect to `location` (a file server moved, or one sending clients elsewhere). */
+  | { kind: 'redirect'; location: string; status?: number }
+  /** A 200 whose body is `bytes` bytes sent in chunks without Content-Length, cut short when the client leaves. */
+  | { kind: 'chunked'; bytes: number; contentType?: string }
 ) & { scope?: FaultScope };
+
+/** What a `chunked` fault sent before it finished or the client hung up. */
+export interface ChunkedSent {
+  readonly bytes: number;
+  readonly clientLeft: boolean;
+}
 
 export interface RecordedRequest {
   readonly method: string;
@@ -88,6 +98,8 @@ const MAX_BODY_BYTES = 256 * 1024 * 1024;
  */
 export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } = Fault> {
   readonly requests: RecordedRequest[] = [];
+  /** One entry per `chunked` fault served, in order. */
+  readonly chunkedSent: ChunkedSent[] = [];
   private readonly server: Server;
   private readonly faults: Array<{ fault: F; remaining: number }> = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -130,6 +142,7 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
   reset(): void {
     this.resets += 1;
     this.requests.length = 0;
+    this.chunkedSent.length = 0;
     this.faults.length = 0;
     this.latencyMs = this.options.latencyMs ?? 0;
     this.resetState();
@@ -203,14 +216,17 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
       const request: FakeRequest = { ...parseRequest(req, raw), epoch: this.resets };
       this.record(request);
       const scope = this.scopeOf(request);
-      const fault = this.takeFault(scope, (f) => ['status', 'slow', 'malformed', 'drop'].includes(f.kind)) as
-        | Fault
-        | undefined;
+      const fault = this.takeFault(scope, (f) =>
+        ['status', 'slow', 'malformed', 'drop', 'redirect', 'chunked'].includes(f.kind),
+      ) as Fault | undefined;
       if (scope === 'api') await this.sleep(this.latencyMs);
       if (fault?.kind === 'drop') return void req.socket.destroy();
       if (fault?.kind === 'slow') await this.sleep(fault.delayMs);
       if (fault?.kind === 'malformed') return this.send(res, await this.malformedReply(request));
       if (fault?.kind === 'status') return this.send(res, this.faultReply(fault));
+      if (fault?.kind === 'redirect')
+        return this.send(res, { status: fault.status ?? 302, headers: { location: fault.location } });
+      if (fault?.kind === 'chunked') return void (await this.sendChunked(res, fault.bytes, fault.contentType));
       const reply = await this.handle(request);
       if (reply.dropConnection) return void req.socket.destroy();
       if (reply.delayMs !== undefined) await this.sleep(reply.delayMs);
@@ -222,6 +238,27 @@ export abstract class FakeServer<F extends { kind: string; scope?: FaultScope } 
       );
       this.send(res, this.errorReply(500));
     }
+  }
+
+  /** Writes zero bytes in 64 KiB chunks, waiting for the client to drain each, until done or it leaves. */
+  private async sendChunked(res: ServerResponse, total: number, contentType = 'image/png'): Promise<void> {
+    res.writeHead(200, { 'content-type': contentType, 'transfer-encoding': 'chunked' });
+    const chunk = Buffer.alloc(64 * 1024);
+    let sent = 0;
+    let clientLeft = false;
+    res.on('close', () => (clientLeft = !res.writableFinished));
+    while (sent < total && !res.destroyed) {
+      const piece = total - sent >= chunk.length ? chunk : chunk.subarray(0, total - sent);
+      sent += piece.length;
+      if (!res.write(piece)) {
+        await new Promise<void>((resolve) => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
+      }
+    }
+    if (!res.destroyed) await new Promise<void>((resolve) => res.end(resolve));
+    this.chunkedSent.push({ bytes: sent, clientLeft: clientLeft || res.destroyed });
   }
 
   private faultReply(fault: Extract<Fault, { kind: 'status' }>): FakeReply {

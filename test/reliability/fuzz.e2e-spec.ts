@@ -4,6 +4,7 @@ import {
   addressableUser,
   budgetBody,
   contentType,
+  fuzzedHeaders,
   generationBody,
   grantBody,
   headerValue,
@@ -183,4 +184,106 @@ describe('bad input fuzz over every public route: 2xx or 4xx only, and no charge
       },
     );
   }, 120_000);
+});
+
+interface Route {
+  readonly method: string;
+  /** With `{name}` for each path parameter. */
+  readonly path: string;
+}
+
+/** Routes the OpenAPI document leaves out: file URLs handed out in answers, and the dashboard's page and assets. */
+const UNDOCUMENTED: readonly Route[] = [
+  { method: 'GET', path: '/media/{key}' },
+  { method: 'GET', path: '/dashboard' },
+  { method: 'GET', path: '/dashboard/assets/{name}' },
+  { method: 'GET', path: '/docs-json' },
+];
+
+describe.each([
+  ['PostgreSQL when the run has it', false],
+  ['the embedded database (PGlite)', true],
+])('query strings, path parameters and headers of every route on %s: never a 5xx', (_, embedded) => {
+  let t: TestApp;
+  let routes: Route[];
+  const owner = 'edge-owner';
+  const known: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: ENV, embedded });
+    const made = await t.request('/v1/generations', {
+      method: 'POST',
+      user: owner,
+      json: { prompt: 'an edge lighthouse' },
+    });
+    known.id = made.body.id;
+    known.key = new URL(made.body.image.url).pathname.slice('/media/'.length);
+    known.userId = owner;
+    known.name = 'uPlot.min.css';
+    const document = (await t.request('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    routes = [
+      ...Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path })),
+      ),
+      ...UNDOCUMENTED,
+    ];
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const parameterValue = (name: string) =>
+    fc.oneof(
+      { weight: 2, arbitrary: fc.constant(known[name] ?? 'x') },
+      { weight: 3, arbitrary: pathSegment },
+      { weight: 1, arbitrary: fc.constantFrom('..%2F..%2Fetc%2Fpasswd', '%2e%2e%2f', 'a%00b', '%E0%A4%A', ' ') },
+    );
+
+  it('every documented route and the undocumented ones are exercised', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(20);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        { method: 'GET', path: '/v1/generations' },
+        { method: 'GET', path: '/v1/admin/users/{userId}/credits' },
+        { method: 'POST', path: '/v1/generations/{id}/selection' },
+      ]),
+    );
+  });
+
+  it('answers 2xx or 4xx (problem+json) to fuzzed query strings, path parameters and headers', async () => {
+    for (const route of routes) {
+      const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.tuple(...names.map(parameterValue)),
+          queryString,
+          fuzzedHeaders,
+          async (values, query, headers) => {
+            const path = names.reduce((built, name, i) => built.replace(`{${name}}`, values[i]!), route.path);
+            const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? '{}' : undefined;
+            const response = await fetch(`${t.url}${path}?${query}`, { method: route.method, headers, body });
+            await response.arrayBuffer();
+            const type = response.headers.get('content-type') ?? '';
+            const sent = JSON.stringify({ route, path, query, headers });
+            if (response.status >= 500 || response.status < 200 || (response.status >= 300 && response.status < 400))
+              throw new Error(`${route.method} ${path} answered ${response.status} to ${sent}`);
+            if (response.status >= 400 && !type.startsWith('application/problem+json'))
+              throw new Error(`${response.status} without problem+json (${type}) for ${sent}`);
+          },
+        ),
+        { numRuns: RUNS / 2 },
+      );
+    }
+  }, 300_000);
+
+  it('the crafted cursor and at of the issue answer 400 naming the parameter', async () => {
+    const cursor = Buffer.from(JSON.stringify(['1', 'x'])).toString('base64url');
+    const list = await t.request(`/v1/generations?cursor=${cursor}`, { user: owner });
+    expect(list.status).toBe(400);
+    expect(list.body).toMatchObject({ code: 'validation_failed', errors: [{ field: 'cursor' }] });
+    const at = await t.request(`/v1/admin/users/${owner}/credits?at=2026-13-45T25:99Z`);
+    expect(at.status).toBe(400);
+    expect(at.body).toMatchObject({ code: 'validation_failed', errors: [{ field: 'at' }] });
+  });
 });

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { microsToDollars } from '../../billing/domain/money';
 import { GetExpiryFailures } from '../../billing/expire-reservations/get-expiry-failures.query';
 import { GetBudget } from '../../billing/read-models/budget-months/get-budget.query';
+import { GetPurgedRows } from '../../generation/purge-expired/get-purged-rows.query';
 import { ProjectionRunners } from '../../event-store/projection-runners';
 import { AnalyticsQueries } from '../analytics.queries';
 import { LATENCY_BUCKETS_SECONDS } from '../projections/usage.projection';
@@ -94,6 +95,12 @@ export class MetricsService implements OnModuleInit {
     help: 'Expired reservations the expiry job of this process failed to release (each failed run counts; see the log for ids)',
     ...this.register,
   });
+  private readonly purged = new Counter({
+    name: 'genledger_retention_purged_rows_total',
+    help: 'Rows the retention job of this process deleted (idempotency keys past IDEMPOTENCY_RETENTION_HOURS, rate-limit windows past use)',
+    labelNames: ['table'],
+    ...this.register,
+  });
   private readonly projectionLag = new Gauge({
     name: 'genledger_projection_lag_events',
     help: 'Events an async projection is behind the newest safely readable one',
@@ -144,7 +151,7 @@ export class MetricsService implements OnModuleInit {
 
   /** Reads the stored figures, then renders every metric. */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    const [totals, failures, latency, month, open, projections, expiry, budget] = await Promise.all([
+    const [totals, failures, latency, month, open, projections, expiry, budget, purged] = await Promise.all([
       this.queries.totals(),
       this.queries.failureTotals(),
       this.queries.latency(),
@@ -154,6 +161,7 @@ export class MetricsService implements OnModuleInit {
       this.queryBus.execute(new GetExpiryFailures()),
       // Fresh: a scrape must agree with the rows, not with a view cached for a second.
       this.queryBus.execute(new GetBudget(undefined, true)),
+      this.queryBus.execute(new GetPurgedRows()),
     ]);
     for (const metric of [
       this.generations,
@@ -164,6 +172,7 @@ export class MetricsService implements OnModuleInit {
       this.projectionLag,
       this.projectionFailing,
       this.expiryFailures,
+      this.purged,
     ]) {
       metric.reset();
     }
@@ -195,6 +204,8 @@ export class MetricsService implements OnModuleInit {
     this.monthUnknown.set(microsToDollars(budget.view.unknownMicros));
     this.monthHeld.set(microsToDollars(budget.view.reservedMicros));
     this.expiryFailures.inc(expiry.total);
+    this.purged.inc({ table: 'idempotency_keys' }, purged.idempotencyKeys);
+    this.purged.inc({ table: 'rate_limit_windows' }, purged.rateLimitWindows);
     for (const status of projections) {
       this.projectionLag.set({ projection: status.projection }, status.lag);
       this.projectionFailing.set({ projection: status.projection }, status.failing ? 1 : 0);

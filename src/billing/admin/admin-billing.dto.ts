@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
+import { IsIsoInstant } from '../../common/http/query-values';
 import { USER_ID_PATTERN } from '../../common/http/auth';
 
 export class UserIdParams {
@@ -14,8 +15,6 @@ export class CreditsAtQuery {
     example: '2026-11-25T12:00:00Z',
   })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/, {
-    message: 'at must be an ISO 8601 date-time with a time zone',
-  })
+  @IsIsoInstant()
   at?: string;
 }

@@ -106,6 +106,20 @@ export class IdempotencyStore {
     );
   }
 
+  /**
+   * Deletes up to `limit` records claimed before `cutoff` (the retention job), oldest first, and
+   * answers how many went. A key past retention is a new key: its request runs again.
+   */
+  async purgeOlderThan(cutoff: Date, limit: number): Promise<number> {
+    const rows = await this.database.query<{ key: string }>(
+      `DELETE FROM idempotency_keys WHERE (user_id, key) IN (
+         SELECT user_id, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2)
+       RETURNING key`,
+      [cutoff.toISOString(), limit],
+    );
+    return rows.length;
+  }
+
   /** Stores the answer; a failure here loses no success, so it is logged and the answer given. */
   private async keep(
     outcome: { complete(statusCode: number, response: unknown): Promise<void> },

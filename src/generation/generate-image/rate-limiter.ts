@@ -2,7 +2,7 @@ import type { Database } from '../../database/database';
 import type { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 
-const WINDOW_MS = 60_000;
+export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 interface PendingHit {
   readonly subject: string;
@@ -29,13 +29,13 @@ export class RateLimiter {
 
   async hit(subject: string): Promise<void> {
     const now = this.clock.now().getTime();
-    const windowStart = now - (now % WINDOW_MS);
+    const windowStart = now - (now % RATE_LIMIT_WINDOW_MS);
     const hits = await new Promise<number>((resolve, reject) => {
       this.queue.push({ subject, windowStart, resolve, reject });
       if (!this.writing) void this.writeBatches();
     });
     if (hits > this.perMinute) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + WINDOW_MS - now) / 1000));
+      const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - now) / 1000));
       throw new DomainError(
         'rate_limited',
         `More than ${this.perMinute} generation requests in a minute; retry in ${retryAfterSeconds} s`,
@@ -44,6 +44,20 @@ export class RateLimiter {
         },
       );
     }
+  }
+
+  /**
+   * Deletes up to `limit` windows that started before `before` (the retention job): a window past
+   * its minute counts nothing any more. Answers how many went.
+   */
+  async purgeBefore(before: Date, limit: number): Promise<number> {
+    const rows = await this.database.query<{ subject: string }>(
+      `DELETE FROM rate_limit_windows WHERE (subject, window_start) IN (
+         SELECT subject, window_start FROM rate_limit_windows WHERE window_start < $1 LIMIT $2)
+       RETURNING subject`,
+      [before.toISOString(), limit],
+    );
+    return rows.length;
   }
 
   private async writeBatches(): Promise<void> {

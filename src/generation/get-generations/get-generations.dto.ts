@@ -1,6 +1,16 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { decodeGenerationCursor } from '../read-models/generations/generation-cursor';
+
+const IsGenerationCursor = () =>
+  ValidateBy({
+    name: 'isGenerationCursor',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && decodeGenerationCursor(value) !== undefined,
+      defaultMessage: () => 'cursor is not a cursor this service issued',
+    },
+  });
 
 export class ListGenerationsQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
@@ -13,12 +23,12 @@ export class ListGenerationsQuery {
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not a cursor this service issued' })
+  @IsGenerationCursor()
   cursor?: string;
 }
 
 export class GenerationIdParams {
+  @ApiProperty({ example: 'gen_0123456789abcdef', pattern: '^gen_[A-Za-z0-9_-]{1,64}$' })
   @Matches(/^gen_[A-Za-z0-9_-]{1,64}$/, { message: 'id must be a generation id (gen_...)' })
   id!: string;
 }

@@ -95,6 +95,38 @@ export const contentType = fc.option(
   { nil: undefined },
 );
 
+const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+
+/** Date-times shaped like ISO 8601 whose fields may be out of range (month 13, hour 25, year 0). */
+export const craftedInstant = fc
+  .tuple(
+    fc.integer({ min: 0, max: 12_000 }),
+    fc.integer({ min: 0, max: 99 }),
+    fc.integer({ min: 0, max: 99 }),
+    fc.integer({ min: 0, max: 99 }),
+    fc.integer({ min: 0, max: 99 }),
+    fc.option(fc.integer({ min: 0, max: 99 }), { nil: undefined }),
+    fc.constantFrom('Z', '+01:00', '-99:99', '+23:59', ''),
+  )
+  .map(
+    ([year, month, day, hour, minute, second, zone]) =>
+      `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}${second === undefined ? '' : `:${pad(second)}`}${zone}`,
+  );
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value) ?? '').toString('base64url');
+
+/** Cursors that decode (base64url JSON) but need not be what the service issues: `["1","x"]` and kin. */
+export const craftedCursor = fc.oneof(
+  fc
+    .tuple(
+      fc.oneof(craftedInstant, fc.string({ maxLength: 30 }), fc.constantFrom('1', '2026-11-25T12:00:00.000Z')),
+      fc.oneof(fc.string({ maxLength: 30 }), fc.stringMatching(/^gen_[A-Za-z0-9_-]{1,64}$/), fc.constant('x')),
+    )
+    .map(base64url),
+  fc.jsonValue({ maxDepth: 2 }).map(base64url),
+  fc.constant(base64url(['1', 'x'])),
+);
+
 /** Query strings with the routes' parameter names and others, any values, sometimes malformed. */
 export const queryString = fc.oneof(
   fc
@@ -102,7 +134,10 @@ export const queryString = fc.oneof(
       fc.constantFrom('limit', 'cursor', 'at', 'from', 'to', 'verify', 'x', 'limit[]', '__proto__'),
       fc.oneof(
         fc.string({ maxLength: 40 }),
-        fc.constantFrom('2026-11-24', '2026-11-24T12:00:00Z', '-1', '0', '101', '1e3', 'NaN'),
+        fc.constantFrom('2026-11-24', '2026-11-24T12:00:00Z', '-1', '0', '101', '1e3', 'NaN', '2026-13-45T25:99Z'),
+        craftedInstant,
+        craftedCursor,
+        craftedInstant.map((instant) => instant.slice(0, 10)),
       ),
       { maxKeys: 4 },
     )
@@ -117,4 +152,25 @@ export const pathSegment = fc.oneof(
   validUserId,
   fc.string({ minLength: 1, maxLength: 200 }).map(encodeURIComponent),
   fc.constantFrom('..', '%2e%2e', '%00', 'a%2Fb'),
+);
+
+/** Headers the routes read (and some they should ignore), each present or not, any value a client can send. */
+export const fuzzedHeaders = fc.record(
+  {
+    'x-user-id': fc.oneof({ weight: 3, arbitrary: validUserId }, { weight: 1, arbitrary: headerValue }),
+    authorization: fc.oneof(
+      headerValue,
+      headerValue.map((value) => `Bearer ${value}`),
+    ),
+    'idempotency-key': fc.oneof(headerValue, fc.string({ minLength: 250, maxLength: 400, unit: 'grapheme-ascii' })),
+    'x-request-id': headerValue,
+    'content-type': headerValue,
+    accept: fc.oneof(headerValue, fc.constantFrom('application/json', 'text/html', '*/*')),
+    range: fc.oneof(headerValue, fc.constantFrom('bytes=0-10', 'bytes=-5', 'bytes=999999999-', 'bytes=5-1')),
+    'if-none-match': headerValue,
+    'if-modified-since': fc.oneof(headerValue, craftedInstant),
+    'accept-encoding': headerValue,
+    cookie: headerValue,
+  },
+  { requiredKeys: [] },
 );

@@ -1,6 +1,6 @@
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { DomainError } from '../../../common/domain-error';
 import { Database } from '../../../database/database';
+import { decodeGenerationCursor, encodeGenerationCursor } from './generation-cursor';
 import { toGenerationView, type GenerationRow, type GenerationView } from './generation-view';
 
 /** One of a user's generations as stored (another user's is not found). */
@@ -18,7 +18,10 @@ export interface GenerationPage {
   readonly nextCursor: string | null;
 }
 
-/** A user's generations, newest first, a page at a time (`cursor`: the previous page's `nextCursor`). */
+/**
+ * A user's generations, newest first, a page at a time (`cursor`: the previous page's `nextCursor`,
+ * checked at the edge; one that does not decode starts from the newest).
+ */
 export class ListGenerations extends Query<GenerationPage> {
   constructor(
     readonly userId: string,
@@ -47,7 +50,7 @@ export class ListGenerationsHandler implements IQueryHandler<ListGenerations, Ge
   constructor(private readonly database: Database) {}
 
   async execute({ userId, limit, cursor }: ListGenerations): Promise<GenerationPage> {
-    const after = cursor ? decodeCursor(cursor) : null;
+    const after = cursor ? (decodeGenerationCursor(cursor) ?? null) : null;
     const rows = await this.database.query<GenerationRow>(
       `SELECT * FROM generations
         WHERE user_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::text))
@@ -58,24 +61,10 @@ export class ListGenerationsHandler implements IQueryHandler<ListGenerations, Ge
     const last = page[page.length - 1];
     return {
       items: page.map(toGenerationView),
-      nextCursor: rows.length > limit && last ? encodeCursor(new Date(last.created_at).toISOString(), last.id) : null,
+      nextCursor:
+        rows.length > limit && last
+          ? encodeGenerationCursor({ createdAt: new Date(last.created_at).toISOString(), id: last.id })
+          : null,
     };
-  }
-}
-
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt)))
-      throw new Error('shape');
-    return { createdAt, id };
-  } catch {
-    throw new DomainError('validation_failed', 'cursor is not a cursor this service issued', {
-      errors: [{ field: 'cursor', message: 'is not a cursor this service issued' }],
-    });
   }
 }
