@@ -56,6 +56,6 @@ export const BILLING_PROVIDERS = [
 @Module({
   controllers: [CreditsController, AdminBillingController],
   providers: [...BILLING_PROVIDERS, BillingJobs, JobLock],
-  exports: [BillingJobs, ExpiryListeners],
+  exports: [BillingJobs, ExpiryListeners, BudgetViews],
 })
 export class BillingModule {}

@@ -10,7 +10,7 @@ import {
   ReleaseReservation,
   SettleLateCost,
 } from '../../billing/settle-reservation/settle-reservation.commands';
-import type { CacheHit, GenerationFailed, GenerationRequested } from '../domain/generation-events';
+import type { GenerationFailed, GenerationRequested } from '../domain/generation-events';
 import type { CompleteGeneration } from '../domain/generation';
 import { handleGenerationCommand } from '../generation-stream';
 import { generationsProjection } from '../read-models/generations/generations.projection';
@@ -42,10 +42,6 @@ export class GenerationOutcomes {
   /** A generation id is fresh when it is requested: its stream starts here (nothing to read). */
   async request(data: GenerationRequested['data'], metadata: EventMetadata): Promise<void> {
     await handleGenerationCommand(this.store, { type: 'RequestGeneration', data }, { metadata, newStream: true });
-  }
-
-  async cacheHit(data: CacheHit['data'], metadata: EventMetadata): Promise<void> {
-    await handleGenerationCommand(this.store, { type: 'RecordCacheHit', data }, { metadata, newStream: true });
   }
 
   /**

@@ -41,6 +41,11 @@ export class PromptCacheLookup {
     });
   }
 
+  /** The cached image under this key if this process has met it (no database read). */
+  remembered(key: string): CachedImage | undefined {
+    return this.known.get(key);
+  }
+
   /** The preferred cached image for these keys. */
   async find(keys: readonly string[]): Promise<CachedImage | undefined> {
     const remembered = this.known.get(keys[0]);
