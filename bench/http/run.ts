@@ -102,7 +102,10 @@ async function main(): Promise<void> {
     const oneAtATime: OneAtATimeRow[] = [];
     for (const scenario of SCENARIOS) {
       const target = [{ url: service.url, next: scenario.next() }];
-      oneAtATime.push({ ...(await warmThenMeasure([service], target, 1, timing, database.url)), scenario: scenario.name });
+      oneAtATime.push({
+        ...(await warmThenMeasure([service], target, 1, timing, database.url)),
+        scenario: scenario.name,
+      });
     }
     console.log('  one request at a time measured');
     await Promise.all(stopping.splice(0).map((child) => child.stop()));

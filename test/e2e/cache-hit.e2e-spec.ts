@@ -58,7 +58,11 @@ describe('cache hits served in one statement, on two replicas of one database', 
     expect(limited.body.code).toBe('rate_limited');
     expect(limited.headers.get('retry-after')).toBe('50');
     for (const served of answers.filter((answer) => answer.status === 201)) {
-      expect(served.body).toMatchObject({ cached: true, costUsd: 0, credits: { userId: 'hurried', freeRemainingToday: 3 } });
+      expect(served.body).toMatchObject({
+        cached: true,
+        costUsd: 0,
+        credits: { userId: 'hurried', freeRemainingToday: 3 },
+      });
     }
     expect(await cacheHitsOf('hurried')).toBe(6);
     const listed = await first.request('/v1/generations', { user: 'hurried' });

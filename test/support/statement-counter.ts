@@ -43,7 +43,10 @@ export class StatementCounter {
       }
       return query(text, params);
     }) as Database['query'];
-    database.transaction = ((work: (tx: Sql) => Promise<unknown>, isolation?: Parameters<Database['transaction']>[1]) => {
+    database.transaction = ((
+      work: (tx: Sql) => Promise<unknown>,
+      isolation?: Parameters<Database['transaction']>[1],
+    ) => {
       const tally = this.current();
       if (!tally) return transaction(work, isolation);
       tally.transactions += 1;

@@ -1,7 +1,10 @@
 import type { Sql } from '../../database/database';
 import { insertIntoNewStreams } from '../../event-store/event-store';
 import type { Tier } from '../../config/app-config';
-import { creditStatusColumns, type CreditStatusRow } from '../../billing/read-models/account-balances/credit-status.reads';
+import {
+  creditStatusColumns,
+  type CreditStatusRow,
+} from '../../billing/read-models/account-balances/credit-status.reads';
 import { generationsTable, insertCacheHitRows } from '../read-models/generations/generations.projection';
 import type { GenerationRow } from '../read-models/generations/generation-view';
 

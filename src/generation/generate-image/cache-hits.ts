@@ -79,7 +79,11 @@ export class CacheHits {
     const entry = this.cache.remembered(this.cache.keyFor(budgetTier ?? 'standard', request.params));
     if (!entry) return undefined;
     const nowMs = now.getTime();
-    return this.record(request, entry, now, { nowMs, windowStart: windowStartOf(nowMs), expectedTier: budgetTier ?? null });
+    return this.record(request, entry, now, {
+      nowMs,
+      windowStart: windowStartOf(nowMs),
+      expectedTier: budgetTier ?? null,
+    });
   }
 
   /** The answer for a request already counted against the rate limit, from a cached image chosen for it. */
@@ -187,7 +191,9 @@ export class CacheHits {
       .filter((projection) => projection.eventTypes.includes('CacheHit'))
       .map((projection) => projection.name);
     if (names.length !== 1 || names[0] !== 'generations') {
-      throw new Error(`cache-hit.statement.ts applies only the generations projection to CacheHit, not ${names.join(', ')}`);
+      throw new Error(
+        `cache-hit.statement.ts applies only the generations projection to CacheHit, not ${names.join(', ')}`,
+      );
     }
     this.checkedProjections = true;
   }

@@ -34,11 +34,7 @@ export async function readCreditStatusRow(sql: Sql, userId: string, month: strin
 }
 
 /** The account part of the credit status, from the balance row as of `now`. */
-export function accountStatusOf(
-  row: Partial<BalanceRow> | undefined,
-  now: Date,
-  freeDailyQuota: number,
-): CreditStatus {
+export function accountStatusOf(row: Partial<BalanceRow> | undefined, now: Date, freeDailyQuota: number): CreditStatus {
   const usedToday = row?.free_day === utcDayOf(now) ? Number(row.free_used) : 0;
   return {
     freeRemainingToday: Math.max(0, freeDailyQuota - usedToday),

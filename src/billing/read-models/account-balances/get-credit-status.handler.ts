@@ -36,7 +36,12 @@ export class GetCreditStatusHandler implements IQueryHandler<GetCreditStatus, Cr
     const version = this.budgets.readVersion();
     const row = await readCreditStatusRow(this.database, userId, month);
     const view = this.budgets.fromRow(month, row.budget ?? undefined, version);
-    return creditStatusView(userId, accountStatusOf(row, now, this.config.freeDailyQuota), view, this.config.freeDailyQuota);
+    return creditStatusView(
+      userId,
+      accountStatusOf(row, now, this.config.freeDailyQuota),
+      view,
+      this.config.freeDailyQuota,
+    );
   }
 
   private async accountAt(userId: string, at: Date): Promise<CreditStatus> {
