@@ -65,6 +65,9 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   const fastify = adapter.getInstance();
   fastify.server.headersTimeout = SERVER_LIMITS.headersTimeoutMs;
   fastify.server.maxConnections = SERVER_LIMITS.maxConnections;
+  // Logs are written asynchronously (createRootLogger): what is pending goes out before the
+  // process ends, also when it ends by re-raising SIGTERM after its shutdown hooks.
+  fastify.addHook('onClose', (_instance, done) => logger.flush(() => done()));
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     void reply.header('X-Request-Id', request.id);
     if (!['POST', 'PUT', 'PATCH'].includes(request.method)) return;

@@ -5,6 +5,7 @@
  * compares runs made by this script on this machine, minutes apart.
  *
  *   npm run bench:http            (BENCH_SECONDS=10 BENCH_WARMUP_SECONDS=3 BENCH_REPLICAS=3; 0 skips replicas)
+ *   BENCH_CPU_PROF=DIR BENCH_ONLY=cache-hit npm run bench:http    (a CPU profile of the service on one path)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,16 +30,28 @@ const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 3);
 /** The service as the load sees it: the limiter and the soft cap are out of the way, logs are on. */
 const SERVICE_ENV = { RATE_LIMIT_PER_MINUTE: '1000000', BUDGET_MONTHLY_CAP_USD: '1000000', LOG_LEVEL: 'info' };
 
-const SCENARIOS = [
+const ALL_SCENARIOS = [
   { name: 'cache-hit POST /v1/generations', next: cacheHits },
   { name: 'GET /v1/credits', next: creditReads },
   { name: 'cache-miss POST /v1/generations (local provider)', next: () => cacheMisses('throughput') },
 ] as const;
 
+/**
+ * BENCH_ONLY=<start of a scenario's name> runs that workload alone and skips the provider-call and
+ * replica runs: for a CPU profile (BENCH_CPU_PROF) of one path.
+ */
+const ONLY = process.env.BENCH_ONLY;
+const SCENARIOS = ALL_SCENARIOS.filter((scenario) => !ONLY || scenario.name.startsWith(ONLY));
+
 export interface ThroughputRow extends Measured {
   readonly scenario: string;
   readonly bare: Measured;
   readonly ratio: number;
+}
+
+/** One request at a time: what a request costs when nothing shares its commits or its batches. */
+export interface OneAtATimeRow extends Measured {
+  readonly scenario: string;
 }
 
 export interface ReplicaRow extends Measured {
@@ -86,11 +99,20 @@ async function main(): Promise<void> {
         `  ${scenario.name}: ${Math.round(measured.requestsPerSecond)} req/s (bare Fastify ${Math.round(ceiling.requestsPerSecond)})`,
       );
     }
+    const oneAtATime: OneAtATimeRow[] = [];
+    for (const scenario of SCENARIOS) {
+      const target = [{ url: service.url, next: scenario.next() }];
+      oneAtATime.push({
+        ...(await warmThenMeasure([service], target, 1, timing, database.url)),
+        scenario: scenario.name,
+      });
+    }
+    console.log('  one request at a time measured');
     await Promise.all(stopping.splice(0).map((child) => child.stop()));
 
-    const overhead: OverheadRow[] = await measureProviderOverhead(database.url, timing);
-    console.log('  provider overhead measured');
-    const replicas = REPLICAS > 1 ? await measureReplicas(database.url, timing) : [];
+    const overhead: OverheadRow[] = ONLY ? [] : await measureProviderOverhead(database.url, timing);
+    if (!ONLY) console.log('  provider overhead measured');
+    const replicas = REPLICAS > 1 && !ONLY ? await measureReplicas(database.url, timing) : [];
 
     const report: Report = {
       at: new Date().toISOString(),
@@ -103,6 +125,7 @@ async function main(): Promise<void> {
         replicas: REPLICAS,
       },
       throughput,
+      oneAtATime,
       overhead,
       replicas,
     };

@@ -107,8 +107,11 @@ export function startGenledger(
   options: { port?: number; timeoutMs?: number } = {},
 ): Promise<ChildService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'genledger-data-'));
+  // BENCH_CPU_PROF=<dir>: every genledger process writes a CPU profile there when it stops.
+  const profileDir = process.env.BENCH_CPU_PROF;
   return startChild(SERVICE_MAIN, {
-    env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+    env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env, ...(profileDir ? { BENCH_CPU_PROF: profileDir } : {}) },
+    ...(profileDir ? { nodeArgs: ['--require', join(__dirname, 'cpu-profile.js')] } : {}),
     ready: { line: /genledger listening on http:\/\// },
     ...options,
   }).then((service) => ({

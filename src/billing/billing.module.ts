@@ -58,6 +58,6 @@ export const BILLING_PROVIDERS = [
 @Module({
   controllers: [CreditsController, AdminBillingController],
   providers: [...BILLING_PROVIDERS, BillingJobs, JobLock],
-  exports: [BillingJobs, ExpiryListeners, JobLock],
+  exports: [BillingJobs, ExpiryListeners, JobLock, BudgetViews],
 })
 export class BillingModule {}

@@ -62,9 +62,3 @@ export interface ProviderSpend {
 }
 
 export const NO_SPEND: ProviderSpend = { billedMicros: 0, unknownMicros: 0 };
-
-/**
- * A user's balance as the statement that captured a reservation left it: handed to GetCreditStatus
- * so the answer to a generation reads nothing more.
- */
-export type { BalanceRow as CapturedBalance } from './read-models/account-balances/account-balances.reads';

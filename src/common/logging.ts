@@ -2,8 +2,27 @@ import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/app-config';
 
+/** Log lines gathered into one write of standard output (see `stdout`). */
+const BUFFER_BYTES = 4096;
+const FLUSH_EVERY_MS = 100;
+
+/**
+ * Standard output, written asynchronously and in batches: a line waits until 4 KiB are gathered or
+ * 100 ms have passed, so under load one system call carries a dozen requests' lines instead of
+ * one each (in a CPU profile of cache hits, that write was the costliest thing of the request's
+ * own). What is pending is written when the app closes and when the process exits.
+ */
+function stdout(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: BUFFER_BYTES });
+  setInterval(() => {
+    // Once the stream is closed (the process is ending) there is nothing left to write.
+    if (!(destination as { destroyed?: boolean }).destroyed) destination.flush();
+  }, FLUSH_EVERY_MS).unref();
+  return destination;
+}
+
 /** Structured JSON logs; secrets are never logged (no headers, no bodies, redacted keys). */
-export function createRootLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+export function createRootLogger(level: LogLevel, destination: pino.DestinationStream = stdout()): Logger {
   return pino(
     {
       level,

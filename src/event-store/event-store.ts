@@ -122,6 +122,14 @@ export class EventStore {
     };
   }
 
+  /**
+   * Tells this process's listeners (async runners, the cross-replica wake-up) that a statement of
+   * the caller's own committed events (see `insertIntoNewStreams`).
+   */
+  committedOutside(): void {
+    this.notifyAppended();
+  }
+
   /** Wakes this process's async projections once an append is committed (after its transaction). */
   private readonly notifyAppended = (): void => {
     for (const listener of this.appendListeners) listener();
@@ -214,4 +222,16 @@ export class EventStore {
       recordedAt: new Date(Number(row.recorded_at_ms)),
     };
   }
+}
+
+/**
+ * The first event of each of several new streams, from `source` (a relation with `ord`, `stream_id`,
+ * `type`, `schema_version`, `data`, `metadata` and `recorded_at`), for a statement that appends
+ * along with writes of its own and then calls `committedOutside`. A stream that exists already
+ * fails the whole statement (unique position 1), as a lost race on a new stream does.
+ */
+export function insertIntoNewStreams(source: string): string {
+  return `INSERT INTO events (stream_id, stream_position, type, schema_version, data, metadata, recorded_at)
+    SELECT stream_id, 1, type, schema_version, data, metadata, recorded_at FROM ${source} ORDER BY ord
+    RETURNING stream_id, global_position`;
 }

@@ -9,6 +9,7 @@ import { MediaModule } from '../media/media.module';
 import { AbandonedGenerations } from './generate-image/abandoned-generations';
 import { GenerateImageController } from './generate-image/generate-image.controller';
 import { GenerateImageHandler } from './generate-image/generate-image.handler';
+import { CacheHits } from './generate-image/cache-hits';
 import { GenerationOutcomes } from './generate-image/generation-outcomes';
 import { IdempotencyStore } from './generate-image/idempotency';
 import { PromptCacheLookup } from './generate-image/prompt-cache-lookup';
@@ -54,6 +55,7 @@ const COORDINATION = [
   providers: [
     ...COORDINATION,
     PromptCacheLookup,
+    CacheHits,
     GenerationOutcomes,
     ProviderGeneration,
     GenerateImageHandler,

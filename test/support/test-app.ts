@@ -40,6 +40,8 @@ export interface TestAppOptions {
   /** Run the cron jobs (off by default: tests call the jobs directly). */
   readonly schedule?: boolean;
   readonly providerResilience?: CreateAppOptions['providerResilience'];
+  /** Called with the app before it listens (Fastify hooks can only be added then). */
+  readonly beforeListen?: (app: NestFastifyApplication) => void;
 }
 
 /** A fresh database: PostgreSQL when the run has one, otherwise an in-memory PGlite. */
@@ -89,6 +91,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     logger: createRootLogger(config.logLevel, sink),
   });
+  options.beforeListen?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import type { CreditStatusRow } from '../read-models/account-balances/credit-status.reads';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Clock } from '../../common/clock';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -7,7 +8,6 @@ import {
   accountBalancesProjection,
   type CaptureProjected,
 } from '../read-models/account-balances/account-balances.projection';
-import type { CapturedBalance } from '../reservation';
 import { AccountStream } from '../streams/account-stream';
 import { CaptureReservation } from './settle-reservation.commands';
 
@@ -16,7 +16,7 @@ import { CaptureReservation } from './settle-reservation.commands';
  * the user the credits of the tier that served.
  */
 @CommandHandler(CaptureReservation)
-export class CaptureReservationHandler implements ICommandHandler<CaptureReservation, CapturedBalance | undefined> {
+export class CaptureReservationHandler implements ICommandHandler<CaptureReservation, CreditStatusRow | undefined> {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly database: Database,
@@ -30,7 +30,7 @@ export class CaptureReservationHandler implements ICommandHandler<CaptureReserva
     metadata,
     tx,
     options,
-  }: CaptureReservation): Promise<CapturedBalance | undefined> {
+  }: CaptureReservation): Promise<CreditStatusRow | undefined> {
     const now = this.clock.now();
     const { reservationId, userId } = reservation;
     const { unknownMicros, servedTier } = options;

@@ -1,14 +1,15 @@
 import { Command } from '@nestjs/cqrs';
+import type { CreditStatusRow } from '../read-models/account-balances/credit-status.reads';
 import type { Sql } from '../../database/database';
 import type { EventMetadata } from '../../event-store/event-types';
 import type { Tier } from '../../config/app-config';
-import type { CapturedBalance, ProviderSpend, ReservationRef } from '../reservation';
+import type { ProviderSpend, ReservationRef } from '../reservation';
 
 /**
  * Settling a reservation. `tx`, when given, is the caller's open transaction: the settlement
  * commits or rolls back with what the caller records beside it (the generation's outcome).
  */
-export class CaptureReservation extends Command<CapturedBalance | undefined> {
+export class CaptureReservation extends Command<CreditStatusRow | undefined> {
   /**
    * `costMicros`: everything the provider billed for this generation, every attempt included
    * (Premium attempts before a fallback too). `options.unknownMicros`: attempts of unknown outcome,

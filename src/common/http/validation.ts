@@ -1,4 +1,9 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  ValidationPipe,
+  type ArgumentMetadata,
+  type ValidationError,
+  type ValidationPipeOptions,
+} from '@nestjs/common';
 import { DomainError } from '../domain-error';
 
 export interface FieldError {
@@ -6,21 +11,49 @@ export interface FieldError {
   readonly message: string;
 }
 
-/** Validation at the edge (STYLE.md rule 9): unknown fields rejected, no type coercion. */
+/**
+ * A request-body class that can also check its hottest shape by hand: `validateFast` answers with
+ * the instance the decorators would make, for a subset of the bodies they accept, or undefined
+ * (the decorators then decide, and word the errors). Its spec holds it to the decorators.
+ */
+export interface FastValidated {
+  validateFast(value: unknown): object | undefined;
+}
+
+/** Unknown fields rejected, no type coercion. */
+const OPTIONS: ValidationPipeOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  transform: true,
+  transformOptions: { enableImplicitConversion: false },
+  validationError: { target: false, value: false },
+  exceptionFactory: (errors) => {
+    const fields = flatten(errors);
+    const summary = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
+    return new DomainError('validation_failed', summary || 'Invalid request', { errors: fields });
+  },
+};
+
+/** The decorators' validation alone (class-transformer and class-validator through Nest's pipe). */
+export function decoratorValidationPipe(): ValidationPipe {
+  return new ValidationPipe(OPTIONS);
+}
+
+/**
+ * Validation at the edge (STYLE.md rule 9). A body class with `validateFast` skips
+ * class-transformer and class-validator when its check accepts the body: in a CPU profile of cache
+ * hits they cost more than anything else of the request's own but the socket writes.
+ */
+class EdgeValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const body = metadata.type === 'body' ? (metadata.metatype as Partial<FastValidated> | undefined) : undefined;
+    return body?.validateFast?.(value) ?? super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    transform: true,
-    transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const fields = flatten(errors);
-      const summary = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
-      return new DomainError('validation_failed', summary || 'Invalid request', { errors: fields });
-    },
-  });
+  return new EdgeValidationPipe(OPTIONS);
 }
 
 function flatten(errors: readonly ValidationError[], prefix = ''): FieldError[] {

@@ -1,30 +1,19 @@
 import { Inject, Logger } from '@nestjs/common';
-import { CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { Clock } from '../../common/clock';
-import { IdGenerator } from '../../common/ids';
-import { GetCreditStatus } from '../../billing/read-models/account-balances/get-credit-status.query';
-import type { CacheHit } from '../domain/generation-events';
-import { cacheHitRow } from '../read-models/generations/generations.projection';
-import { toGenerationView } from '../read-models/generations/generation-view';
 import type { CachedImage } from '../read-models/prompt-cache/prompt-cache.table';
-import {
-  GenerateImage,
-  imageRequest,
-  requestedImage,
-  type GenerateImageResult,
-  type ImageRequest,
-} from './generate-image.command';
-import { GenerationOutcomes } from './generation-outcomes';
+import { CacheHits } from './cache-hits';
+import { GenerateImage, imageRequest, type GenerateImageResult, type ImageRequest } from './generate-image.command';
 import { IdempotencyStore, type IdempotencyClaim } from './idempotency';
 import { PromptCacheLookup } from './prompt-cache-lookup';
 import { ProviderGeneration } from './provider-generation';
-import { RateLimiter } from './rate-limiter';
+import { generationSubject, RateLimiter } from './rate-limiter';
 import { SingleFlight } from './single-flight';
 
 /**
- * `POST /v1/generations`: rate limit -> idempotency -> prompt cache -> single-flight -> a provider
- * call (ProviderGeneration) when no cached image can serve the request.
+ * `POST /v1/generations`: a cached image this process remembers, for a request without
+ * Idempotency-Key, in one statement (CacheHits); otherwise rate limit -> idempotency -> prompt
+ * cache -> single-flight -> a provider call (ProviderGeneration) when no cached image can serve it.
  */
 @CommandHandler(GenerateImage)
 export class GenerateImageHandler implements ICommandHandler<GenerateImage, GenerateImageResult> {
@@ -32,19 +21,20 @@ export class GenerateImageHandler implements ICommandHandler<GenerateImage, Gene
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly clock: Clock,
-    private readonly ids: IdGenerator,
-    private readonly queryBus: QueryBus,
     private readonly rateLimiter: RateLimiter,
     private readonly idempotency: IdempotencyStore,
     private readonly singleFlight: SingleFlight,
     private readonly cache: PromptCacheLookup,
     private readonly provider: ProviderGeneration,
-    private readonly outcomes: GenerationOutcomes,
+    private readonly hits: CacheHits,
   ) {}
 
   async execute(command: GenerateImage): Promise<GenerateImageResult> {
-    await this.rateLimiter.hit(`generate:${command.userId}`);
+    if (!command.idempotencyKey) {
+      const served = await this.hits.serveRemembered(command);
+      if (served) return served;
+    }
+    await this.rateLimiter.hit(generationSubject(command.userId));
     if (!command.idempotencyKey) return this.run(command);
     return this.idempotency.once(
       command.userId,
@@ -90,25 +80,8 @@ export class GenerateImageHandler implements ICommandHandler<GenerateImage, Gene
     }
   }
 
-  private async serveFromCache(request: ImageRequest, entry: CachedImage): Promise<GenerateImageResult> {
-    const generationId = this.ids.prefixed('gen');
-    const hit: CacheHit['data'] = {
-      ...requestedImage(request, generationId, entry.cache_key),
-      sourceGenerationId: entry.generation_id,
-      tier: entry.tier,
-      downgraded: entry.tier !== request.requestedTier,
-      provider: entry.provider,
-      model: entry.model,
-      image: entry.image,
-      savedMicros: Number(entry.cost_micros),
-      servedAt: this.clock.now().toISOString(),
-    };
-    // A cache hit charges nothing, so the balance it answers with can be read while it is recorded.
-    const [credits] = await Promise.all([
-      this.queryBus.execute(new GetCreditStatus(request.userId)),
-      this.outcomes.cacheHit(hit, { ...request.metadata, correlationId: generationId }),
-    ]);
-    return { statusCode: 201, body: { ...toGenerationView(cacheHitRow(hit)), credits } };
+  private serveFromCache(request: ImageRequest, entry: CachedImage): Promise<GenerateImageResult> {
+    return this.hits.serve(request, entry);
   }
 }
 

@@ -1,17 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { CreditStatusRow } from '../../billing/read-models/account-balances/credit-status.reads';
 import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '../../common/domain-error';
 import { Database, type Sql } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
 import type { EventMetadata } from '../../event-store/event-types';
-import type { CapturedBalance, ProviderSpend, ReservationRef } from '../../billing/reservation';
+import type { ProviderSpend, ReservationRef } from '../../billing/reservation';
 import {
   CaptureReservation,
   ReleaseReservation,
   SettleLateCost,
 } from '../../billing/settle-reservation/settle-reservation.commands';
 import { RaiseReservationHold } from '../../billing/raise-hold/raise-reservation-hold.command';
-import type { CacheHit, GenerationFailed, GenerationRequested, ProviderCallStarted } from '../domain/generation-events';
+import type { GenerationFailed, GenerationRequested, ProviderCallStarted } from '../domain/generation-events';
 import type { CompleteGeneration } from '../domain/generation';
 import { handleGenerationCommand } from '../generation-stream';
 import { generationsProjection } from '../read-models/generations/generations.projection';
@@ -37,7 +38,7 @@ export type WithCapture = (tx: Sql, generationId: string) => Promise<void>;
  */
 export interface Completed {
   readonly row?: GenerationRow;
-  readonly balance?: CapturedBalance;
+  readonly balance?: CreditStatusRow;
 }
 
 /** Settling after the expiry job: at most the job's one concurrent write, so a few attempts do. */
@@ -83,10 +84,6 @@ export class GenerationOutcomes {
         await this.commandBus.execute(new RaiseReservationHold(reservation, addedMicros, metadata, tx));
       }
     });
-  }
-
-  async cacheHit(data: CacheHit['data'], metadata: EventMetadata): Promise<void> {
-    await handleGenerationCommand(this.store, { type: 'RecordCacheHit', data }, { metadata, newStream: true });
   }
 
   /**

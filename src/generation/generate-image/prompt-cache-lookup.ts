@@ -17,6 +17,7 @@ import type { ImageRequest } from './generate-image.command';
 @Injectable()
 export class PromptCacheLookup {
   private readonly known = new LRUCache<string, CachedImage>({ max: 10_000 });
+  private readonly keys = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(
     private readonly queryBus: QueryBus,
@@ -31,14 +32,28 @@ export class PromptCacheLookup {
   /** The key of an image of this tier's model (or the model that actually served it). */
   keyFor(tier: Tier, params: ImageRequest['params'], model = this.router.route(tier).model): string {
     const size = this.router.route(tier).size(params);
-    return cacheKey({
+    const input = {
       prompt: params.prompt,
       aspectRatio: params.aspectRatio,
       style: params.style,
       size: `${size.width}x${size.height}`,
       quality: params.quality,
       model,
-    });
+    };
+    // Normalising the prompt and hashing it is a pure function of these fields: repeated requests
+    // (the ones that hit) look their key up instead of computing it again.
+    const asked = JSON.stringify([input.prompt, input.aspectRatio, input.style, input.size, input.quality, model]);
+    let key = this.keys.get(asked);
+    if (key === undefined) {
+      key = cacheKey(input);
+      this.keys.set(asked, key);
+    }
+    return key;
+  }
+
+  /** The cached image under this key if this process has met it (no database read). */
+  remembered(key: string): CachedImage | undefined {
+    return this.known.get(key);
   }
 
   /** The preferred cached image for these keys. */

@@ -11,6 +11,11 @@ interface PendingHit {
   reject(error: unknown): void;
 }
 
+/** The subject a user's generation requests are counted under. */
+export function generationSubject(userId: string): string {
+  return `generate:${userId}`;
+}
+
 /**
  * Per-user fixed one-minute windows counted in PostgreSQL, so every replica shares them. Hits
  * that arrive while a count is being written are counted together in the next statement (as the
@@ -29,21 +34,12 @@ export class RateLimiter {
 
   async hit(subject: string): Promise<void> {
     const now = this.clock.now().getTime();
-    const windowStart = now - (now % RATE_LIMIT_WINDOW_MS);
+    const windowStart = windowStartOf(now);
     const hits = await new Promise<number>((resolve, reject) => {
       this.queue.push({ subject, windowStart, resolve, reject });
       if (!this.writing) void this.writeBatches();
     });
-    if (hits > this.perMinute) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - now) / 1000));
-      throw new DomainError(
-        'rate_limited',
-        `More than ${this.perMinute} generation requests in a minute; retry in ${retryAfterSeconds} s`,
-        {
-          retryAfterSeconds,
-        },
-      );
-    }
+    if (hits > this.perMinute) throw rateLimited(this.perMinute, windowStart, now);
   }
 
   /**
@@ -111,6 +107,21 @@ export class RateLimiter {
       batch.forEach((hit) => hit.reject(error));
     }
   }
+}
+
+/** The start of the fixed one-minute window that `now` (epoch ms) falls in. */
+export function windowStartOf(now: number): number {
+  return now - (now % RATE_LIMIT_WINDOW_MS);
+}
+
+/** The refusal of a request counted past the limit in its window. */
+export function rateLimited(perMinute: number, windowStart: number, now: number): DomainError {
+  const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - now) / 1000));
+  return new DomainError(
+    'rate_limited',
+    `More than ${perMinute} generation requests in a minute; retry in ${retryAfterSeconds} s`,
+    { retryAfterSeconds },
+  );
 }
 
 function compare(a: PendingHit, b: PendingHit): number {

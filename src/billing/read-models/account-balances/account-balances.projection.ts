@@ -5,7 +5,7 @@ import type { AccountEvent, CreditsReserved } from '../../domain/account';
 import type { BudgetEvent } from '../../domain/budget';
 import { applyBudgetEvent } from '../budget-months/budget-months.projection';
 import { budgetMonthsTable, type BudgetMonthRow } from '../budget-months/budget-months.table';
-import type { BalanceRow } from './account-balances.reads';
+import type { CreditStatusRow } from './credit-status.reads';
 import { accountBalancesTable, openReservationsTable } from './account-balances.tables';
 
 const ACCOUNT_STREAM_PREFIX = 'account-';
@@ -16,9 +16,9 @@ export interface ReservationProjected {
   readonly budgetMonth: BudgetMonthRow;
 }
 
-/** What it answers a capture's append: the user's balance as the capture left it. */
+/** What it answers a capture's append: the user's balance and the month's row as the capture left them. */
 export interface CaptureProjected {
-  readonly balance: BalanceRow;
+  readonly balance: CreditStatusRow;
 }
 
 /**
@@ -108,7 +108,7 @@ async function applyOne(
       // `credits` were charged; `returnedCredits` (a cheaper tier served) go back to the balance.
       const { reservationId, credits, returnedCredits = 0, costMicros, unknownMicros = 0 } = event.data;
       // The balance as the capture left it answers, so the caller reads nothing more.
-      const [balance] = await tx.query<BalanceRow>(
+      const [balance] = await tx.query<CreditStatusRow>(
         `WITH settled AS (DELETE FROM ${open} WHERE reservation_id = $1 RETURNING day, price_micros),
               balance AS (
                 UPDATE ${balances}
@@ -120,8 +120,9 @@ async function applyOne(
                 UPDATE ${budget} AS m
                    SET spend_micros = m.spend_micros + $5, unknown_micros = m.unknown_micros + $6,
                        reserved_micros = m.reserved_micros - settled.price_micros
-                  FROM settled WHERE m.month = left(settled.day, 7))
-         SELECT * FROM balance`,
+                  FROM settled WHERE m.month = left(settled.day, 7)
+                RETURNING m.*)
+         SELECT balance.*, (SELECT to_jsonb(settled_month) FROM month AS settled_month) AS budget FROM balance`,
         [reservationId, userId, credits, returnedCredits, costMicros, unknownMicros],
       );
       return balance ? { balance } : undefined;

@@ -1,20 +1,13 @@
 import type { Sql } from '../../../database/database';
 
-// Reading the account read models: a user's balance row and the reservations due to expire.
+// Reading the account read models: a user's balance row (credit-status.reads.ts reads it with the
+// month's budget) and the reservations due to expire.
 
 export interface BalanceRow {
   readonly paid_available: number;
   readonly paid_reserved: number;
   readonly free_day: string | null;
   readonly free_used: number;
-}
-
-export async function readBalance(sql: Sql, userId: string): Promise<BalanceRow | undefined> {
-  const [row] = await sql.query<BalanceRow>(
-    'SELECT paid_available, paid_reserved, free_day, free_used FROM account_balances WHERE user_id = $1',
-    [userId],
-  );
-  return row;
 }
 
 export interface DueReservation {

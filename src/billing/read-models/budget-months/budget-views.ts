@@ -8,6 +8,7 @@ import { budgetDefaultsOf } from '../../budget-defaults';
 import { budgetDecider, budgetStreamId, budgetView, type BudgetView } from '../../domain/budget';
 import { foldUntil } from '../fold-until';
 import { budgetTotalsAt, fromBudgetRow, readBudgetMonth } from './budget-months.reads';
+import type { BudgetMonthRow } from './budget-months.table';
 
 const BUDGET_VIEW_TTL_MS = 1000;
 
@@ -19,6 +20,8 @@ const BUDGET_VIEW_TTL_MS = 1000;
 @Injectable()
 export class BudgetViews {
   private cached: { month: string; view: BudgetView; expiresAt: number } | undefined;
+  /** The newest view read in this process, whatever its age (see `lastKnownTier`). */
+  private newest: { month: string; view: BudgetView } | undefined;
   private version = 0;
 
   constructor(
@@ -40,11 +43,36 @@ export class BudgetViews {
     if (!options.fresh && cached && cached.month === month && cached.expiresAt > Date.now())
       return { month, view: cached.view };
     const version = this.version;
-    const { state, totals } = fromBudgetRow(await readBudgetMonth(this.database, month));
-    const view = budgetView(state, totals, defaults);
-    // A change of this process began or committed while reading: the view may predate it.
-    if (version === this.version) this.cached = { month, view, expiresAt: Date.now() + BUDGET_VIEW_TTL_MS };
-    return { month, view };
+    return { month, view: this.fromRow(month, await readBudgetMonth(this.database, month), version) };
+  }
+
+  /** A change counter to take before reading the month's row elsewhere and to hand to `fromRow`. */
+  readVersion(): number {
+    return this.version;
+  }
+
+  /**
+   * The view of a month's row read now by another statement (one that reads it along with its own
+   * work): it is remembered as a fresh read of this process, unless a change of this process began
+   * or committed since `version` was taken (the row may predate it).
+   */
+  fromRow(month: string, row: BudgetMonthRow | undefined, version: number): BudgetView {
+    const { state, totals } = fromBudgetRow(row);
+    const view = budgetView(state, totals, budgetDefaultsOf(this.config));
+    if (version === this.version) {
+      this.cached = { month, view, expiresAt: Date.now() + BUDGET_VIEW_TTL_MS };
+      this.newest = { month, view };
+    }
+    return view;
+  }
+
+  /**
+   * The month's tier as this process last read it, however long ago, or undefined when it has not
+   * read this month's row yet. Only for a guess that the database checks where it counts: a cache
+   * hit's statement is refused when the tier it was served for is no longer the month's.
+   */
+  lastKnownTier(month: string): BudgetView['tier'] | undefined {
+    return this.newest?.month === month ? this.newest.view.tier : undefined;
   }
 
   /**

@@ -113,36 +113,7 @@ async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise
       return;
     }
     case 'CacheHit': {
-      const r = cacheHitRow(event.data);
-      await tx.query(
-        `INSERT INTO ${t.generations} (id, user_id, status, cached, prompt, aspect_ratio, style, quality, requested_tier, tier,
-                                  downgraded, provider, model, cache_key, charge, cost_micros, saved_micros, image,
-                                  source_generation_id, created_at, completed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19, $20, $21)`,
-        [
-          r.id,
-          r.user_id,
-          r.status,
-          r.cached,
-          r.prompt,
-          r.aspect_ratio,
-          r.style,
-          r.quality,
-          r.requested_tier,
-          r.tier,
-          r.downgraded,
-          r.provider,
-          r.model,
-          r.cache_key,
-          r.charge,
-          r.cost_micros,
-          r.saved_micros,
-          JSON.stringify(r.image),
-          r.source_generation_id,
-          r.created_at,
-          r.completed_at,
-        ],
-      );
+      await tx.query(insertCacheHitRows(t.generations, '$1::jsonb'), [JSON.stringify([cacheHitRow(event.data)])]);
       return;
     }
     case 'ProviderCallStarted':
@@ -152,6 +123,19 @@ async function applyOne(tx: Sql, t: TableNames, event: GenerationEvent): Promise
       throw new Error(`Unhandled event ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+const CACHE_HIT_COLUMNS = `id, user_id, status, cached, prompt, aspect_ratio, style, quality, requested_tier, tier,
+  downgraded, provider, model, cache_key, charge, cost_micros, saved_micros, image, source_generation_id, created_at,
+  completed_at`;
+
+/**
+ * Inserts cache hits' rows (`cacheHitRow`) given as a JSON array by `rowsJson`: the projection
+ * applies one this way, and a cache hit's own statement a whole group, with the same text.
+ */
+export function insertCacheHitRows(table: string, rowsJson: string): string {
+  return `INSERT INTO ${table} (${CACHE_HIT_COLUMNS})
+  SELECT ${CACHE_HIT_COLUMNS} FROM jsonb_populate_recordset(NULL::${table}, ${rowsJson})`;
 }
 
 /** The row a cache hit is, complete at once: the generate flow answers with it without reading it back. */
