@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
+import { ConfigError, integer, raw, type Env } from './env';
+import { parsePrintConfig, type PrintConfig } from './print-config';
+
+export { ConfigError } from './env';
 
 /** Every setting of the service, parsed once at start-up (STYLE.md rule 10). */
 export interface AppConfig {
@@ -28,7 +32,7 @@ export interface AppConfig {
   readonly cloudinaryUrl: string | undefined;
   readonly publicBaseUrl: string;
   readonly logLevel: LogLevel;
-  readonly printMaxPixels: number;
+  readonly print: PrintConfig;
   readonly jobIntervalSeconds: number;
 }
 
@@ -46,18 +50,6 @@ export type AuthConfig =
       readonly audience: string | undefined;
     };
 
-/** Thrown for a bad environment; the message names the variable and what it expects. */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    expected: string,
-    received: string | undefined,
-  ) {
-    super(`Invalid configuration: ${variable} must be ${expected} (got ${JSON.stringify(received)})`);
-    this.name = 'ConfigError';
-  }
-}
-
 export const MICROS_PER_DOLLAR = 1_000_000;
 
 /**
@@ -65,22 +57,6 @@ export const MICROS_PER_DOLLAR = 1_000_000;
  * and capture after the last provider answer, so a live call never outlives its reservation.
  */
 export const RESERVATION_MARGIN_SECONDS = 15;
-
-type Env = Record<string, string | undefined>;
-
-function raw(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = raw(env, name);
-  if (value === undefined) return fallback;
-  if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `an integer from ${min} to ${max}`, value);
-  const parsed = Number(value);
-  if (parsed < min || parsed > max) throw new ConfigError(name, `an integer from ${min} to ${max}`, value);
-  return parsed;
-}
 
 function dollarsAsMicros(env: Env, name: string, fallback: number | undefined): number | undefined {
   const value = raw(env, name);
@@ -219,7 +195,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
       `http://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`
     ).replace(/\/$/, ''),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    printMaxPixels: integer(env, 'PRINT_MAX_PIXELS', 600_000_000, 1, 2_000_000_000),
+    print: parsePrintConfig(env),
     jobIntervalSeconds: integer(env, 'JOB_INTERVAL_SECONDS', 60, 1, 3600),
   };
 }

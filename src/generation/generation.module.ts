@@ -21,8 +21,10 @@ import { FindCachedImagesHandler } from './read-models/prompt-cache/find-cached-
 import { FindSelectionHandler } from './read-models/selections/find-selection.query';
 import { SelectImageController } from './select-image/select-image.controller';
 import { SelectImageHandler } from './select-image/select-image.handler';
+import { PrintRateLimiter } from './select-image/print-rate-limiter';
+import { PrintSizeClaims } from './select-image/print-size-claims';
 
-/** The coordination rows of the generate flow, one per process, shared by its requests. */
+/** The coordination rows of the generate and select flows, one per process, shared by their requests. */
 const COORDINATION = [
   {
     provide: SingleFlight,
@@ -41,6 +43,18 @@ const COORDINATION = [
     inject: [Database, Clock, APP_CONFIG],
     useFactory: (database: Database, clock: Clock, config: AppConfig) =>
       new RateLimiter(database, clock, config.rateLimitPerMinute),
+  },
+  {
+    provide: PrintRateLimiter,
+    inject: [Database, Clock, APP_CONFIG],
+    useFactory: (database: Database, clock: Clock, config: AppConfig) =>
+      new PrintRateLimiter(database, clock, config.print.perUserPerMinute),
+  },
+  {
+    provide: PrintSizeClaims,
+    inject: [Database, Clock, APP_CONFIG],
+    useFactory: (database: Database, clock: Clock, config: AppConfig) =>
+      new PrintSizeClaims(database, clock, config.print.sizesPerGeneration),
   },
 ];
 

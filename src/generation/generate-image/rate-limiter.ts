@@ -25,6 +25,8 @@ export class RateLimiter {
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly perMinute: number,
+    /** What is counted, as the 429 says it: "generation requests", "print selections". */
+    private readonly counted = 'generation requests',
   ) {}
 
   async hit(subject: string): Promise<void> {
@@ -38,7 +40,7 @@ export class RateLimiter {
       const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + WINDOW_MS - now) / 1000));
       throw new DomainError(
         'rate_limited',
-        `More than ${this.perMinute} generation requests in a minute; retry in ${retryAfterSeconds} s`,
+        `More than ${this.perMinute} ${this.counted} in a minute; retry in ${retryAfterSeconds} s`,
         {
           retryAfterSeconds,
         },
