@@ -1,3 +1,4 @@
+import './config/thread-pool';
 import 'reflect-metadata';
 import { ConfigError, parseConfig, type AppConfig } from './config/app-config';
 import { createRootLogger } from './common/logging';

@@ -6,6 +6,7 @@ import { BudgetUnknownSpend1764000000120 } from './billing/migrations/1764000000
 import { Generation1764000000200 } from './generation/migrations/1764000000200-generation';
 import { Selections1764000000300 } from './generation/migrations/1764000000300-selections';
 import { FlightResults1764000000310 } from './generation/migrations/1764000000310-flight-results';
+import { PrintSizeClaims1764000000320 } from './generation/migrations/1764000000320-print-size-claims';
 import { UsageLogView1764000000800 } from './analytics/migrations/1764000000800-usage-log-view';
 
 /** Every schema change, in order. The schema changes only through these (never `synchronize`). */
@@ -17,5 +18,6 @@ export const ALL_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   Generation1764000000200,
   Selections1764000000300,
   FlightResults1764000000310,
+  PrintSizeClaims1764000000320,
   UsageLogView1764000000800,
 ];

@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   idempotency_in_progress: 409,
   concurrency_conflict: 409,
   invalid_state: 409,
+  print_sizes_exhausted: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
@@ -20,6 +21,7 @@ export const ERROR_STATUS = {
   provider_unavailable: 503,
   budget_exhausted: 503,
   not_ready: 503,
+  print_busy: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

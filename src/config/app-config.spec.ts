@@ -45,6 +45,11 @@ describe('parseConfig', () => {
     ['AUTH_JWT_MAX_AGE_SECONDS', 'a day'],
     ['IDEMPOTENCY_RETENTION_HOURS', '0'],
     ['IDEMPOTENCY_RETENTION_HOURS', '1.5'],
+    ['PRINT_CONCURRENCY', '0'],
+    ['PRINT_QUEUE_LENGTH', '-1'],
+    ['PRINT_RATE_LIMIT_PER_MINUTE', '0'],
+    ['PRINT_SIZES_PER_GENERATION', '0'],
+    ['UV_THREADPOOL_SIZE', '1025'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} must be`));
@@ -130,5 +135,21 @@ describe('parseConfig', () => {
     );
     expect(() => parseConfig({ RESERVATION_TIMEOUT_SECONDS: '60' })).toThrow(/PROVIDER_DEADLINE_SECONDS \(90\)/);
     expect(() => parseConfig({ PROVIDER_DEADLINE_SECONDS: '106' })).toThrow(/got "120"/);
+  });
+
+  it('bounds print work by default, and sizes the thread pool so renders leave threads for file reads', () => {
+    expect(parseConfig({}).print).toEqual({
+      maxPixels: 600_000_000,
+      concurrency: 1,
+      queueLength: 2,
+      perUserPerMinute: 5,
+      sizesPerGeneration: 5,
+      threadPoolSize: 5,
+    });
+    expect(parseConfig({ PRINT_CONCURRENCY: '3' }).print.threadPoolSize).toBe(7);
+    expect(parseConfig({ PRINT_CONCURRENCY: '3', UV_THREADPOOL_SIZE: '5' }).print.threadPoolSize).toBe(5);
+    const crowded = () => parseConfig({ PRINT_CONCURRENCY: '3', UV_THREADPOOL_SIZE: '4' });
+    expect(crowded).toThrow(ConfigError);
+    expect(crowded).toThrow(/^Invalid configuration: UV_THREADPOOL_SIZE must be at least PRINT_CONCURRENCY \(3\) \+ 2/);
   });
 });

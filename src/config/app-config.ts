@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { parseAccess, type AuthConfig } from './auth-config';
 import { ConfigError, integer, oneOf, raw, redactUrl, url, type Env } from './env';
 
+import { parsePrintConfig, type PrintConfig } from './print-config';
+
 export { ConfigError } from './env';
 export type { AuthConfig } from './auth-config';
 
@@ -36,7 +38,7 @@ export interface AppConfig {
   readonly cloudinaryUrl: string | undefined;
   readonly publicBaseUrl: string;
   readonly logLevel: LogLevel;
-  readonly printMaxPixels: number;
+  readonly print: PrintConfig;
   readonly jobIntervalSeconds: number;
 }
 
@@ -132,7 +134,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
       `http://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`
     ).replace(/\/$/, ''),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    printMaxPixels: integer(env, 'PRINT_MAX_PIXELS', 600_000_000, 1, 2_000_000_000),
+    print: parsePrintConfig(env),
     jobIntervalSeconds: integer(env, 'JOB_INTERVAL_SECONDS', 60, 1, 3600),
   };
 }

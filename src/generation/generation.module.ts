@@ -26,8 +26,10 @@ import { GenerationJobs } from './generation.jobs';
 import { GetPurgedRowsHandler } from './purge-expired/get-purged-rows.query';
 import { PurgeExpiredRowsHandler } from './purge-expired/purge-expired.handler';
 import { PurgedRowsTally } from './purge-expired/purged-rows';
+import { PrintRateLimiter } from './select-image/print-rate-limiter';
+import { PrintSizeClaims } from './select-image/print-size-claims';
 
-/** The coordination rows of the generate flow, one per process, shared by its requests. */
+/** The coordination rows of the generate and select flows, one per process, shared by their requests. */
 const COORDINATION = [
   {
     provide: SingleFlight,
@@ -46,6 +48,18 @@ const COORDINATION = [
     inject: [Database, Clock, APP_CONFIG],
     useFactory: (database: Database, clock: Clock, config: AppConfig) =>
       new RateLimiter(database, clock, config.rateLimitPerMinute),
+  },
+  {
+    provide: PrintRateLimiter,
+    inject: [Database, Clock, APP_CONFIG],
+    useFactory: (database: Database, clock: Clock, config: AppConfig) =>
+      new PrintRateLimiter(database, clock, config.print.perUserPerMinute),
+  },
+  {
+    provide: PrintSizeClaims,
+    inject: [Database, Clock, APP_CONFIG],
+    useFactory: (database: Database, clock: Clock, config: AppConfig) =>
+      new PrintSizeClaims(database, clock, config.print.sizesPerGeneration),
   },
 ];
 

@@ -34,7 +34,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (body.status >= 500 && body.code === 'internal_error') {
       this.logger.error({ err: describe(error), requestId: request.id }, 'unhandled error');
     }
-    if ((body.code === 'rate_limited' || body.code === 'not_ready') && typeof body.retryAfterSeconds === 'number') {
+    if (typeof body.retryAfterSeconds === 'number') {
       void reply.header('Retry-After', String(body.retryAfterSeconds));
     }
     void reply.status(body.status).header('Content-Type', 'application/problem+json').send(body);

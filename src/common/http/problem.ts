@@ -9,6 +9,7 @@ const TITLES: Record<ErrorCode, string> = {
   idempotency_in_progress: 'A request with this Idempotency-Key is still running',
   concurrency_conflict: 'Concurrent update conflict',
   invalid_state: 'Not allowed in the current state',
+  print_sizes_exhausted: 'The generation has all the print sizes it may have',
   payload_too_large: 'Payload too large',
   unsupported_media_type: 'Unsupported media type',
   idempotency_key_reused: 'Idempotency-Key reused with a different request',
@@ -18,6 +19,7 @@ const TITLES: Record<ErrorCode, string> = {
   provider_unavailable: 'Image provider unavailable',
   budget_exhausted: 'Monthly budget exhausted',
   not_ready: 'Service not ready',
+  print_busy: 'Print rendering is at capacity',
 };
 
 /** RFC 9457 problem details with the API's stable `code`. */

@@ -30,6 +30,8 @@ export class RateLimiter {
     private readonly database: Database,
     private readonly clock: Clock,
     private readonly perMinute: number,
+    /** What is counted, as the 429 says it: "generation requests", "print selections". */
+    private readonly counted = 'generation requests',
   ) {}
 
   async hit(subject: string): Promise<void> {
@@ -39,7 +41,7 @@ export class RateLimiter {
       this.queue.push({ subject, windowStart, resolve, reject });
       if (!this.writing) void this.writeBatches();
     });
-    if (hits > this.perMinute) throw rateLimited(this.perMinute, windowStart, now);
+    if (hits > this.perMinute) throw rateLimited(this.perMinute, windowStart, now, this.counted);
   }
 
   /**
@@ -115,11 +117,16 @@ export function windowStartOf(now: number): number {
 }
 
 /** The refusal of a request counted past the limit in its window. */
-export function rateLimited(perMinute: number, windowStart: number, now: number): DomainError {
+export function rateLimited(
+  perMinute: number,
+  windowStart: number,
+  now: number,
+  counted = 'generation requests',
+): DomainError {
   const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + RATE_LIMIT_WINDOW_MS - now) / 1000));
   return new DomainError(
     'rate_limited',
-    `More than ${perMinute} generation requests in a minute; retry in ${retryAfterSeconds} s`,
+    `More than ${perMinute} ${counted} in a minute; retry in ${retryAfterSeconds} s`,
     { retryAfterSeconds },
   );
 }

@@ -5,29 +5,43 @@ import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
 import { EventStore } from '../../event-store/event-store';
 import { MediaStorage } from '../../media/storage/media-storage';
-import { planPrint, producePrintAssets, type PrintPlan } from '../../media/print';
+import { planPrint, PrintRenderer, type PrintPlan, type RenderSlot } from '../../media/print';
 import { generationImageKey } from '../generation-image-key';
 import { handleGenerationCommand } from '../generation-stream';
+import type { GenerationRow } from '../read-models/generations/generation-view';
 import { GetGeneration } from '../read-models/generations/generations.queries';
 import { FindSelection } from '../read-models/selections/find-selection.query';
 import { toSelectionView, type SelectionRow, type SelectionView } from '../read-models/selections/selection-view';
+import { PrintRateLimiter } from './print-rate-limiter';
+import { PrintSizeClaims } from './print-size-claims';
 import { SelectImage } from './select-image.command';
 
 /**
  * Idempotent per (generation, size): the files have stable keys, so a retry overwrites rather than
  * duplicates, and a repeated selection answers from the selections read model.
+ *
+ * A new size is bounded work: the generation's sizes (409 `print_sizes_exhausted`), the user's
+ * selections a minute (429 `rate_limited`) and this process's renders (503 `print_busy`) are
+ * checked before anything is written, and the render runs in one of the renderer's few slots.
  */
 @CommandHandler(SelectImage)
 export class SelectImageHandler implements ICommandHandler<SelectImage, SelectionView> {
+  /** Sizes being produced by this process: the same size asked again meanwhile waits for it. */
+  private readonly producing = new Map<string, Promise<SelectionView>>();
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: EventStore,
     private readonly clock: Clock,
     private readonly media: MediaStorage,
     private readonly queryBus: QueryBus,
+    private readonly renderer: PrintRenderer,
+    private readonly claims: PrintSizeClaims,
+    private readonly rateLimiter: PrintRateLimiter,
   ) {}
 
-  async execute({ userId, generationId, size, requestId }: SelectImage): Promise<SelectionView> {
+  async execute(command: SelectImage): Promise<SelectionView> {
+    const { userId, generationId, size } = command;
     const generation = await this.queryBus.execute(new GetGeneration(generationId, userId));
     if (!generation) throw new DomainError('not_found', `No generation ${generationId}`);
     if (generation.status !== 'succeeded' || !generation.image) {
@@ -40,23 +54,63 @@ export class SelectImageHandler implements ICommandHandler<SelectImage, Selectio
       ...size,
       imageWidth: generation.image.width,
       imageHeight: generation.image.height,
-      maxPixels: this.config.printMaxPixels,
+      maxPixels: this.config.print.maxPixels,
     });
     const existing = await this.find(generationId, plan);
     if (existing) return toSelectionView(generationId, existing);
 
+    const key = `${generationId}/${plan.widthPx}x${plan.heightPx}`;
+    const underway = this.producing.get(key);
+    if (underway) return underway;
+    const produced = this.produce(command, generation, plan).finally(() => this.producing.delete(key));
+    this.producing.set(key, produced);
+    return produced;
+  }
+
+  private async produce(command: SelectImage, generation: GenerationRow, plan: PrintPlan): Promise<SelectionView> {
+    const { userId, generationId } = command;
+    await this.claims.check(generationId, plan);
+    await this.rateLimiter.hit(`print:${userId}`);
+    const slot = await this.renderer.acquire();
+    try {
+      // The authoritative check, under the generation's lock: replicas may have claimed meanwhile.
+      const claimed = await this.claims.claim(generationId, plan);
+      if (!claimed) {
+        const done = await this.find(generationId, plan);
+        if (done) return toSelectionView(generationId, done);
+      }
+      try {
+        return await this.renderAndRecord(command, generation, plan, slot);
+      } catch (error) {
+        // Nothing recorded: the size goes back (if this fails too, it stays, for this size to use).
+        if (claimed) await this.claims.release(generationId, plan).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      slot.release();
+    }
+  }
+
+  private async renderAndRecord(
+    { userId, generationId, requestId }: SelectImage,
+    generation: GenerationRow,
+    plan: PrintPlan,
+    slot: RenderSlot,
+  ): Promise<SelectionView> {
+    const image = generation.image;
+    if (!image) throw new Error(`Generation ${generationId} succeeded without an image`);
     // A cache hit shows the image of the generation it reused; that one's file is the source.
     const source = await this.media.get(
-      generationImageKey(generation.source_generation_id ?? generation.id, generation.image.mimeType),
+      generationImageKey(generation.source_generation_id ?? generation.id, image.mimeType),
     );
     if (!source)
       throw new DomainError('not_found', `The image of generation ${generationId} is no longer in media storage`);
-    const assets = await producePrintAssets(source.bytes, plan, {
+    const assets = await slot.render(source.bytes, plan, {
       title: generation.prompt,
       createdAt: new Date(generation.created_at),
     });
     const base = `prints/${generationId}/${plan.widthPx}x${plan.heightPx}`;
-    const [image, pdf] = await Promise.all([
+    const [printImage, pdf] = await Promise.all([
       this.media.put(`${base}.jpg`, assets.image.bytes, 'image/jpeg'),
       this.media.put(`${base}.pdf`, assets.pdf.bytes, 'application/pdf'),
     ]);
@@ -71,9 +125,9 @@ export class SelectImageHandler implements ICommandHandler<SelectImage, Selectio
           heightInches: plan.heightInches,
           dpi: plan.dpi,
           printImage: {
-            url: image.url,
-            publicId: image.publicId,
-            bytes: image.bytes,
+            url: printImage.url,
+            publicId: printImage.publicId,
+            bytes: printImage.bytes,
             width: plan.widthPx,
             height: plan.heightPx,
             mimeType: 'image/jpeg',
@@ -89,7 +143,8 @@ export class SelectImageHandler implements ICommandHandler<SelectImage, Selectio
           selectedAt: this.clock.now().toISOString(),
         },
       },
-      // Two identical selections racing: the second waits, then finds the size produced and records nothing.
+      // Selections of one generation append one after another under the stream's lock, never
+      // racing for its next position (a lost race would throw away a finished render).
       { lockStream: true, metadata: { userId, actor: `user:${userId}`, requestId, correlationId: generationId } },
     );
     const produced = newEvents.find((event) => event.type === 'PrintAssetsProduced');
