@@ -6,6 +6,7 @@ import { CacheHits } from './cache-hits';
 import { GenerateImage, imageRequest, type GenerateImageResult, type ImageRequest } from './generate-image.command';
 import { IdempotencyStore, type IdempotencyClaim } from './idempotency';
 import { PromptCacheLookup } from './prompt-cache-lookup';
+import { CachedMeanwhile } from './commit-with';
 import { ProviderGeneration } from './provider-generation';
 import { generationSubject, RateLimiter } from './rate-limiter';
 import { SingleFlight } from './single-flight';
@@ -65,13 +66,16 @@ export class GenerateImageHandler implements ICommandHandler<GenerateImage, Gene
     let servedKey: string | undefined;
     let endedInCommit = false;
     try {
-      const raced = await this.cache.find(keys);
-      if (raced) return await this.serveFromCache(request, raced);
       // The flight ends in the capture's transaction; `finish` below then only wakes waiters here.
-      const generated = await this.provider.generate(request, { claim, endFlight: flight.endIn });
+      // The cache is looked at again in the reservation's transaction: a flight that finished
+      // between the look above and this one's start has the image.
+      const generated = await this.provider.generate(request, { claim, endFlight: flight.endIn, unlessCached: keys });
       servedKey = generated.servedKey;
       endedInCommit = true;
       return generated.result;
+    } catch (error) {
+      if (error instanceof CachedMeanwhile) return await this.serveFromCache(request, error.entry);
+      throw error;
     } finally {
       // The answer stands whatever happens here: a row left behind is taken over once stale.
       await flight.finish(servedKey, endedInCommit).catch((error: unknown) => {

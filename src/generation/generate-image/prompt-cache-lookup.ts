@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { LRUCache } from 'lru-cache';
 import type { Tier } from '../../config/app-config';
+import type { Sql } from '../../database/database';
 import { GetBudget } from '../../billing/read-models/budget-months/get-budget.query';
 import { ProviderRouter } from '../../providers/provider-router';
 import { cacheKey } from '../domain/prompt';
@@ -56,11 +57,11 @@ export class PromptCacheLookup {
     return this.known.get(key);
   }
 
-  /** The preferred cached image for these keys. */
-  async find(keys: readonly string[]): Promise<CachedImage | undefined> {
+  /** The preferred cached image for these keys; `sql`: read in that open transaction. */
+  async find(keys: readonly string[], sql?: Sql): Promise<CachedImage | undefined> {
     const remembered = this.known.get(keys[0]);
     if (remembered) return remembered;
-    const rows = await this.queryBus.execute(new FindCachedImages(keys));
+    const rows = await this.queryBus.execute(new FindCachedImages(keys, sql));
     for (const row of rows) this.known.set(row.cache_key, row);
     return keys.map((key) => rows.find((row) => row.cache_key === key)).find(Boolean);
   }

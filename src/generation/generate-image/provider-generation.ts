@@ -17,8 +17,9 @@ import { GetGeneration } from '../read-models/generations/generations.queries';
 import { toGenerationView } from '../read-models/generations/generation-view';
 import { requestedImage, type GenerateImageResult, type ImageRequest } from './generate-image.command';
 import { CallHold } from './call-hold';
+import { CachedMeanwhile, type CommitWith } from './commit-with';
 import { GenerationOutcomes, type CallSpend, type Completed } from './generation-outcomes';
-import { IdempotencyStore, type IdempotencyClaim } from './idempotency';
+import { IdempotencyStore } from './idempotency';
 import { PromptCacheLookup } from './prompt-cache-lookup';
 
 /** Reading the answer after a committed capture: tried this often before the error says what was charged. */
@@ -28,16 +29,6 @@ const ANSWER_ATTEMPTS = 3;
 export interface Generated {
   readonly result: GenerateImageResult;
   readonly servedKey: string;
-}
-
-/**
- * What commits with a success's capture: the request's Idempotency-Key record (marked committed,
- * so that once the user is charged a retry with the key answers with this success) and the end of
- * its single flight (naming the key that served).
- */
-export interface CommitWith {
-  readonly claim?: IdempotencyClaim;
-  readonly endFlight?: (tx: Sql, servedKey: string) => Promise<void>;
 }
 
 /** What a committed Idempotency-Key record keeps to answer a retry: the generation it charged for. */
@@ -75,7 +66,9 @@ export class ProviderGeneration {
     const generationId = this.ids.prefixed('gen');
     const metadata = { ...request.metadata, correlationId: generationId };
     // The reservation and GenerationRequested commit together: one transaction for both.
-    const requested = (tx: Sql, reservation: Reservation) => {
+    const requested = async (tx: Sql, reservation: Reservation) => {
+      const cached = commit.unlessCached && (await this.cache.find(commit.unlessCached, tx));
+      if (cached) throw new CachedMeanwhile(cached);
       const first = this.router.route(reservation.tier);
       const data: GenerationRequested['data'] = {
         ...requestedImage(request, generationId, this.cache.keyFor(reservation.tier, request.params)),
