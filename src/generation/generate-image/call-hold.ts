@@ -14,6 +14,8 @@ import type { GenerationOutcomes } from './generation-outcomes';
  */
 export class CallHold implements RouteHooks {
   private held: number;
+  /** The hook before, settled or not: the next one starts after it. */
+  private previous: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly outcomes: GenerationOutcomes,
@@ -30,7 +32,17 @@ export class CallHold implements RouteHooks {
     return this.held;
   }
 
-  readonly beforeAttempt = async (planned: PlannedAttempt, earlier: readonly ProviderAttempt[]): Promise<void> => {
+  /**
+   * One hook at a time: an attempt whose timeout fired while its hook was recording leaves that
+   * hook running, and the retry's hook waits for it (the stream's next position, the hold it left).
+   */
+  readonly beforeAttempt = (planned: PlannedAttempt, earlier: readonly ProviderAttempt[]): Promise<void> => {
+    const run = this.previous.then(() => this.start(planned, earlier));
+    this.previous = run.catch(() => undefined);
+    return run;
+  };
+
+  private async start(planned: PlannedAttempt, earlier: readonly ProviderAttempt[]): Promise<void> {
     const needed = exposureMicros(earlier) + planned.priceMicros;
     if (planned.attempt === 1 && needed <= this.held) return;
     const addedMicros = Math.max(0, needed - this.held);
@@ -50,5 +62,5 @@ export class CallHold implements RouteHooks {
       this.metadata,
     );
     this.held += addedMicros;
-  };
+  }
 }
