@@ -7,6 +7,8 @@ const REQUEST_TIMEOUT_MS = 240_000;
 
 export interface CreditsBurst {
   readonly statuses: Record<number, number>;
+  /** The bodies of answers other than 201 and 402, so a failure says what they were. */
+  readonly unexpected: unknown[];
   readonly problems: string[];
   readonly chargedPerUser: number[];
   readonly balances: Array<Record<string, any>>;
@@ -41,6 +43,7 @@ export async function creditsBurst(
   });
   return {
     statuses: countStatuses(replies.map((reply) => reply.status)),
+    unexpected: unexpectedAnswers(cluster, replies),
     problems,
     chargedPerUser: ledgers.map((ledger) => chargedGenerations(ledger).length),
     balances: await Promise.all(users.map((user) => cluster.clients[0]!.credits(user))),
@@ -101,6 +104,23 @@ export async function hardCapBurst(
   };
 }
 
+/**
+ * Answers other than 201 and 402, with the warnings and errors the replicas logged, so that a
+ * failure of this rare kind says what happened without a rerun.
+ */
+function unexpectedAnswers(cluster: Cluster, replies: ReadonlyArray<{ status: number; body: any }>): unknown[] {
+  const unexpected = replies.filter((reply) => reply.status !== 201 && reply.status !== 402);
+  if (unexpected.length === 0) return [];
+  const logged = cluster.replicas.flatMap((replica, index) =>
+    replica
+      .output()
+      .split('\n')
+      .filter((line) => /"level":[456]0/.test(line))
+      .map((line) => `replica ${index}: ${line}`),
+  );
+  return [...unexpected.map((reply) => ({ status: reply.status, body: reply.body })), { logged }];
+}
+
 function openAICalls(fakes: AllFakes): number {
   return fakes.openai.requests.filter((request) => request.path === '/v1/images/generations').length;
 }
@@ -127,6 +147,7 @@ export function expectCreditsChargedExactly(
   const perUser = FREE_DAILY_QUOTA + options.paidCredits;
   const capacity = options.users * perUser;
   expect(burst.problems).toEqual([]);
+  expect(burst.unexpected).toEqual([]);
   expect(burst.statuses).toEqual({ 201: capacity, 402: options.requests - capacity });
   expect(burst.chargedPerUser).toEqual(Array(options.users).fill(perUser));
   for (const balance of burst.balances)
