@@ -96,9 +96,11 @@ export function userPageFormat(timeZone?: string) {
         return 'This image has all the print sizes it may have' + detail + '. Choose one of its sizes.';
       case 'validation_failed':
         return 'Please check the form' + detail + '.';
-      default:
-        if (status >= 500) return 'The service failed (' + status + detail + '). ' + NOTHING_CHARGED + retry;
-        return 'The request was refused (' + status + detail + ').' + retry;
+      default: {
+        const what = status + (problem.detail ? ': ' + problem.detail : '');
+        if (status >= 500) return 'The service failed (' + what + '). ' + NOTHING_CHARGED + retry;
+        return 'The request was refused (' + what + ').' + retry;
+      }
     }
   };
   return { usd, spendOfCap, resetTime, plural, problemMessage };
