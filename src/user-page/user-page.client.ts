@@ -100,17 +100,16 @@ export function userPageClient(
       next.tier === 'premium' ? 'Premium images available' : 'Premium requests are served by Standard this month';
   }
 
+  /** False when the credential was refused (the sign-in form is back); other failures are said. */
   async function loadCredits(): Promise<boolean> {
     const answer = await request('GET', '/v1/credits');
     if (refused(answer)) return false;
-    if (!answer.ok) {
+    if (answer.ok) renderCredits(answer.body);
+    else
       say(
         'Could not load your credits: ' +
           format.problemMessage(answer.status, answer.body, answer.retryAfter, null, false),
       );
-      return false;
-    }
-    renderCredits(answer.body);
     return true;
   }
 
@@ -193,6 +192,8 @@ export function userPageClient(
     byId('gate').hidden = true;
     byId('who').hidden = false;
     byId('studio').hidden = false;
+    byId('prompt').focus();
+    if (credits === null) return setState('error');
     const [packCount] = await Promise.all([packs.load(), history.reload()]);
     canBuy = packCount > 0;
     setState('ready');
@@ -207,6 +208,7 @@ export function userPageClient(
   });
   byId('sign-out').addEventListener('click', () => {
     win.sessionStorage.removeItem(KEY);
+    credits = null;
     byId('result').hidden = true;
     history.clear();
     say(null);

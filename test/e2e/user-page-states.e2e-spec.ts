@@ -167,6 +167,60 @@ describe('GET / shows the tier the budget chose and every refusal in words', () 
     await phone.close();
   });
 
+  it('pages through the history: 12 images, then "Show older images" for the rest, newest first', async () => {
+    for (let n = 0; n < 13; n++) {
+      clock.advance(20_000);
+      const json = { prompt: `a pond at hour ${n % 3}`, tier: 'standard' };
+      expect((await t.request('/v1/generations', { method: 'POST', user: 'kim', json })).status).toBe(201);
+    }
+    await signIn(page, t.url, 'kim');
+    expect(await page.$$('#history li')).toHaveLength(12);
+    expect(await page.isVisible('#more')).toBe(true);
+    await page.click('#more');
+    await page.waitForSelector('#more', { state: 'hidden' });
+    const ids = await page.$$eval('#history li', (items: any[]) => items.map((item) => item.dataset.id));
+    const listed = (await t.request('/v1/generations?limit=100', { user: 'kim' })).body.items.map((g: any) => g.id);
+    expect(ids).toEqual(listed);
+    expect(ids).toHaveLength(13);
+  });
+
+  it('a service that cannot answer yet says so, with when to retry, instead of an empty page', async () => {
+    // What every replica answers while its database is unreachable (README "HTTP API").
+    await page.route('**/v1/credits', (route) =>
+      route.fulfill({
+        status: 503,
+        headers: { 'content-type': 'application/problem+json', 'retry-after': '5' },
+        body: JSON.stringify({ status: 503, code: 'not_ready', title: 'Service not ready', detail: 'database' }),
+      }),
+    );
+    await page.goto(t.url);
+    await page.fill('#credential', 'lou');
+    await page.click('#enter');
+    await page.waitForSelector('body[data-state="error"]');
+    expect(await text(page, '#message')).toBe(
+      'Could not load your credits: The service is not ready (its database is not answering). ' +
+        'Nothing was charged. Try again in 5 seconds.',
+    );
+    expect(await page.isVisible('#generate')).toBe(true);
+  });
+
+  it('works from the keyboard: Enter signs in and focuses the prompt, Enter generates, focus lands on the result', async () => {
+    await page.goto(t.url);
+    await page.waitForSelector('body[data-state="gate"]');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('credential');
+    await page.keyboard.type('max');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('prompt');
+    await page.keyboard.type('a kite over the dunes');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('at noon');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('body[data-state="generated"]');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('result');
+    expect(await page.getAttribute('#result-image', 'alt')).toBe('a kite over the dunes\nat noon');
+  });
+
   it('a user id the service refuses brings the form back with the reason, and forgets it', async () => {
     await page.goto(t.url);
     await page.fill('#credential', 'bad id!');
