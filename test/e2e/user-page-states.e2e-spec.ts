@@ -221,6 +221,25 @@ describe('GET / shows the tier the budget chose and every refusal in words', () 
     expect(await page.getAttribute('#result-image', 'alt')).toBe('a kite over the dunes\nat noon');
   });
 
+  it('serves its script and styles from this service under the same CSP, and refuses other asset names', async () => {
+    const script = await t.request('/assets/app.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(script.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(script.text).toMatch(/^\(function userPageClient\(win, /);
+    expect((await t.request('/assets/app.css')).headers.get('content-type')).toMatch(/^text\/css/);
+    expect((await t.request('/assets/..%2F..%2Fpackage.json')).status).toBe(404);
+    const dashboard = await t.request('/dashboard');
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.headers.get('content-security-policy')).toContain('img-src data:;');
+    const page = await t.request('/');
+    expect(page.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
+        `img-src 'self' data: https://res.cloudinary.com ${fakes.cloudinary.url}; ` +
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+  });
+
   it('a user id the service refuses brings the form back with the reason, and forgets it', async () => {
     await page.goto(t.url);
     await page.fill('#credential', 'bad id!');
