@@ -41,8 +41,8 @@ export function userPageClient(
         body: json === undefined ? undefined : JSON.stringify(json),
       });
       const body = await response.json().catch(() => ({}));
-      const retry = response.headers.get('retry-after');
-      return { status: response.status, ok: response.ok, body, retryAfter: retry === null ? null : Number(retry) };
+      const retry = Number(response.headers.get('retry-after') ?? Number.NaN);
+      return { status: response.status, ok: response.ok, body, retryAfter: Number.isFinite(retry) ? retry : null };
     } catch (error: any) {
       return {
         status: 0,
@@ -61,8 +61,8 @@ export function userPageClient(
 
   /** A refused credential sends the user back to the sign-in form with the reason. */
   function refused(answer: any): boolean {
-    if (answer.status !== 401 && answer.status !== 403 && answer.body.code !== 'validation_failed') return false;
-    if (answer.status === 400 && !String(answer.body.detail ?? '').includes('X-User-Id')) return false;
+    const badUserId = answer.status === 400 && String(answer.body.detail ?? '').includes('X-User-Id');
+    if (answer.status !== 401 && !badUserId) return false;
     win.sessionStorage.removeItem(KEY);
     showGate(
       (auth === 'dev' ? 'That user id was refused' : 'That token was refused') + ' (' + answer.body.detail + ').',
@@ -133,20 +133,13 @@ export function userPageClient(
     byId('result-badges').replaceChildren(...badges);
     const charged =
       generation.charge === 'free' ? 'a free image' : generation.charge === 'paid' ? 'paid credits' : 'nothing';
-    byId('result-facts').textContent =
-      'Cost ' +
-      format.usd(generation.costUsd) +
-      ' · provider ' +
-      generation.provider +
-      ' (' +
-      generation.model +
-      ')' +
-      ' · ' +
-      generation.image.width +
-      ' x ' +
-      generation.image.height +
-      ' px · charged: ' +
-      charged;
+    const { width, height } = generation.image;
+    byId('result-facts').textContent = [
+      'Cost ' + format.usd(generation.costUsd),
+      'provider ' + generation.provider + ' (' + generation.model + ')',
+      width + ' x ' + height + ' px',
+      'charged: ' + charged,
+    ].join(' · ');
     byId('result').hidden = false;
     byId('result').focus();
   }
