@@ -6,11 +6,14 @@ const settingsFor = (env: Record<string, string>) =>
 
 describe('what the user page is told of the configuration', () => {
   it('dev auth, with images from local media at PUBLIC_BASE_URL (or the bind address)', async () => {
-    await expect(settingsFor({})).resolves.toEqual({ auth: 'dev', imageOrigins: ['http://127.0.0.1:3000'] });
-    await expect(settingsFor({ PUBLIC_BASE_URL: 'https://images.example.com/base/' })).resolves.toEqual({
+    await expect(settingsFor({})).resolves.toEqual({
       auth: 'dev',
-      imageOrigins: ['https://images.example.com'],
+      imageOrigins: ['http://127.0.0.1:3000'],
+      defaultTier: 'premium',
     });
+    await expect(
+      settingsFor({ PUBLIC_BASE_URL: 'https://images.example.com/base/', DEFAULT_TIER: 'standard' }),
+    ).resolves.toEqual({ auth: 'dev', imageOrigins: ['https://images.example.com'], defaultTier: 'standard' });
   });
 
   it("JWT mode, with images from Cloudinary's delivery host and an upload_prefix endpoint", async () => {
@@ -18,7 +21,10 @@ describe('what the user page is told of the configuration', () => {
       AUTH_JWT_SECRET: 'a-secret-of-at-least-32-characters-long',
       CLOUDINARY_URL: 'cloudinary://key:secret@cloud?upload_prefix=http://127.0.0.1:4100',
     });
-    expect(settings).toEqual({ auth: 'jwt', imageOrigins: ['https://res.cloudinary.com', 'http://127.0.0.1:4100'] });
+    expect(settings).toMatchObject({
+      auth: 'jwt',
+      imageOrigins: ['https://res.cloudinary.com', 'http://127.0.0.1:4100'],
+    });
     const plain = await settingsFor({ CLOUDINARY_URL: 'cloudinary://key:secret@cloud' });
     expect(plain.imageOrigins).toEqual(['https://res.cloudinary.com']);
   });

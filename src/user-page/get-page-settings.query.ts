@@ -1,12 +1,14 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig, type Tier } from '../config/app-config';
 
 export interface PageSettings {
   /** Which credential the page asks for: a user id (dev auth) or a bearer token (JWT mode). */
   readonly auth: 'dev' | 'jwt';
   /** Origins the page may load images from (its CSP's `img-src`), besides its own. */
   readonly imageOrigins: readonly string[];
+  /** The tier the form starts on: the one a request naming none gets (`DEFAULT_TIER`). */
+  readonly defaultTier: Tier;
 }
 
 /** What the user page must know of this service's configuration: nothing secret. */
@@ -17,7 +19,7 @@ export class GetPageSettingsHandler implements IQueryHandler<GetPageSettings, Pa
   private readonly settings: PageSettings;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.settings = { auth: config.auth.mode, imageOrigins: imageOrigins(config) };
+    this.settings = { auth: config.auth.mode, imageOrigins: imageOrigins(config), defaultTier: config.defaultTier };
   }
 
   execute(): Promise<PageSettings> {

@@ -25,8 +25,14 @@ function gate(auth: 'dev' | 'jwt'): string {
 }
 
 /** The user's page. Script and styles are separate assets, so it runs under a strict CSP. */
-export function userPageHtml(auth: 'dev' | 'jwt'): string {
+export function userPageHtml(auth: 'dev' | 'jwt', defaultTier: 'premium' | 'standard'): string {
   const ratios = ASPECT_RATIOS.map((r) => `<option value="${r}">${r}</option>`).join('');
+  const tiers = (['premium', 'standard'] as const)
+    .map((tier) => {
+      const selected = tier === defaultTier ? ' selected' : '';
+      return `<option value="${tier}"${selected}>${tier === 'premium' ? 'Premium' : 'Standard'}</option>`;
+    })
+    .join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -65,7 +71,7 @@ export function userPageHtml(auth: 'dev' | 'jwt'): string {
       <p id="prompt-help" class="muted small">Enter generates; Shift+Enter starts a new line.</p>
       <div class="options">
         <label>Aspect ratio <select id="aspect" name="aspectRatio">${ratios}</select></label>
-        <label>Tier <select id="tier" name="tier"><option value="premium">Premium</option><option value="standard">Standard</option></select></label>
+        <label>Tier <select id="tier" name="tier">${tiers}</select></label>
         <label>Quality <select id="quality" name="quality"><option value="standard">Standard</option><option value="hd">HD</option></select></label>
         <button id="generate" type="submit" class="primary">Generate</button>
       </div>

@@ -259,7 +259,9 @@ describe('GET / in JWT mode', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { AUTH_JWT_SECRET: SECRET, ADMIN_TOKEN: 'user-page-admin-token-0123' } });
+    t = await startTestApp({
+      env: { AUTH_JWT_SECRET: SECRET, ADMIN_TOKEN: 'user-page-admin-token-0123', DEFAULT_TIER: 'standard' },
+    });
     browser = (await launchChromium()).browser;
   }, 120_000);
 
@@ -268,7 +270,7 @@ describe('GET / in JWT mode', () => {
     await t?.close();
   });
 
-  it('asks for a token, sends it as a bearer, and names why a bad one is refused', async () => {
+  it('asks for a token, sends it as a bearer, names why a bad one is refused, and starts on DEFAULT_TIER', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(t.url);
@@ -294,6 +296,7 @@ describe('GET / in JWT mode', () => {
     await page.waitForSelector('body[data-state="ready"]');
     expect(await text(page, '#free')).toBe('3 free today');
     expect(await text(page, '#who-name')).toBe('Signed in');
+    expect(await page.inputValue('#tier')).toBe('standard');
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('genledger.userToken'))).toBe(token);
     await context.close();
   });
