@@ -12,6 +12,7 @@ import { GenerateImageHandler } from './generate-image/generate-image.handler';
 import { CacheHits } from './generate-image/cache-hits';
 import { GenerationOutcomes } from './generate-image/generation-outcomes';
 import { IdempotencyStore } from './generate-image/idempotency';
+import { Admissions } from './generate-image/admission';
 import { PromptCacheLookup } from './generate-image/prompt-cache-lookup';
 import { ProviderGeneration } from './generate-image/provider-generation';
 import { RateLimiter } from './generate-image/rate-limiter';
@@ -69,6 +70,7 @@ const COORDINATION = [
   providers: [
     ...COORDINATION,
     PromptCacheLookup,
+    Admissions,
     CacheHits,
     GenerationOutcomes,
     ProviderGeneration,
