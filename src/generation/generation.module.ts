@@ -23,6 +23,7 @@ import { FindCachedImagesHandler } from './read-models/prompt-cache/find-cached-
 import { FindSelectionHandler } from './read-models/selections/find-selection.query';
 import { SelectImageController } from './select-image/select-image.controller';
 import { SelectImageHandler } from './select-image/select-image.handler';
+import { PrintProduction } from './select-image/print-production';
 import { GenerationJobs } from './generation.jobs';
 import { GetPurgedRowsHandler } from './purge-expired/get-purged-rows.query';
 import { PurgeExpiredRowsHandler } from './purge-expired/purge-expired.handler';
@@ -76,6 +77,7 @@ const COORDINATION = [
     ProviderGeneration,
     GenerateImageHandler,
     SelectImageHandler,
+    PrintProduction,
     AbandonedGenerations,
     GetGenerationHandler,
     ListGenerationsHandler,
