@@ -79,5 +79,11 @@ describe.each([
     expect(result.status).toBe(201);
     expect(result.body.cached).toBe(false);
     expect(overCeiling(tally, CEILINGS.miss)).toEqual([]);
+    // The reservation's transaction looks at the cache before it takes the month's budget row (the
+    // reservation's projection statement), so concurrent misses wait on that row for less.
+    const reservation = tally.texts.slice(tally.texts.indexOf('BEGIN'));
+    const cacheLook = reservation.findIndex((text) => text.trim().startsWith('SELECT * FROM prompt_cache'));
+    const budgetRow = reservation.findIndex((text) => text.trim().startsWith('WITH opened AS'));
+    expect([cacheLook >= 0, budgetRow >= 0, cacheLook < budgetRow]).toEqual([true, true, true]);
   });
 });
