@@ -3,6 +3,7 @@ import { AdminBillingController } from './admin/admin-billing.controller';
 import { BillingJobs } from './billing.jobs';
 import { JobLock } from '../database/job-lock';
 import { CreditsController } from './credits/credits.controller';
+import { GetCreditPacksHandler } from './credit-packs/get-credit-packs.handler';
 import { EvaluateBudgetHandler } from './evaluate-budget/evaluate-budget.handler';
 import { ExpireReservationsHandler } from './expire-reservations/expire-reservations.handler';
 import { ExpiryFailures } from './expire-reservations/expiry-failures';
@@ -48,6 +49,7 @@ export const BILLING_PROVIDERS = [
   GetBudgetHandler,
   GetBudgetOverviewHandler,
   GetUserEventsHandler,
+  GetCreditPacksHandler,
 ];
 
 /**
