@@ -3,6 +3,9 @@ import { AdminBillingController } from './admin/admin-billing.controller';
 import { BillingJobs } from './billing.jobs';
 import { JobLock } from '../database/job-lock';
 import { CreditsController } from './credits/credits.controller';
+import { CreateCheckoutController } from './checkout/create-checkout.controller';
+import { CreateCheckoutHandler } from './checkout/create-checkout.handler';
+import { StripeGateway } from './checkout/stripe-gateway';
 import { GetCreditPacksHandler } from './credit-packs/get-credit-packs.handler';
 import { EvaluateBudgetHandler } from './evaluate-budget/evaluate-budget.handler';
 import { ExpireReservationsHandler } from './expire-reservations/expire-reservations.handler';
@@ -50,6 +53,8 @@ export const BILLING_PROVIDERS = [
   GetBudgetOverviewHandler,
   GetUserEventsHandler,
   GetCreditPacksHandler,
+  StripeGateway,
+  CreateCheckoutHandler,
 ];
 
 /**
@@ -58,7 +63,7 @@ export const BILLING_PROVIDERS = [
  * expiry listeners and run their own jobs through its job lock (one database session per process).
  */
 @Module({
-  controllers: [CreditsController, AdminBillingController],
+  controllers: [CreditsController, CreateCheckoutController, AdminBillingController],
   providers: [...BILLING_PROVIDERS, BillingJobs, JobLock],
   exports: [BillingJobs, ExpiryListeners, JobLock, BudgetViews],
 })
