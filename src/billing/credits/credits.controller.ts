@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagg
 import { CurrentUser } from '../../common/http/auth';
 import { GetCreditPacks } from '../credit-packs/get-credit-packs.query';
 import { GetCreditStatus } from '../read-models/account-balances/get-credit-status.query';
+import { GetPurchases } from '../read-models/purchases/get-purchases.query';
 
 @ApiTags('credits')
 @ApiBearerAuth('user-jwt')
@@ -22,5 +23,11 @@ export class CreditsController {
   @ApiOperation({ summary: 'The credit packs on sale (CREDIT_PACKS), with their price and currency' })
   async packs() {
     return this.queryBus.execute(new GetCreditPacks());
+  }
+
+  @Get('purchases')
+  @ApiOperation({ summary: "The caller's credit purchases, failed payments, refunds and disputes, and any debt" })
+  async purchases(@CurrentUser() userId: string) {
+    return this.queryBus.execute(new GetPurchases(userId));
   }
 }
