@@ -1,4 +1,7 @@
+import { REVENUE_PROJECTION } from '../../src/analytics/projections/revenue.projection';
 import { FakeClock } from '../../src/common/clock';
+import { ProjectionRunners } from '../../src/event-store/projection-runners';
+import { waitUntilCaughtUp } from '../support/wait-until-caught-up';
 import { FAKE_CREDENTIALS, startFakeStripe, type FakeStripe } from '../fakes';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -217,7 +220,24 @@ describe.each([
     expect(none).toEqual({ purchases: [], entries: [], debtCredits: 0 });
   });
 
-  it('replay rebuilds the same balances, debts and purchases as the live rows', async () => {
+  it('shows revenue per day next to the provider spend, and the margin', async () => {
+    await waitUntilCaughtUp(t.app.get(ProjectionRunners).runner(REVENUE_PROJECTION));
+    const days = (await t.request('/v1/admin/analytics/daily?from=2026-11-25&to=2026-11-27')).body.days;
+    // 25th: $5 packs of alice, bob, carol and erin, erin's refunded. 26th: frank's pack, refunded.
+    // 27th: frank's second pack, and gina's $20 pack whose $10 dispute was taken back, then won.
+    expect(days.map((d: { date: string; revenueUsd: number }) => [d.date, d.revenueUsd])).toEqual([
+      ['2026-11-25', 15],
+      ['2026-11-26', 0],
+      ['2026-11-27', 25],
+    ]);
+    for (const day of days) expect(day.marginUsd).toBeCloseTo(day.revenueUsd - day.spendUsd, 6);
+    const summary = (await t.request('/v1/admin/analytics/summary?from=2026-11-25&to=2026-11-27')).body;
+    expect(summary.revenueUsd).toBe(40);
+    expect(summary.marginUsd).toBeCloseTo(40 - summary.spendUsd, 6);
+  });
+
+  it('replay rebuilds the same balances, debts, purchases and revenue as the live rows', async () => {
+    const revenue = await t.database.query('SELECT * FROM analytics_daily_revenue ORDER BY day, currency');
     const before = await t.database.query('SELECT * FROM account_balances ORDER BY user_id');
     const purchases = await t.database.query('SELECT * FROM credit_checkouts ORDER BY session_id');
     const rebuilt = await t.request('/v1/admin/projections/rebuild', { method: 'POST', json: { verify: true } });
@@ -227,5 +247,7 @@ describe.each([
     expect(rebuilt.body.projections.every((p: { matches: boolean }) => p.matches)).toBe(true);
     expect(await t.database.query('SELECT * FROM account_balances ORDER BY user_id')).toEqual(before);
     expect(await t.database.query('SELECT * FROM credit_checkouts ORDER BY session_id')).toEqual(purchases);
+    expect(names).toContain(REVENUE_PROJECTION);
+    expect(await t.database.query('SELECT * FROM analytics_daily_revenue ORDER BY day, currency')).toEqual(revenue);
   });
 });

@@ -36,6 +36,7 @@ const takenBack = (
   credits: number,
   fromBalance: number,
   refundedMicros: number,
+  amountMicros: number,
   dispute: { disputeId: string; amountMicros: number } | null = null,
 ): AccountEvent => ({
   type: 'CreditsTakenBack',
@@ -45,6 +46,8 @@ const takenBack = (
     reference: dispute ? 'dp_1' : 'ch_1',
     refundedMicros,
     dispute,
+    amountMicros,
+    currency: 'usd',
     credits,
     fromBalance,
     addedDebt: credits - fromBalance,
@@ -103,8 +106,8 @@ describe('account decider: purchases', () => {
 
   it('takes back a fully refunded unspent pack to zero', () => {
     const given = account.given([started(), purchased()]);
-    given.when(refund(5_000_000)).then([takenBack(10, 10, 5_000_000)]);
-    const after = account.given([started(), purchased(), takenBack(10, 10, 5_000_000)]).state;
+    given.when(refund(5_000_000)).then([takenBack(10, 10, 5_000_000, 5_000_000)]);
+    const after = account.given([started(), purchased(), takenBack(10, 10, 5_000_000, 5_000_000)]).state;
     expect(after).toMatchObject({ availableCredits: 0, debtCredits: 0 });
   });
 
@@ -112,13 +115,13 @@ describe('account decider: purchases', () => {
     account
       .given([started(), purchased()])
       .when(refund(1_250_000))
-      .then([takenBack(3, 3, 1_250_000)]);
-    const partly = [started(), purchased(), takenBack(3, 3, 1_250_000)];
+      .then([takenBack(3, 3, 1_250_000, 1_250_000)]);
+    const partly = [started(), purchased(), takenBack(3, 3, 1_250_000, 1_250_000)];
     account.given(partly).when(refund(1_250_000)).then([]);
     account
       .given(partly)
       .when(refund(2_500_000))
-      .then([takenBack(2, 2, 2_500_000)]);
+      .then([takenBack(2, 2, 2_500_000, 1_250_000)]);
     expect(creditsFor(PACK, 1)).toBe(1);
     expect(creditsFor(PACK, 9_999_999)).toBe(10);
   });
@@ -128,8 +131,8 @@ describe('account decider: purchases', () => {
     account
       .given(history)
       .when(refund(5_000_000))
-      .then([takenBack(10, 3, 5_000_000)]);
-    const owing = [...history, takenBack(10, 3, 5_000_000)];
+      .then([takenBack(10, 3, 5_000_000, 5_000_000)]);
+    const owing = [...history, takenBack(10, 3, 5_000_000, 5_000_000)];
     expect(account.given(owing).state).toMatchObject({ availableCredits: 0, debtCredits: 7 });
     const reserve: AccountCommand = {
       type: 'ReserveCredits',
@@ -150,7 +153,7 @@ describe('account decider: purchases', () => {
   });
 
   it('lets the free quota work while in debt', () => {
-    const owing = [started(), purchased(), ...spent('r1', 7), takenBack(10, 3, 5_000_000)];
+    const owing = [started(), purchased(), ...spent('r1', 7), takenBack(10, 3, 5_000_000, 5_000_000)];
     const reserve: AccountCommand = {
       type: 'ReserveCredits',
       data: {
@@ -168,7 +171,7 @@ describe('account decider: purchases', () => {
   });
 
   it('pays the debt first with credits that come in: a new purchase, a grant, a returned hold', () => {
-    const owing = [started(), purchased(), ...spent('r1', 7), takenBack(10, 3, 5_000_000)];
+    const owing = [started(), purchased(), ...spent('r1', 7), takenBack(10, 3, 5_000_000, 5_000_000)];
     const second = [...owing, started('cs_2')];
     account
       .given(second)
@@ -187,7 +190,7 @@ describe('account decider: purchases', () => {
 
   it('takes back a dispute like a refund, and gives it back when the dispute is won', () => {
     const history = [started(), purchased(), ...spent('r1', 4)];
-    const disputed = takenBack(10, 6, 0, { disputeId: 'dp_1', amountMicros: 5_000_000 });
+    const disputed = takenBack(10, 6, 0, 5_000_000, { disputeId: 'dp_1', amountMicros: 5_000_000 });
     account.given(history).when(dispute('open')).then([disputed]);
     account
       .given([...history, disputed])
@@ -199,7 +202,15 @@ describe('account decider: purchases', () => {
       .then([]);
     const restored: AccountEvent = {
       type: 'CreditsRestored',
-      data: { sessionId: 'cs_1', disputeId: 'dp_1', credits: 10, debtCovered: 4, at: LATER.toISOString() },
+      data: {
+        sessionId: 'cs_1',
+        disputeId: 'dp_1',
+        amountMicros: 5_000_000,
+        currency: 'usd',
+        credits: 10,
+        debtCovered: 4,
+        at: LATER.toISOString(),
+      },
     };
     account
       .given([...history, disputed])
@@ -227,7 +238,7 @@ describe('account decider: purchases', () => {
   });
 
   it('shows the spendable credits as 0 while in debt', () => {
-    const owing = [started(), purchased(), ...spent('r1', 7), takenBack(10, 3, 5_000_000)];
+    const owing = [started(), purchased(), ...spent('r1', 7), takenBack(10, 3, 5_000_000, 5_000_000)];
     expect(creditStatus(account.given(owing).state, LATER, 3).paidCredits).toBe(0);
   });
 });

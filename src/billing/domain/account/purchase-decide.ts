@@ -90,11 +90,13 @@ function reverse(command: RecordPaymentReversal['data'], state: PurchaseFields):
     );
   }
   let refunded = record.refundedMicros;
+  let amountMicros: number;
   let disputes = record.disputes;
   let dispute: CreditsTakenBack['data']['dispute'] = null;
   if (change.cause === 'refund') {
     assertWholeNumber('refundedMicros', change.refundedMicros, 0);
     if (change.refundedMicros <= refunded) return [];
+    amountMicros = Math.min(change.refundedMicros, record.amountMicros) - Math.min(refunded, record.amountMicros);
     refunded = change.refundedMicros;
   } else {
     assertWholeNumber('amountMicros', change.amountMicros, 0);
@@ -102,6 +104,8 @@ function reverse(command: RecordPaymentReversal['data'], state: PurchaseFields):
     const won = change.outcome === 'won';
     // A dispute is opened once and won at most once; a lost one stays taken back.
     if (known && (known.won || !won)) return [];
+    // A dispute first seen as won took nothing back, so gives nothing back.
+    amountMicros = known || !won ? change.amountMicros : 0;
     disputes = { ...disputes, [change.disputeId]: { amountMicros: change.amountMicros, won } };
     if (!won) dispute = { disputeId: change.disputeId, amountMicros: change.amountMicros };
   }
@@ -110,7 +114,13 @@ function reverse(command: RecordPaymentReversal['data'], state: PurchaseFields):
   if (change.cause === 'dispute' && change.outcome === 'won') {
     const credits = Math.max(0, -owed);
     const debtCovered = Math.min(state.debtCredits, credits);
-    return [{ type: 'CreditsRestored', data: { sessionId, disputeId: change.disputeId, credits, debtCovered, at } }];
+    const { currency } = record;
+    return [
+      {
+        type: 'CreditsRestored',
+        data: { sessionId, disputeId: change.disputeId, amountMicros, currency, credits, debtCovered, at },
+      },
+    ];
   }
   const credits = Math.max(0, owed);
   const fromBalance = Math.min(state.availableCredits, credits);
@@ -123,6 +133,8 @@ function reverse(command: RecordPaymentReversal['data'], state: PurchaseFields):
         reference,
         refundedMicros: refunded,
         dispute,
+        amountMicros,
+        currency: record.currency,
         credits,
         fromBalance,
         addedDebt: credits - fromBalance,

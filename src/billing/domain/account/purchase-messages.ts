@@ -48,6 +48,9 @@ export type CreditsTakenBack = Message<
     reference: string;
     refundedMicros: number;
     dispute: { disputeId: string; amountMicros: number } | null;
+    /** The money this event reverses (the refund's increase, or the dispute's amount). */
+    amountMicros: number;
+    currency: string;
     credits: number;
     fromBalance: number;
     addedDebt: number;
@@ -58,7 +61,16 @@ export type CreditsTakenBack = Message<
 /** A dispute was won: what it took back is given back, paying the debt first. */
 export type CreditsRestored = Message<
   'CreditsRestored',
-  { sessionId: string; disputeId: string; credits: number; debtCovered: number; at: string }
+  {
+    sessionId: string;
+    disputeId: string;
+    /** The disputed money that came back. */
+    amountMicros: number;
+    currency: string;
+    credits: number;
+    debtCovered: number;
+    at: string;
+  }
 >;
 
 export type PurchaseEvent =

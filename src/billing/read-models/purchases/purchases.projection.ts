@@ -27,12 +27,12 @@ export const purchasesProjection: Projection = {
 
 async function applyOne(tx: Sql, t: TableNames, userId: string, position: number, event: PurchaseEvent): Promise<void> {
   const { credit_checkouts: checkouts, credit_purchase_entries: entries } = t;
-  // One entry per event, its amount and currency taken from the checkout the event belongs to.
-  const entry = (kind: string, sessionId: string, credits: number, debtChange: number, amount: string, at: string) =>
+  // One entry per event, in the currency of the checkout it belongs to.
+  const entry = (kind: string, sessionId: string, credits: number, debtChange: number, amount: number, at: string) =>
     tx.query(
       `INSERT INTO ${entries} (global_position, user_id, session_id, kind, credits, debt_change, amount_micros, currency, at)
-       SELECT $1, $2, $3, $4, $5, $6, ${amount}, c.currency, $7 FROM ${checkouts} c WHERE c.session_id = $3`,
-      [position, userId, sessionId, kind, credits, debtChange, at],
+       SELECT $1, $2, $3, $4, $5, $6, $7, c.currency, $8 FROM ${checkouts} c WHERE c.session_id = $3`,
+      [position, userId, sessionId, kind, credits, debtChange, amount, at],
     );
   switch (event.type) {
     case 'CheckoutStarted': {
@@ -45,27 +45,23 @@ async function applyOne(tx: Sql, t: TableNames, userId: string, position: number
       return;
     }
     case 'CreditsPurchased': {
-      const { sessionId, credits, debtCovered, paymentIntentId, purchasedAt } = event.data;
+      const { sessionId, credits, amountMicros, debtCovered, paymentIntentId, purchasedAt } = event.data;
       await tx.query(
         `UPDATE ${checkouts} SET status = 'paid', payment_intent_id = $2, paid_at = $3 WHERE session_id = $1`,
         [sessionId, paymentIntentId, purchasedAt],
       );
-      await entry('purchase', sessionId, credits, -debtCovered, 'c.amount_micros', purchasedAt);
+      await entry('purchase', sessionId, credits, -debtCovered, amountMicros, purchasedAt);
       return;
     }
     case 'CreditsPurchaseFailed': {
       const { sessionId, failedAt } = event.data;
       await tx.query(`UPDATE ${checkouts} SET status = 'failed' WHERE session_id = $1`, [sessionId]);
-      await entry('payment_failed', sessionId, 0, 0, '0', failedAt);
+      await entry('payment_failed', sessionId, 0, 0, 0, failedAt);
       return;
     }
     case 'CreditsTakenBack': {
-      const { sessionId, cause, refundedMicros, dispute, credits, addedDebt, at } = event.data;
-      // The entry's amount is the money this event reverses: the refund's increase, or the dispute.
-      const amount = dispute
-        ? String(Math.trunc(dispute.amountMicros))
-        : `${Math.trunc(refundedMicros)} - c.refunded_micros`;
-      await entry(cause, sessionId, -credits, addedDebt, amount, at);
+      const { sessionId, cause, refundedMicros, amountMicros, credits, addedDebt, at } = event.data;
+      await entry(cause, sessionId, -credits, addedDebt, amountMicros, at);
       await tx.query(
         `UPDATE ${checkouts} SET refunded_micros = $2, credits_taken_back = credits_taken_back + $3 WHERE session_id = $1`,
         [sessionId, refundedMicros, credits],
@@ -73,8 +69,8 @@ async function applyOne(tx: Sql, t: TableNames, userId: string, position: number
       return;
     }
     case 'CreditsRestored': {
-      const { sessionId, credits, debtCovered, at } = event.data;
-      await entry('dispute_won', sessionId, credits, -debtCovered, '0', at);
+      const { sessionId, amountMicros, credits, debtCovered, at } = event.data;
+      await entry('dispute_won', sessionId, credits, -debtCovered, amountMicros, at);
       await tx.query(`UPDATE ${checkouts} SET credits_taken_back = credits_taken_back - $2 WHERE session_id = $1`, [
         sessionId,
         credits,
