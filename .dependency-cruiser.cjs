@@ -20,7 +20,7 @@ module.exports = {
       comment: 'domain/ is plain TypeScript (STYLE.md rule 1): no Nest, database driver, ORM or provider SDK.',
       from: { path: '^src/[^/]+/domain/', pathNot: SPEC },
       to: {
-        path: 'node_modules/(@nestjs|pg|pg-[^/]+|typeorm|typeorm-pglite|@electric-sql|openai|@fal-ai|cloudinary|sharp|pdf-lib|fastify|@fastify|rxjs)(/|$)',
+        path: 'node_modules/(@nestjs|pg|pg-[^/]+|typeorm|typeorm-pglite|@electric-sql|openai|@fal-ai|cloudinary|stripe|sharp|pdf-lib|fastify|@fastify|rxjs)(/|$)',
       },
     },
     {
