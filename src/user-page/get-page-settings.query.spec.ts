@@ -10,10 +10,11 @@ describe('what the user page is told of the configuration', () => {
       auth: 'dev',
       imageOrigins: ['http://127.0.0.1:3000'],
       defaultTier: 'premium',
+      purchases: false,
     });
     await expect(
       settingsFor({ PUBLIC_BASE_URL: 'https://images.example.com/base/', DEFAULT_TIER: 'standard' }),
-    ).resolves.toEqual({ auth: 'dev', imageOrigins: ['https://images.example.com'], defaultTier: 'standard' });
+    ).resolves.toMatchObject({ auth: 'dev', imageOrigins: ['https://images.example.com'], defaultTier: 'standard' });
   });
 
   it("JWT mode, with images from Cloudinary's delivery host and an upload_prefix endpoint", async () => {
@@ -27,5 +28,14 @@ describe('what the user page is told of the configuration', () => {
     });
     const plain = await settingsFor({ CLOUDINARY_URL: 'cloudinary://key:secret@cloud' });
     expect(plain.imageOrigins).toEqual(['https://res.cloudinary.com']);
+  });
+
+  it('purchases are on only with a Stripe key (checkout answers 503 purchases_disabled without one)', async () => {
+    const selling = await settingsFor({
+      STRIPE_SECRET_KEY: 'sk_test_0123456789',
+      STRIPE_WEBHOOK_SECRET: 'whsec_0123456789',
+    });
+    expect(selling.purchases).toBe(true);
+    expect((await settingsFor({ CREDIT_PACKS: '10:5.00' })).purchases).toBe(false);
   });
 });

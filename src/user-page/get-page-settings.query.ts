@@ -9,6 +9,8 @@ export interface PageSettings {
   readonly imageOrigins: readonly string[];
   /** The tier the form starts on: the one a request naming none gets (`DEFAULT_TIER`). */
   readonly defaultTier: Tier;
+  /** Whether credits can be bought (`STRIPE_SECRET_KEY` set); without it checkout answers 503. */
+  readonly purchases: boolean;
 }
 
 /** What the user page must know of this service's configuration: nothing secret. */
@@ -19,7 +21,12 @@ export class GetPageSettingsHandler implements IQueryHandler<GetPageSettings, Pa
   private readonly settings: PageSettings;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.settings = { auth: config.auth.mode, imageOrigins: imageOrigins(config), defaultTier: config.defaultTier };
+    this.settings = {
+      auth: config.auth.mode,
+      imageOrigins: imageOrigins(config),
+      defaultTier: config.defaultTier,
+      purchases: config.purchases.stripeSecretKey !== undefined,
+    };
   }
 
   execute(): Promise<PageSettings> {

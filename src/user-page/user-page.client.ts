@@ -189,6 +189,7 @@ export function userPageClient(
     if (credits === null) return setState('error');
     const [packCount] = await Promise.all([packs.load(), history.reload()]);
     canBuy = packCount > 0;
+    packs.welcomeBack();
     setState('ready');
   }
 

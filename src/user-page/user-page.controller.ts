@@ -61,7 +61,7 @@ export class UserPageController {
     const settings = await this.queryBus.execute(new GetPageSettings());
     secure(reply, 'text/html; charset=utf-8', settings.imageOrigins);
     void reply.header('Cache-Control', 'no-store');
-    return userPageHtml(settings.auth, settings.defaultTier);
+    return userPageHtml(settings);
   }
 
   @Get('assets/:name')

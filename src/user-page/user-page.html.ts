@@ -1,3 +1,5 @@
+import type { PageSettings } from './get-page-settings.query';
+
 const ASPECT_RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:1', '1:3'];
 
 /** The sign-in form: a user id in dev auth mode (X-User-Id), a bearer token in JWT mode. */
@@ -25,7 +27,7 @@ function gate(auth: 'dev' | 'jwt'): string {
 }
 
 /** The user's page. Script and styles are separate assets, so it runs under a strict CSP. */
-export function userPageHtml(auth: 'dev' | 'jwt', defaultTier: 'premium' | 'standard'): string {
+export function userPageHtml({ auth, defaultTier, purchases }: PageSettings): string {
   const ratios = ASPECT_RATIOS.map((r) => `<option value="${r}">${r}</option>`).join('');
   const tiers = (['premium', 'standard'] as const)
     .map((tier) => {
@@ -43,7 +45,7 @@ export function userPageHtml(auth: 'dev' | 'jwt', defaultTier: 'premium' | 'stan
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 </head>
-<body data-state="loading" data-auth="${auth}">
+<body data-state="loading" data-auth="${auth}" data-purchases="${purchases ? 'on' : 'off'}">
 <a class="skip" href="#prompt">Skip to the prompt</a>
 <header class="top">
   <div class="brand"><span class="logo" aria-hidden="true"></span>genledger</div>

@@ -2,8 +2,10 @@ import type { UserPageFormat } from './user-page.format';
 
 /**
  * Part of the user page's browser script (see user-page.client.ts): "Buy credits", shown only
- * where the service sells packs (`GET /v1/credits/packs` answers 200 with some); a pack starts a
- * Stripe Checkout (`POST /v1/credits/checkout`) and the page goes there. Self-contained.
+ * where the service sells packs (purchases on, and `GET /v1/credits/packs` answers 200 with some);
+ * a pack starts a Stripe Checkout (`POST /v1/credits/checkout`) and the page goes there. Back from
+ * Checkout (`?checkout=success|cancelled`, the service's default return URLs) it says what happened.
+ * Self-contained.
  */
 export function userPagePacks(
   win: any,
@@ -42,12 +44,25 @@ export function userPagePacks(
 
   /** Shows the button when there are packs to buy; resolves with how many. */
   async function load(): Promise<number> {
-    const answer = await request('GET', '/v1/credits/packs');
+    const on = doc.body.dataset.purchases === 'on';
+    const answer = on ? await request('GET', '/v1/credits/packs') : { ok: false, body: {} };
     const packs = answer.ok && Array.isArray(answer.body.packs) ? answer.body.packs : [];
     byId('buy').hidden = packs.length === 0;
     if (packs.length === 0) byId('packs').hidden = true;
     byId('pack-list').replaceChildren(...packs.map(packButton));
     return packs.length;
+  }
+
+  /** The return from Checkout: said once, then the query is dropped so a reload does not repeat it. */
+  function welcomeBack(): void {
+    const outcome = new win.URLSearchParams(win.location.search).get('checkout');
+    if (outcome !== 'success' && outcome !== 'cancelled') return;
+    say(
+      outcome === 'success'
+        ? 'Thank you: the payment went through. Your credits appear here as soon as Stripe confirms it.'
+        : 'Checkout was cancelled. Nothing was charged.',
+    );
+    win.history.replaceState(null, '', win.location.pathname);
   }
 
   byId('buy').addEventListener('click', () => {
@@ -56,5 +71,5 @@ export function userPagePacks(
     byId('buy').setAttribute('aria-expanded', String(!list.hidden));
     if (!list.hidden) list.querySelector('button')?.focus();
   });
-  return { load };
+  return { load, welcomeBack };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { FakeClock } from '../../src/common/clock';
-import { startAllFakes, type AllFakes } from '../fakes';
+import { FAKE_CREDENTIALS, startAllFakes, startFakeStripe, type AllFakes, type FakeStripe } from '../fakes';
 import { launchChromium } from '../support/browser';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -118,34 +118,16 @@ describe('GET / shows the tier the budget chose and every refusal in words', () 
     await budget({ capUsd: 100, hardCapUsd: null });
   });
 
-  it('"Buy credits" stays hidden without packs, and lists them and goes to the checkout when the service sells some', async () => {
+  it('"Buy credits" stays hidden while purchases are off, though the packs are listed', async () => {
     await signIn(page, t.url, 'hal');
-    expect((await t.request('/v1/credits/packs', { user: 'hal' })).status).toBe(404);
+    const packs = await t.request('/v1/credits/packs', { user: 'hal' });
+    expect(packs.status).toBe(200);
+    expect(packs.body.packs.length).toBeGreaterThan(0);
+    expect(
+      (await t.request('/v1/credits/checkout', { method: 'POST', user: 'hal', json: { pack: '10' } })).status,
+    ).toBe(503);
+    expect(await page.getAttribute('body', 'data-purchases')).toBe('off');
     expect(await page.isVisible('#buy')).toBe(false);
-
-    // A service with purchases (the Stripe work) answers these two routes; here the browser does.
-    await page.route('**/v1/credits/packs', (route) =>
-      route.fulfill({
-        status: 200,
-        contentType: 'application/json',
-        body: JSON.stringify({ packs: [{ id: '10', credits: 10, priceUsd: 5, currency: 'usd' }] }),
-      }),
-    );
-    await page.route('**/v1/credits/checkout', async (route) => {
-      expect(route.request().postDataJSON()).toEqual({ pack: '10' });
-      await route.fulfill({
-        status: 201,
-        contentType: 'application/json',
-        body: JSON.stringify({ checkoutUrl: `${t.url}/?checkout=cs_test_1`, sessionId: 'cs_test_1' }),
-      });
-    });
-    await page.reload();
-    await page.waitForSelector('body[data-state="ready"]');
-    expect(await page.isVisible('#buy')).toBe(true);
-    await page.click('#buy');
-    expect(await page.getAttribute('#buy', 'aria-expanded')).toBe('true');
-    expect(await text(page, '#pack-list')).toBe('10 credits for $5.00');
-    await Promise.all([page.waitForURL(`${t.url}/?checkout=cs_test_1`), page.click('#pack-list button')]);
   });
 
   it('fits a phone screen without sideways scrolling', async () => {
@@ -250,6 +232,60 @@ describe('GET / shows the tier the budget chose and every refusal in words', () 
       'That user id was refused (X-User-Id must be 1-128 characters of [A-Za-z0-9._:@-]).',
     );
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('genledger.userId'))).toBeNull();
+  });
+});
+
+describe('GET / with purchases on (the Stripe fake)', () => {
+  let stripe: FakeStripe;
+  let t: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    stripe = await startFakeStripe({
+      secretKey: FAKE_CREDENTIALS.stripeSecretKey,
+      webhookSecret: FAKE_CREDENTIALS.stripeWebhookSecret,
+    });
+    t = await startTestApp({
+      env: {
+        CREDIT_PACKS: '10:5.00,50:20.00',
+        STRIPE_SECRET_KEY: FAKE_CREDENTIALS.stripeSecretKey,
+        STRIPE_WEBHOOK_SECRET: FAKE_CREDENTIALS.stripeWebhookSecret,
+        STRIPE_API_BASE: stripe.url,
+      },
+    });
+    browser = (await launchChromium()).browser;
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await stripe?.close();
+  });
+
+  it('"Buy credits" lists the packs, a pack opens its Stripe Checkout, and the return says what happened', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, t.url, 'nia');
+    expect(await page.isVisible('#packs')).toBe(false);
+    await page.click('#buy');
+    expect(await page.getAttribute('#buy', 'aria-expanded')).toBe('true');
+    expect(await page.$$eval('#pack-list button', (buttons: any[]) => buttons.map((b) => b.textContent))).toEqual([
+      '10 credits for $5.00',
+      '50 credits for $20.00',
+    ]);
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.dataset.pack)).toBe('10');
+    await Promise.all([
+      page.waitForURL((url) => url.href.startsWith(`${stripe.url}/c/pay/`)),
+      page.click('#pack-list button[data-pack="50"]'),
+    ]);
+    const sessionId = page.url().split('/').pop()!;
+    expect(stripe.session(sessionId)).toMatchObject({ client_reference_id: 'nia', metadata: { packId: '50' } });
+
+    await page.goto(`${t.url}/?checkout=cancelled`);
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await text(page, '#message')).toBe('Checkout was cancelled. Nothing was charged.');
+    expect(new URL(page.url()).search).toBe('');
+    await context.close();
   });
 });
 
