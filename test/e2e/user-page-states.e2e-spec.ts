@@ -285,6 +285,14 @@ describe('GET / with purchases on (the Stripe fake)', () => {
     await page.waitForSelector('body[data-state="ready"]');
     expect(await text(page, '#message')).toBe('Checkout was cancelled. Nothing was charged.');
     expect(new URL(page.url()).search).toBe('');
+    await page.goto(`${t.url}/?checkout=success&session_id=${sessionId}`);
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await text(page, '#message')).toBe(
+      'Thank you: the payment went through. Your credits appear here as soon as Stripe confirms it.',
+    );
+    await page.reload();
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.isVisible('#message')).toBe(false);
     await context.close();
   });
 });
