@@ -3,9 +3,11 @@ import { parseAccess, type AuthConfig } from './auth-config';
 import { ConfigError, integer, oneOf, raw, redactUrl, url, type Env } from './env';
 
 import { parsePrintConfig, type PrintConfig } from './print-config';
+import { parseAlertConfig, type AlertConfig } from './alert-config';
 
 export { ConfigError } from './env';
 export type { AuthConfig } from './auth-config';
+export type { AlertConfig } from './alert-config';
 
 /** Every setting of the service, parsed once at start-up (STYLE.md rule 10). */
 export interface AppConfig {
@@ -40,6 +42,7 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   readonly print: PrintConfig;
   readonly jobIntervalSeconds: number;
+  readonly alerts: AlertConfig;
 }
 
 export type Tier = 'premium' | 'standard';
@@ -136,6 +139,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     print: parsePrintConfig(env),
     jobIntervalSeconds: integer(env, 'JOB_INTERVAL_SECONDS', 60, 1, 3600),
+    alerts: parseAlertConfig(env),
   };
 }
 

@@ -1,0 +1,144 @@
+import type { Sql } from '../../database/database';
+import type { Projection } from '../../event-store/projection';
+import type { RecordedEvent } from '../../event-store/event-types';
+import type { BudgetDefaults, TierDowngraded, TierRestored } from '../../billing/domain/budget';
+import { microsToDollars } from '../../billing/domain/money';
+import { budgetView } from '../../billing/domain/budget';
+import { fromBudgetRow, readBudgetMonth } from '../../billing/read-models/budget-months/budget-months.reads';
+import { monthOf, utcDayOf } from '../../common/utc-time';
+import { budgetData, usd, type NewAlert } from '../domain/alert';
+import { forecastAlert, thresholdAlerts, watchWith, type MonthFigures } from '../domain/budget-rules';
+import { alertedPercents, insertAlerts, readWatch, writeWatch } from '../outbox/alert-outbox.queries';
+
+export const ALERT_RULES = 'alert_rules';
+
+export interface AlertRulesSettings {
+  readonly thresholdPercents: readonly number[];
+  readonly forecastMinDays: number;
+  readonly budgetDefaults: BudgetDefaults;
+  /** Called after a batch that recorded alerts has committed. */
+  readonly onRecorded?: () => void;
+}
+
+const BUDGET_STREAM = 'budget-';
+
+/** What a batch saw of one month: when, on which days money was spent, and the budget stream's tier events. */
+interface MonthTouch {
+  at: Date;
+  readonly spendDays: Set<string>;
+  readonly tierEvents: Array<RecordedEvent<TierDowngraded | TierRestored>>;
+}
+
+/**
+ * The alert rules as an async reactor on the event store: one runner across replicas, each batch
+ * in one transaction with its checkpoint, so an alert is recorded exactly when the events that
+ * cause it are committed and read, never for a change that rolled back. Not a rebuildable
+ * projection: replaying it would alert again.
+ */
+export function alertRulesReactor(settings: AlertRulesSettings): Projection {
+  return {
+    name: ALERT_RULES,
+    kind: 'async',
+    eventTypes: [
+      'ReservationCaptured',
+      'ReservationReleased',
+      'LateCostSettled',
+      'BudgetCapSet',
+      'TierDowngraded',
+      'TierRestored',
+    ],
+    tables: [],
+    async apply(tx: Sql, events: readonly RecordedEvent[]) {
+      const months = touchedMonths(events);
+      const alerts: NewAlert[] = [];
+      for (const [month, touch] of months) alerts.push(...(await monthAlerts(tx, settings, month, touch)));
+      if ((await insertAlerts(tx, alerts)) > 0 && settings.onRecorded) tx.afterCommit?.(settings.onRecorded);
+      return undefined;
+    },
+  };
+}
+
+function touchedMonths(events: readonly RecordedEvent[]): Map<string, MonthTouch> {
+  const months = new Map<string, MonthTouch>();
+  for (const event of events) {
+    const month = event.streamId.startsWith(BUDGET_STREAM)
+      ? event.streamId.slice(BUDGET_STREAM.length)
+      : monthOf(event.recordedAt);
+    const touch = months.get(month) ?? { at: event.recordedAt, spendDays: new Set<string>(), tierEvents: [] };
+    if (event.recordedAt > touch.at) touch.at = event.recordedAt;
+    if (spent(event) > 0) touch.spendDays.add(utcDayOf(event.recordedAt));
+    if (event.type === 'TierDowngraded' || event.type === 'TierRestored') {
+      touch.tierEvents.push(event as RecordedEvent<TierDowngraded | TierRestored>);
+    }
+    months.set(month, touch);
+  }
+  return months;
+}
+
+/** Money an event adds to the month's spend (billed or unknown). */
+function spent(event: RecordedEvent): number {
+  const data = event.data as Record<string, number | undefined>;
+  switch (event.type) {
+    case 'ReservationCaptured':
+      return (data.costMicros ?? 0) + (data.unknownMicros ?? 0);
+    case 'ReservationReleased':
+      return (data.billedMicros ?? 0) + (data.unknownMicros ?? 0);
+    case 'LateCostSettled':
+      return data.costMicros ?? 0;
+    default:
+      return 0;
+  }
+}
+
+async function monthAlerts(tx: Sql, settings: AlertRulesSettings, month: string, touch: MonthTouch) {
+  const { state, totals } = fromBudgetRow(await readBudgetMonth(tx, month));
+  const view = budgetView(state, totals, settings.budgetDefaults);
+  const figures: MonthFigures = {
+    month,
+    spendMicros: view.spendMicros + view.unknownMicros,
+    capMicros: view.capMicros,
+  };
+  let watch = watchWith(await readWatch(tx, month), figures, null);
+  for (const day of [...touch.spendDays].sort()) watch = watchWith(watch, figures, day);
+  await writeWatch(tx, month, watch);
+  const alerts: NewAlert[] = touch.tierEvents.map((event) => tierAlert(event, month, figures));
+  alerts.push(
+    ...thresholdAlerts(figures, watch, settings.thresholdPercents, await alertedPercents(tx, month), touch.at),
+  );
+  const forecast = forecastAlert(figures, watch, settings.forecastMinDays, touch.at);
+  if (forecast) alerts.push(forecast);
+  return alerts;
+}
+
+function tierAlert(
+  event: RecordedEvent<TierDowngraded | TierRestored>,
+  month: string,
+  figures: MonthFigures,
+): NewAlert {
+  const key = `${event.type}:${event.globalPosition}`;
+  if (event.type === 'TierDowngraded') {
+    const downgrade = event.data as TierDowngraded['data'];
+    const { spendMicros, capMicros, nextPremiumPriceMicros } = downgrade;
+    return {
+      key,
+      type: 'budget.tier_downgraded',
+      month,
+      at: event.recordedAt,
+      data: {
+        ...budgetData(month, spendMicros, capMicros),
+        reason: downgrade.reason,
+        nextPremiumPriceUsd: microsToDollars(nextPremiumPriceMicros),
+      },
+      text: `Budget ${month}: Premium requests are now served by Standard; the next Premium image would pass the ${usd(capMicros)} soft cap (spent ${usd(spendMicros)})`,
+    };
+  }
+  const { reason } = event.data as TierRestored['data'];
+  return {
+    key,
+    type: 'budget.tier_restored',
+    month,
+    at: event.recordedAt,
+    data: { ...budgetData(month, figures.spendMicros, figures.capMicros), reason },
+    text: `Budget ${month}: Premium is served again (${reason.replace(/_/g, ' ')}; spent ${usd(figures.spendMicros)} of ${usd(figures.capMicros)})`,
+  };
+}
