@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AlertsController } from './admin/alerts.controller';
+import { CountAlertsHandler } from './admin/count-alerts.handler';
 import { ListAlertsHandler } from './admin/list-alerts.handler';
 import { RetryAlertHandler } from './admin/retry-alert.handler';
 import { AlertDispatcher } from './dispatch/alert-dispatcher';
@@ -11,7 +12,7 @@ import { AlertRulesRunner } from './rules/alert-rules.runner';
  */
 @Module({
   controllers: [AlertsController],
-  providers: [AlertDispatcher, AlertRulesRunner, ListAlertsHandler, RetryAlertHandler],
+  providers: [AlertDispatcher, AlertRulesRunner, ListAlertsHandler, RetryAlertHandler, CountAlertsHandler],
   exports: [AlertRulesRunner, AlertDispatcher],
 })
 export class AlertsModule {}

@@ -31,6 +31,7 @@ export class AlertReceiver {
   rejectedSignatures = 0;
   private failures = 0;
   private failStatus = 503;
+  private failFirstOfEach = 0;
 
   private constructor(
     readonly url: string,
@@ -68,6 +69,11 @@ export class AlertReceiver {
     this.failStatus = status;
   }
 
+  /** From now on, the first `count` requests of each alert id are answered 503. */
+  failFirstAttemptsOfEach(count: number): void {
+    this.failFirstOfEach = count;
+  }
+
   /** How many requests carried this alert id. */
   attemptsOf(id: string): number {
     return this.requests.filter((request) => request.id === id).length;
@@ -103,6 +109,7 @@ export class AlertReceiver {
       this.failures -= 1;
       return answer(this.failStatus);
     }
+    if (id && this.attemptsOf(id) < this.failFirstOfEach) return answer(503);
     try {
       webhook.verify(raw, headers as Record<string, string>);
     } catch {
