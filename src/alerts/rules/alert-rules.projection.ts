@@ -101,10 +101,15 @@ async function monthAlerts(tx: Sql, settings: AlertRulesSettings, month: string,
   let watch = watchWith(await readWatch(tx, month), figures, null);
   for (const day of [...touch.spendDays].sort()) watch = watchWith(watch, figures, day);
   await writeWatch(tx, month, watch);
-  const alerts: NewAlert[] = touch.tierEvents.map((event) => tierAlert(event, month, figures));
-  alerts.push(
-    ...thresholdAlerts(figures, watch, settings.thresholdPercents, await alertedPercents(tx, month), touch.at),
+  // Spend first: a downgrade is decided by the image after the spend that reached a threshold.
+  const alerts = thresholdAlerts(
+    figures,
+    watch,
+    settings.thresholdPercents,
+    await alertedPercents(tx, month),
+    touch.at,
   );
+  alerts.push(...touch.tierEvents.map((event) => tierAlert(event, month, figures)));
   const forecast = forecastAlert(figures, watch, settings.forecastMinDays, touch.at);
   if (forecast) alerts.push(forecast);
   return alerts;
