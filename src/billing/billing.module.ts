@@ -15,6 +15,7 @@ import { GetBudgetOverviewHandler } from './read-models/budget-months/get-budget
 import { GetBudgetHandler } from './read-models/budget-months/get-budget.handler';
 import { GetUserEventsHandler } from './read-models/user-events/get-user-events.handler';
 import { RaiseReservationHoldHandler } from './raise-hold/raise-reservation-hold.handler';
+import { HardCapRefusals } from './reserve-credits/hard-cap-refusals';
 import { ReserveCreditsHandler } from './reserve-credits/reserve-credits.handler';
 import { ResetDailyQuotaHandler } from './reset-daily-quota/reset-daily-quota.handler';
 import { SetBudgetCapHandler } from './set-budget-cap/set-budget-cap.handler';
@@ -31,6 +32,7 @@ export const BILLING_PROVIDERS = [
   BudgetStream,
   BudgetViews,
   MonthStart,
+  HardCapRefusals,
   ExpiryListeners,
   ExpiryFailures,
   ReserveCreditsHandler,

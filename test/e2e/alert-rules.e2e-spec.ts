@@ -123,4 +123,47 @@ describe('alert rules over HTTP', () => {
     expect(receiver.alerts).toHaveLength(6);
     expect(receiver.alerts[5].body.data).toMatchObject({ thresholdPercent: 80, capUsd: 0.15, spendUsd: 0.123 });
   });
+
+  it('the hard cap refusing requests alerts once per hard cap value', async () => {
+    // Soft cap $0.04, hard cap $0.05: one DALL·E image, then fal images ($0.003) up to $0.049.
+    const clock = new FakeClock('2026-11-20T12:00:00Z');
+    t = await start(fakes, receiver, clock, {
+      BUDGET_MONTHLY_CAP_USD: '0.04',
+      BUDGET_HARD_CAP_USD: '0.05',
+      ALERT_THRESHOLDS: '1000',
+      ALERT_FORECAST_MIN_DAYS: '28',
+    });
+    await generate();
+    for (let image = 0; image < 3; image++) await generate('standard');
+    const refuse = async () => {
+      prompt += 1;
+      const response = await t.request('/v1/generations', {
+        method: 'POST',
+        user: 'rules',
+        json: { prompt: `a paper boat number ${prompt}`, tier: 'standard' },
+      });
+      expect([response.status, response.body.code]).toEqual([503, 'budget_exhausted']);
+    };
+    await refuse();
+    await refuse();
+    await settle();
+    expect(received('budget.hard_cap_reached').map((alert) => alert.body.data)).toEqual([
+      {
+        month: '2026-11',
+        spendUsd: 0.049,
+        capUsd: 0.04,
+        hardCapUsd: 0.05,
+        reservedUsd: 0,
+        refusedPriceUsd: 0.003,
+      },
+    ]);
+    const raised = await t.request('/v1/admin/budget', { method: 'PUT', json: { hardCapUsd: 0.051 } });
+    expect(raised.status).toBe(200);
+    await refuse();
+    await settle();
+    expect(received('budget.hard_cap_reached').map((alert) => alert.body.data.hardCapUsd)).toEqual([0.05, 0.051]);
+    expect(received('budget.hard_cap_reached')[0].body.text).toBe(
+      'Budget 2026-11: the $0.05 hard cap is reached; paid requests are refused ($0.05 spent or held)',
+    );
+  });
 });

@@ -1,7 +1,7 @@
 import type { Sql } from '../../database/database';
 import type { Projection } from '../../event-store/projection';
 import type { RecordedEvent } from '../../event-store/event-types';
-import type { BudgetDefaults, TierDowngraded, TierRestored } from '../../billing/domain/budget';
+import type { BudgetDefaults, HardCapReached, TierDowngraded, TierRestored } from '../../billing/domain/budget';
 import { microsToDollars } from '../../billing/domain/money';
 import { budgetView } from '../../billing/domain/budget';
 import { fromBudgetRow, readBudgetMonth } from '../../billing/read-models/budget-months/budget-months.reads';
@@ -22,11 +22,15 @@ export interface AlertRulesSettings {
 
 const BUDGET_STREAM = 'budget-';
 
+/** Budget stream events that alert on their own. */
+type BudgetNotice = TierDowngraded | TierRestored | HardCapReached;
+const NOTICES: ReadonlySet<string> = new Set(['TierDowngraded', 'TierRestored', 'HardCapReached']);
+
 /** What a batch saw of one month: when, on which days money was spent, and the budget stream's tier events. */
 interface MonthTouch {
   at: Date;
   readonly spendDays: Set<string>;
-  readonly tierEvents: Array<RecordedEvent<TierDowngraded | TierRestored>>;
+  readonly notices: Array<RecordedEvent<BudgetNotice>>;
 }
 
 /**
@@ -46,6 +50,7 @@ export function alertRulesReactor(settings: AlertRulesSettings): Projection {
       'BudgetCapSet',
       'TierDowngraded',
       'TierRestored',
+      'HardCapReached',
     ],
     tables: [],
     async apply(tx: Sql, events: readonly RecordedEvent[]) {
@@ -64,11 +69,11 @@ function touchedMonths(events: readonly RecordedEvent[]): Map<string, MonthTouch
     const month = event.streamId.startsWith(BUDGET_STREAM)
       ? event.streamId.slice(BUDGET_STREAM.length)
       : monthOf(event.recordedAt);
-    const touch = months.get(month) ?? { at: event.recordedAt, spendDays: new Set<string>(), tierEvents: [] };
+    const touch = months.get(month) ?? { at: event.recordedAt, spendDays: new Set<string>(), notices: [] };
     if (event.recordedAt > touch.at) touch.at = event.recordedAt;
     if (spent(event) > 0) touch.spendDays.add(utcDayOf(event.recordedAt));
-    if (event.type === 'TierDowngraded' || event.type === 'TierRestored') {
-      touch.tierEvents.push(event as RecordedEvent<TierDowngraded | TierRestored>);
+    if (NOTICES.has(event.type)) {
+      touch.notices.push(event as RecordedEvent<BudgetNotice>);
     }
     months.set(month, touch);
   }
@@ -109,17 +114,13 @@ async function monthAlerts(tx: Sql, settings: AlertRulesSettings, month: string,
     await alertedPercents(tx, month),
     touch.at,
   );
-  alerts.push(...touch.tierEvents.map((event) => tierAlert(event, month, figures)));
+  alerts.push(...touch.notices.map((event) => noticeAlert(event, month, figures)));
   const forecast = forecastAlert(figures, watch, settings.forecastMinDays, touch.at);
   if (forecast) alerts.push(forecast);
   return alerts;
 }
 
-function tierAlert(
-  event: RecordedEvent<TierDowngraded | TierRestored>,
-  month: string,
-  figures: MonthFigures,
-): NewAlert {
+function noticeAlert(event: RecordedEvent<BudgetNotice>, month: string, figures: MonthFigures): NewAlert {
   const key = `${event.type}:${event.globalPosition}`;
   if (event.type === 'TierDowngraded') {
     const downgrade = event.data as TierDowngraded['data'];
@@ -135,6 +136,23 @@ function tierAlert(
         nextPremiumPriceUsd: microsToDollars(nextPremiumPriceMicros),
       },
       text: `Budget ${month}: Premium requests are now served by Standard; the next Premium image would pass the ${usd(capMicros)} soft cap (spent ${usd(spendMicros)})`,
+    };
+  }
+  if (event.type === 'HardCapReached') {
+    const reached = event.data as HardCapReached['data'];
+    const committed = reached.spendMicros + reached.reservedMicros + reached.unknownMicros;
+    return {
+      key,
+      type: 'budget.hard_cap_reached',
+      month,
+      at: event.recordedAt,
+      data: {
+        ...budgetData(month, reached.spendMicros + reached.unknownMicros, figures.capMicros),
+        hardCapUsd: microsToDollars(reached.hardCapMicros),
+        reservedUsd: microsToDollars(reached.reservedMicros),
+        refusedPriceUsd: microsToDollars(reached.refusedPriceMicros),
+      },
+      text: `Budget ${month}: the ${usd(reached.hardCapMicros)} hard cap is reached; paid requests are refused (${usd(committed)} spent or held)`,
     };
   }
   const { reason } = event.data as TierRestored['data'];
