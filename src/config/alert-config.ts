@@ -15,6 +15,8 @@ export interface AlertConfig {
   readonly retryMaxMs: number;
   /** Days of the month with spend before the month-end forecast may alert. */
   readonly forecastMinDays: number;
+  /** One delivery's time limit; a lease is three of them, so a replica killed mid-delivery frees its alerts after that. */
+  readonly deliveryTimeoutMs: number;
   /** How often an idle dispatcher looks for due alerts (it is also woken by new ones). */
   readonly dispatchIntervalMs: number;
 }
@@ -56,6 +58,7 @@ export function parseAlertConfig(env: Env): AlertConfig {
     retryBaseMs,
     retryMaxMs: Math.max(retryBaseMs, integer(env, 'ALERT_RETRY_MAX_MS', 3_600_000, 1, 86_400_000)),
     forecastMinDays: integer(env, 'ALERT_FORECAST_MIN_DAYS', 3, 1, 28),
+    deliveryTimeoutMs: integer(env, 'ALERT_DELIVERY_TIMEOUT_MS', 10_000, 100, 120_000),
     dispatchIntervalMs: integer(env, 'ALERT_DISPATCH_INTERVAL_MS', 1_000, 10, 600_000),
   };
 }

@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { AlertRulesRunner } from '../../src/alerts/rules/alert-rules.runner';
 import { FakeClock } from '../../src/common/clock';
+import { EventStore } from '../../src/event-store/event-store';
 import { AlertReceiver } from '../fakes/alert-receiver';
 import { startAllFakes, type AllFakes } from '../fakes';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -118,5 +119,53 @@ describe('budget threshold alerts, delivered as Standard Webhooks', () => {
     expect(alerts[3].body.timestamp).toBe('2026-12-02T09:00:00.000Z');
     expect(new Set(alerts.map((alert) => alert.id)).size).toBe(4);
     expect(receiver.requests).toHaveLength(4);
+  });
+});
+
+describe('alerts and rolled-back transactions', () => {
+  const clock = new FakeClock('2026-11-10T12:00:00Z');
+  let receiver: AlertReceiver;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    receiver = await AlertReceiver.start();
+    t = await startTestApp({
+      clock,
+      env: { BUDGET_MONTHLY_CAP_USD: '0.2', ALERT_DISPATCH_INTERVAL_MS: '50', ...receiver.env() },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  const lateCost = (reservationId: string) => ({
+    type: 'LateCostSettled',
+    data: { reservationId, costMicros: 150_000, at: clock.now().toISOString() },
+  });
+  const caughtUp = () => waitUntilCaughtUp(t.app.get(AlertRulesRunner).runner);
+
+  it('a transaction that rolls back sends nothing; the same change committed alerts', async () => {
+    const store = t.app.get(EventStore);
+    // $0.15 of the $0.20 cap on the month's row and stream, then the transaction fails.
+    await expect(
+      t.database.transaction(async (tx) => {
+        await store.append('budget-2026-11', [lateCost('res_rolled_back')], { tx, expectedVersion: 'any' });
+        const [row] = await tx.query('SELECT spend_micros FROM budget_months WHERE month = $1', ['2026-11']);
+        expect(Number(row.spend_micros)).toBe(150_000);
+        throw new Error('the caller failed after appending');
+      }),
+    ).rejects.toThrow('the caller failed after appending');
+    await caughtUp();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests).toEqual([]);
+    expect((await t.request('/v1/admin/alerts')).body.alerts).toEqual([]);
+
+    await store.append('budget-2026-11', [lateCost('res_committed')], { expectedVersion: 'any' });
+    await caughtUp();
+    const [alert] = await receiver.waitForAlerts(1);
+    expect(alert.body.data).toEqual({ month: '2026-11', spendUsd: 0.15, capUsd: 0.2, thresholdPercent: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(receiver.requests).toHaveLength(1);
   });
 });

@@ -26,12 +26,13 @@ export interface AlertReceiverOptions {
  */
 export class AlertReceiver {
   readonly alerts: ReceivedAlert[] = [];
-  /** Every request, taken or not, with the time it came and what it was answered. */
+  /** Every request, taken or not, with the time it came and what it was answered (0: held, never answered). */
   readonly requests: Array<{ id: string | undefined; at: Date; status: number }> = [];
   rejectedSignatures = 0;
   private failures = 0;
   private failStatus = 503;
   private failFirstOfEach = 0;
+  private holding = false;
 
   private constructor(
     readonly url: string,
@@ -47,9 +48,9 @@ export class AlertReceiver {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        const status = started.receiver
-          ? started.receiver.take(webhook, Buffer.concat(chunks).toString('utf8'), request.headers)
-          : 503;
+        const receiver = started.receiver;
+        const status = receiver ? receiver.take(webhook, Buffer.concat(chunks).toString('utf8'), request.headers) : 503;
+        if (receiver?.holding && status === 200) return;
         response.writeHead(status, { 'content-type': 'application/json' }).end('{}');
       });
     });
@@ -72,6 +73,14 @@ export class AlertReceiver {
   /** From now on, the first `count` requests of each alert id are answered 503. */
   failFirstAttemptsOfEach(count: number): void {
     this.failFirstOfEach = count;
+  }
+
+  /**
+   * While on, alerts are taken (checked, deduplicated, kept) but never answered: the sender cannot
+   * tell that they arrived, as when the answer is lost.
+   */
+  holdAnswers(on: boolean): void {
+    this.holding = on;
   }
 
   /** How many requests carried this alert id. */
@@ -102,7 +111,8 @@ export class AlertReceiver {
   private take(webhook: Webhook, raw: string, headers: IncomingHttpHeaders): number {
     const id = typeof headers['webhook-id'] === 'string' ? headers['webhook-id'] : undefined;
     const answer = (status: number) => {
-      this.requests.push({ id, at: new Date(), status });
+      // A held request is never answered: its status stays 0.
+      this.requests.push({ id, at: new Date(), status: this.holding && status === 200 ? 0 : status });
       return status;
     };
     if (this.failures > 0) {

@@ -11,9 +11,8 @@ import { Database } from '../../database/database';
 import { leaseDueAlerts, markDelivered, markFailed, type AlertRow } from '../outbox/alert-outbox.queries';
 
 const BATCH = 10;
-const REQUEST_TIMEOUT_MS = 10_000;
 /** Longer than a request may take: a lease that runs out belongs to a process that died. */
-const LEASE_MS = 3 * REQUEST_TIMEOUT_MS;
+const LEASE_PER_TIMEOUT = 3;
 
 /** The wait before attempt `attempts + 1`: the base doubled for each failure, up to the maximum. */
 export function retryDelayMs(attempts: number, baseMs: number, maxMs: number): number {
@@ -67,7 +66,8 @@ export class AlertDispatcher implements OnApplicationBootstrap, BeforeApplicatio
       this.woken = false;
       let leased = 0;
       try {
-        const due = await leaseDueAlerts(this.database, BATCH, LEASE_MS);
+        const leaseMs = LEASE_PER_TIMEOUT * this.config.alerts.deliveryTimeoutMs;
+        const due = await leaseDueAlerts(this.database, BATCH, leaseMs);
         leased = due.length;
         await Promise.all(due.map((alert) => this.deliver(alert)));
       } catch (error) {
@@ -93,7 +93,7 @@ export class AlertDispatcher implements OnApplicationBootstrap, BeforeApplicatio
         },
         body: alert.body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.config.alerts.deliveryTimeoutMs),
       });
       await response.arrayBuffer().catch(() => undefined);
       if (response.ok) {
