@@ -166,4 +166,25 @@ describe('alert rules over HTTP', () => {
       'Budget 2026-11: the $0.05 hard cap is reached; paid requests are refused ($0.05 spent or held)',
     );
   });
+
+  it('a provider circuit opening and closing alerts once each', async () => {
+    const clock = new FakeClock('2026-11-20T12:00:00Z');
+    t = await start(fakes, receiver, clock, { ALERT_FORECAST_MIN_DAYS: '28' });
+    // Three attempts per Premium request (two retries), then fal serves: the 5th failure opens it.
+    fakes.openai.failNext({ kind: 'status', status: 503 }, 5);
+    await generate('standard');
+    await generate('standard');
+    await settle();
+    expect(receiver.alerts.map((alert) => alert.body.type)).toEqual(['provider.circuit_opened']);
+    expect(receiver.alerts[0].body.data).toEqual({ month: '2026-11', provider: 'openai', consecutiveFailures: 5 });
+    // After halfOpenAfterMs (1 s in tests) a probe goes through and closes it.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await generate();
+    await settle();
+    expect(receiver.alerts.map((alert) => alert.body.type)).toEqual([
+      'provider.circuit_opened',
+      'provider.circuit_closed',
+    ]);
+    expect(receiver.alerts[1].body.text).toBe('Provider openai: circuit closed; the provider answers again');
+  });
 });

@@ -21,6 +21,7 @@ export interface AlertRulesSettings {
 }
 
 const BUDGET_STREAM = 'budget-';
+const CIRCUIT_EVENTS: ReadonlySet<string> = new Set(['ProviderCircuitOpened', 'ProviderCircuitClosed']);
 
 /** Budget stream events that alert on their own. */
 type BudgetNotice = TierDowngraded | TierRestored | HardCapReached;
@@ -51,11 +52,13 @@ export function alertRulesReactor(settings: AlertRulesSettings): Projection {
       'TierDowngraded',
       'TierRestored',
       'HardCapReached',
+      'ProviderCircuitOpened',
+      'ProviderCircuitClosed',
     ],
     tables: [],
     async apply(tx: Sql, events: readonly RecordedEvent[]) {
-      const months = touchedMonths(events);
-      const alerts: NewAlert[] = [];
+      const months = touchedMonths(events.filter((event) => !CIRCUIT_EVENTS.has(event.type)));
+      const alerts: NewAlert[] = events.filter((event) => CIRCUIT_EVENTS.has(event.type)).map(circuitAlert);
       for (const [month, touch] of months) alerts.push(...(await monthAlerts(tx, settings, month, touch)));
       if ((await insertAlerts(tx, alerts)) > 0 && settings.onRecorded) tx.afterCommit?.(settings.onRecorded);
       return undefined;
@@ -163,5 +166,21 @@ function noticeAlert(event: RecordedEvent<BudgetNotice>, month: string, figures:
     at: event.recordedAt,
     data: { ...budgetData(month, figures.spendMicros, figures.capMicros), reason },
     text: `Budget ${month}: Premium is served again (${reason.replace(/_/g, ' ')}; spent ${usd(figures.spendMicros)} of ${usd(figures.capMicros)})`,
+  };
+}
+
+function circuitAlert(event: RecordedEvent): NewAlert {
+  const { provider } = event.data as { provider: string };
+  const opened = event.type === 'ProviderCircuitOpened';
+  const failures = (event.data as { consecutiveFailures?: number }).consecutiveFailures;
+  return {
+    key: `${event.type}:${event.globalPosition}`,
+    type: opened ? 'provider.circuit_opened' : 'provider.circuit_closed',
+    month: monthOf(event.recordedAt),
+    at: event.recordedAt,
+    data: { month: monthOf(event.recordedAt), provider, ...(opened ? { consecutiveFailures: failures } : {}) },
+    text: opened
+      ? `Provider ${provider}: circuit opened after ${failures} consecutive failures; requests fail fast or fall back`
+      : `Provider ${provider}: circuit closed; the provider answers again`,
   };
 }
