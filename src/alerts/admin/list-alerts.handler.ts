@@ -13,8 +13,8 @@ export class ListAlertsHandler implements IQueryHandler<ListAlerts, { alerts: Al
     private readonly clock: Clock,
   ) {}
 
-  async execute(): Promise<{ alerts: AlertView[] }> {
-    const rows = await alertsOfMonth(this.database, monthOf(this.clock.now()));
+  async execute(query: ListAlerts): Promise<{ alerts: AlertView[] }> {
+    const rows = await alertsOfMonth(this.database, query.month ?? monthOf(this.clock.now()));
     return { alerts: rows.map(alertView) };
   }
 }
