@@ -1,6 +1,6 @@
 // Layering of the service (README "Development"), checked by `npm run layering` in CI.
 // Specs and test support may import anything; the rules speak of the shipped code under src/.
-const FEATURES = '(billing|generation|analytics|media|providers|health|alerts|cli)';
+const FEATURES = '(billing|generation|analytics|media|providers|health|alerts|cli|user-page)';
 const INFRASTRUCTURE = '(common|config|database|event-store)';
 const COMPOSITION = '^src/(app\\.module|core\\.module|migrations|projections|bootstrap|main)\\.ts$';
 const SPEC = '\\.(spec|int-spec|e2e-spec)\\.ts$';
@@ -20,7 +20,7 @@ module.exports = {
       comment: 'domain/ is plain TypeScript (STYLE.md rule 1): no Nest, database driver, ORM or provider SDK.',
       from: { path: '^src/[^/]+/domain/', pathNot: SPEC },
       to: {
-        path: 'node_modules/(@nestjs|pg|pg-[^/]+|typeorm|typeorm-pglite|@electric-sql|openai|@fal-ai|cloudinary|sharp|pdf-lib|fastify|@fastify|rxjs)(/|$)',
+        path: 'node_modules/(@nestjs|pg|pg-[^/]+|typeorm|typeorm-pglite|@electric-sql|openai|@fal-ai|cloudinary|stripe|sharp|pdf-lib|fastify|@fastify|rxjs)(/|$)',
       },
     },
     {

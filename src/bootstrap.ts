@@ -10,6 +10,8 @@ import { createRootLogger, PinoNestLogger } from './common/logging';
 import { createValidationPipe } from './common/http/validation';
 import { ProblemFilter } from './common/http/problem.filter';
 import { problem } from './common/http/problem';
+import { keepRawBody } from './common/http/raw-body';
+import { STRIPE_WEBHOOK_PATH } from './billing/stripe-webhook/stripe-webhook.route';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -80,6 +82,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
       return reply.status(415).header('Content-Type', 'application/problem+json').send(body);
     }
   });
+  keepRawBody(fastify, [STRIPE_WEBHOOK_PATH]);
   // A POST without a body is an empty object, so validation names the missing fields.
   fastify.addHook('preValidation', async (request: FastifyRequest) => {
     if (request.body === undefined && ['POST', 'PUT', 'PATCH'].includes(request.method)) request.body = {};

@@ -3,6 +3,8 @@ import { CreateEventStore1764000000000 } from './event-store/migrations/17640000
 import { BillingReadModels1764000000100 } from './billing/migrations/1764000000100-billing-read-models';
 import { BudgetMonths1764000000110 } from './billing/migrations/1764000000110-budget-months';
 import { BudgetUnknownSpend1764000000120 } from './billing/migrations/1764000000120-budget-unknown-spend';
+import { AccountDebt1764000000130 } from './billing/migrations/1764000000130-account-debt';
+import { CreditPurchases1764000000140 } from './billing/migrations/1764000000140-credit-purchases';
 import { Generation1764000000200 } from './generation/migrations/1764000000200-generation';
 import { Selections1764000000300 } from './generation/migrations/1764000000300-selections';
 import { FlightResults1764000000310 } from './generation/migrations/1764000000310-flight-results';
@@ -16,6 +18,8 @@ export const ALL_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   BillingReadModels1764000000100,
   BudgetMonths1764000000110,
   BudgetUnknownSpend1764000000120,
+  AccountDebt1764000000130,
+  CreditPurchases1764000000140,
   Generation1764000000200,
   Selections1764000000300,
   FlightResults1764000000310,

@@ -1,6 +1,7 @@
 import type { Projection } from './event-store/projection';
 import { ANALYTICS_PROJECTIONS } from './analytics/projections';
 import { accountBalancesProjection } from './billing/read-models/account-balances/account-balances.projection';
+import { purchasesProjection } from './billing/read-models/purchases/purchases.projection';
 import { generationsProjection } from './generation/read-models/generations/generations.projection';
 import { selectionsProjection } from './generation/read-models/selections/selections.projection';
 
@@ -11,6 +12,7 @@ import { selectionsProjection } from './generation/read-models/selections/select
  */
 export const ALL_PROJECTIONS: readonly Projection[] = [
   accountBalancesProjection,
+  purchasesProjection,
   generationsProjection,
   selectionsProjection,
   ...ANALYTICS_PROJECTIONS,

@@ -8,6 +8,8 @@ import { dailySeries, summarize, type DailyUsage, type DailyUsageRow, type Usage
 import { capAt, type BudgetChange, type BudgetChangeRow } from './domain/budget-changes';
 import { USAGE_TABLES } from './projections/usage.projection';
 import { BUDGET_CHANGES_TABLE } from './projections/budget.projection';
+import { readRevenueByDay } from './projections/revenue.reads';
+import { revenueOf, type Revenue } from './domain/revenue';
 
 export interface DashboardDay extends DailyUsage {
   readonly freeGenerations: number;
@@ -65,13 +67,19 @@ export class AnalyticsQueries {
     return monthRange(utcDayOf(this.clock.now()).slice(0, 7));
   }
 
-  async summary(range: DayRange): Promise<UsageSummary> {
-    const [rows, uniqueUsers] = await Promise.all([this.usageRows(range), this.uniqueUsers(range)]);
-    return summarize(range, rows, uniqueUsers);
+  async summary(range: DayRange): Promise<UsageSummary & Revenue> {
+    const [rows, users, revenue] = await Promise.all([
+      this.usageRows(range),
+      this.uniqueUsers(range),
+      readRevenueByDay(this.database, range),
+    ]);
+    const summary = summarize(range, rows, users);
+    return { ...summary, ...revenueOf(daysOf(range), revenue, summary.spendUsd) };
   }
 
-  async daily(range: DayRange): Promise<DailyUsage[]> {
-    return dailySeries(range, await this.usageRows(range));
+  async daily(range: DayRange): Promise<Array<DailyUsage & Revenue>> {
+    const [rows, revenue] = await Promise.all([this.usageRows(range), readRevenueByDay(this.database, range)]);
+    return dailySeries(range, rows).map((day) => ({ ...day, ...revenueOf([day.date], revenue, day.spendUsd) }));
   }
 
   async dashboard(range: DayRange): Promise<DashboardData> {

@@ -3,6 +3,12 @@ import { AdminBillingController } from './admin/admin-billing.controller';
 import { BillingJobs } from './billing.jobs';
 import { JobLock } from '../database/job-lock';
 import { CreditsController } from './credits/credits.controller';
+import { CreateCheckoutController } from './checkout/create-checkout.controller';
+import { CreateCheckoutHandler } from './checkout/create-checkout.handler';
+import { StripeGateway } from './checkout/stripe-gateway';
+import { HandleStripeWebhookHandler } from './stripe-webhook/handle-stripe-webhook.handler';
+import { StripeWebhookController } from './stripe-webhook/stripe-webhook.controller';
+import { GetCreditPacksHandler } from './credit-packs/get-credit-packs.handler';
 import { EvaluateBudgetHandler } from './evaluate-budget/evaluate-budget.handler';
 import { ExpireReservationsHandler } from './expire-reservations/expire-reservations.handler';
 import { ExpiryFailures } from './expire-reservations/expiry-failures';
@@ -13,6 +19,7 @@ import { GetCreditStatusHandler } from './read-models/account-balances/get-credi
 import { BudgetViews } from './read-models/budget-months/budget-views';
 import { GetBudgetOverviewHandler } from './read-models/budget-months/get-budget-overview.handler';
 import { GetBudgetHandler } from './read-models/budget-months/get-budget.handler';
+import { GetPurchasesHandler } from './read-models/purchases/get-purchases.handler';
 import { GetUserEventsHandler } from './read-models/user-events/get-user-events.handler';
 import { RaiseReservationHoldHandler } from './raise-hold/raise-reservation-hold.handler';
 import { HardCapRefusals } from './reserve-credits/hard-cap-refusals';
@@ -50,6 +57,11 @@ export const BILLING_PROVIDERS = [
   GetBudgetHandler,
   GetBudgetOverviewHandler,
   GetUserEventsHandler,
+  GetCreditPacksHandler,
+  StripeGateway,
+  CreateCheckoutHandler,
+  HandleStripeWebhookHandler,
+  GetPurchasesHandler,
 ];
 
 /**
@@ -58,7 +70,7 @@ export const BILLING_PROVIDERS = [
  * expiry listeners and run their own jobs through its job lock (one database session per process).
  */
 @Module({
-  controllers: [CreditsController, AdminBillingController],
+  controllers: [CreditsController, CreateCheckoutController, StripeWebhookController, AdminBillingController],
   providers: [...BILLING_PROVIDERS, BillingJobs, JobLock],
   exports: [BillingJobs, ExpiryListeners, JobLock, BudgetViews],
 })

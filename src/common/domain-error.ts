@@ -4,6 +4,7 @@
  */
 export const ERROR_STATUS = {
   validation_failed: 400,
+  invalid_signature: 400,
   unauthorized: 401,
   insufficient_credits: 402,
   forbidden: 403,
@@ -18,10 +19,12 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal_error: 500,
   provider_failed: 502,
+  payment_provider_failed: 502,
   provider_unavailable: 503,
   budget_exhausted: 503,
   not_ready: 503,
   print_busy: 503,
+  purchases_disabled: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

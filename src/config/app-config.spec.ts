@@ -50,6 +50,18 @@ describe('parseConfig', () => {
     ['PRINT_RATE_LIMIT_PER_MINUTE', '0'],
     ['PRINT_SIZES_PER_GENERATION', '0'],
     ['UV_THREADPOOL_SIZE', '1025'],
+    ['CREDIT_PACKS', '10'],
+    ['CREDIT_PACKS', '10:5.001'],
+    ['CREDIT_PACKS', '0:5.00'],
+    ['CREDIT_PACKS', '10:0'],
+    ['CREDIT_PACKS', '10:5.00,10:6.00'],
+    ['CREDIT_PACKS', '10:5.00,,50:20.00'],
+    ['CREDIT_CURRENCY', 'dollars'],
+    ['STRIPE_SECRET_KEY', 'pk_test_123456'],
+    ['STRIPE_WEBHOOK_SECRET', 'secret_123456'],
+    ['STRIPE_API_BASE', 'ftp://127.0.0.1:12111'],
+    ['STRIPE_API_BASE', 'http://127.0.0.1:12111/v1'],
+    ['CHECKOUT_SUCCESS_URL', 'not a url'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} must be`));
@@ -169,5 +181,41 @@ describe('parseConfig', () => {
     expect(() => parseConfig(target)).toThrow(/ALERT_WEBHOOK_SECRET must be set whenever ALERT_WEBHOOK_URL is/);
     const plain = () => parseConfig({ ...target, ALERT_WEBHOOK_SECRET: 'not-a-whsec-secret' });
     expect(plain).toThrow(/ALERT_WEBHOOK_SECRET must be whsec_.*\(got "<redacted>"\)$/);
+  });
+
+  it('reads credit packs as integer money, named or by their credit count, and purchases off by default', () => {
+    const { purchases } = parseConfig({ PUBLIC_BASE_URL: 'https://shop.example' });
+    expect(purchases).toEqual({
+      packs: [
+        { id: '10', credits: 10, priceMicros: 5_000_000 },
+        { id: '50', credits: 50, priceMicros: 20_000_000 },
+      ],
+      currency: 'usd',
+      stripeSecretKey: undefined,
+      stripeWebhookSecret: undefined,
+      stripeApiBase: undefined,
+      successUrl: 'https://shop.example/?checkout=success&session_id={CHECKOUT_SESSION_ID}',
+      cancelUrl: 'https://shop.example/?checkout=cancelled',
+    });
+    const named = parseConfig({ CREDIT_PACKS: 'starter=5:2.5, 1000:99.99', CREDIT_CURRENCY: 'EUR' }).purchases;
+    expect(named.packs).toEqual([
+      { id: 'starter', credits: 5, priceMicros: 2_500_000 },
+      { id: '1000', credits: 1000, priceMicros: 99_990_000 },
+    ]);
+    expect(named.currency).toBe('eur');
+  });
+
+  it('needs the webhook secret with the Stripe key, and never echoes either', () => {
+    const key = 'sk_test_' + 'k'.repeat(24);
+    expect(() => parseConfig({ STRIPE_SECRET_KEY: key })).toThrow(
+      /^Invalid configuration: STRIPE_WEBHOOK_SECRET must be set/,
+    );
+    expect(() => parseConfig({ STRIPE_SECRET_KEY: 'pk_live_' + 'x'.repeat(20) })).not.toThrow(/xxxx/);
+    const stripe = parseConfig({
+      STRIPE_SECRET_KEY: key,
+      STRIPE_WEBHOOK_SECRET: 'whsec_abcdefgh',
+      STRIPE_API_BASE: 'http://127.0.0.1:12111',
+    }).purchases;
+    expect(stripe).toMatchObject({ stripeSecretKey: key, stripeApiBase: 'http://127.0.0.1:12111' });
   });
 });

@@ -4,10 +4,12 @@ import { ConfigError, integer, oneOf, raw, redactUrl, url, type Env } from './en
 
 import { parsePrintConfig, type PrintConfig } from './print-config';
 import { parseAlertConfig, type AlertConfig } from './alert-config';
+import { parsePurchaseConfig, type PurchaseConfig } from './purchase-config';
 
 export { ConfigError } from './env';
 export type { AuthConfig } from './auth-config';
 export type { AlertConfig } from './alert-config';
+export type { CreditPack, PurchaseConfig } from './purchase-config';
 
 /** Every setting of the service, parsed once at start-up (STYLE.md rule 10). */
 export interface AppConfig {
@@ -43,6 +45,7 @@ export interface AppConfig {
   readonly print: PrintConfig;
   readonly jobIntervalSeconds: number;
   readonly alerts: AlertConfig;
+  readonly purchases: PurchaseConfig;
 }
 
 export type Tier = 'premium' | 'standard';
@@ -103,6 +106,11 @@ export function parseConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('CLOUDINARY_URL', 'cloudinary://API_KEY:API_SECRET@CLOUD_NAME', redactUrl(cloudinaryUrl));
   }
 
+  const publicBaseUrl = (
+    url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ??
+    `http://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`
+  ).replace(/\/$/, '');
+
   return {
     port,
     host: bindHost,
@@ -132,14 +140,12 @@ export function parseConfig(env: Env = process.env): AppConfig {
       imageModel: raw(env, 'FAL_IMAGE_MODEL') ?? 'fal-ai/flux/schnell',
     },
     cloudinaryUrl,
-    publicBaseUrl: (
-      url(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ??
-      `http://${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`
-    ).replace(/\/$/, ''),
+    publicBaseUrl,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     print: parsePrintConfig(env),
     jobIntervalSeconds: integer(env, 'JOB_INTERVAL_SECONDS', 60, 1, 3600),
     alerts: parseAlertConfig(env),
+    purchases: parsePurchaseConfig(env, publicBaseUrl),
   };
 }
 

@@ -146,12 +146,15 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
     uniqueUsers: 5,
     byTier: { premium: { generations: 5, spendUsd: 0.28 }, standard: { generations: 3, spendUsd: 0.009 } },
     byProvider: { fal: { generations: 3, spendUsd: 0.009 }, openai: { generations: 5, spendUsd: 0.28 } },
+    // No credits sold in this script: the margin is the spend, negative.
+    revenueUsd: 0,
+    marginUsd: -0.289,
   };
   const expectedDays = [
     { date: '2026-11-03', generations: 5, cacheHits: 2, spendUsd: 0.163, savedUsd: 0.08, premium: 4, standard: 1 },
     { date: '2026-11-04', generations: 2, cacheHits: 0, spendUsd: 0.123, savedUsd: 0, premium: 1, standard: 1 },
     { date: '2026-11-05', generations: 1, cacheHits: 1, spendUsd: 0.003, savedUsd: 0.003, premium: 0, standard: 1 },
-  ];
+  ].map((day) => ({ ...day, revenueUsd: 0, marginUsd: -day.spendUsd }));
 
   it('the summary (default: this month by the clock) and the daily series give the script figures', async () => {
     const summary = await t.request('/v1/admin/analytics/summary');
@@ -160,9 +163,29 @@ describe('analytics: projections, usage_log, /metrics, rebuild, cost report and 
 
     const days = await t.request('/v1/admin/analytics/daily?from=2026-11-02&to=2026-11-06');
     expect(days.body.days).toEqual([
-      { date: '2026-11-02', generations: 0, cacheHits: 0, spendUsd: 0, savedUsd: 0, premium: 0, standard: 0 },
+      {
+        date: '2026-11-02',
+        generations: 0,
+        cacheHits: 0,
+        spendUsd: 0,
+        savedUsd: 0,
+        premium: 0,
+        standard: 0,
+        revenueUsd: 0,
+        marginUsd: 0,
+      },
       ...expectedDays,
-      { date: '2026-11-06', generations: 0, cacheHits: 0, spendUsd: 0, savedUsd: 0, premium: 0, standard: 0 },
+      {
+        date: '2026-11-06',
+        generations: 0,
+        cacheHits: 0,
+        spendUsd: 0,
+        savedUsd: 0,
+        premium: 0,
+        standard: 0,
+        revenueUsd: 0,
+        marginUsd: 0,
+      },
     ]);
     const month = (await t.request('/v1/admin/analytics/daily')).body.days as Array<{
       generations: number;

@@ -7,12 +7,15 @@ export { FakeImageProvider, type BillEntry, type ImageFault, type WorkFault } fr
 export { FakeOpenAI, startFakeOpenAI, type FakeOpenAIOptions } from './openai-fake';
 export { FakeFal, startFakeFal, type FakeFalOptions, type FalFault } from './fal-fake';
 export { FakeCloudinary, startFakeCloudinary, type FakeCloudinaryOptions, type StoredAsset } from './cloudinary-fake';
+export { FakeStripe, startFakeStripe, type FakeStripeOptions, type FakeSession } from './stripe-fake';
 
 /** Made-up credentials: the fakes accept exactly these, so a test can also send wrong ones. */
 export const FAKE_CREDENTIALS = {
   openaiApiKey: 'sk-genledger-fake-openai-key',
   falKey: 'genledger-fake-key-id:genledger-fake-key-secret',
   cloudinary: { cloudName: 'genledger-fake', apiKey: '614335564976464', apiSecret: 'genledger-fake-api-secret' },
+  stripeSecretKey: 'sk_test_genledger_fake_stripe_key',
+  stripeWebhookSecret: 'whsec_genledger_fake_webhook_secret',
 } as const;
 
 /** The variables that point genledger at the fakes (names as in API.md). */

@@ -75,11 +75,36 @@ function describe(event: AccountEvent): string {
       const billed = billedMicros > 0 ? `; provider cost $${microsToDollars(billedMicros)}` : '';
       return `returned ${what} (${reason})${billed}${unknownSpend(unknownMicros)}`;
     }
+    case 'CheckoutStarted': {
+      const { sessionId, packId, amountMicros, currency } = event.data;
+      return `checkout ${sessionId} for pack ${packId} (${money(amountMicros, currency)})`;
+    }
+    case 'CreditsPurchased': {
+      const { sessionId, credits, amountMicros, currency, debtCovered } = event.data;
+      const debt = debtCovered > 0 ? `, ${debtCovered} paid the debt` : '';
+      return `bought ${credits} credits for ${money(amountMicros, currency)} (${sessionId})${debt}`;
+    }
+    case 'CreditsPurchaseFailed':
+      return `payment failed for ${event.data.sessionId}; nothing granted`;
+    case 'CreditsTakenBack': {
+      const { sessionId, cause, reference, credits, addedDebt } = event.data;
+      const debt = addedDebt > 0 ? `, ${addedDebt} already spent became debt` : '';
+      return `${cause} ${reference} of ${sessionId}: ${credits} credits taken back${debt}`;
+    }
+    case 'CreditsRestored': {
+      const { sessionId, disputeId, credits, debtCovered } = event.data;
+      const debt = debtCovered > 0 ? `, ${debtCovered} paid the debt` : '';
+      return `dispute ${disputeId} of ${sessionId} won: ${credits} credits given back${debt}`;
+    }
     default: {
       const unreachable: never = event;
       throw new Error(`Unhandled account event ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+function money(micros: number, currency: string): string {
+  return `${microsToDollars(micros)} ${currency.toUpperCase()}`;
 }
 
 function unknownSpend(micros: number): string {

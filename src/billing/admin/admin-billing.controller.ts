@@ -9,6 +9,7 @@ import { GrantCreditsBody } from '../grant-credits/grant-credits.dto';
 import { GetCreditStatus } from '../read-models/account-balances/get-credit-status.query';
 import { GetBudgetOverview } from '../read-models/budget-months/get-budget-overview.query';
 import { GetUserEvents } from '../read-models/user-events/get-user-events.query';
+import { GetPurchases } from '../read-models/purchases/get-purchases.query';
 import { SetBudgetCap } from '../set-budget-cap/set-budget-cap.command';
 import { SetBudgetBody } from '../set-budget-cap/set-budget-cap.dto';
 import { CreditsAtQuery, UserIdParams } from './admin-billing.dto';
@@ -34,6 +35,12 @@ export class AdminBillingController {
   @ApiOperation({ summary: 'Grant paid credits (idempotent by externalId)' })
   async grant(@Param() { userId }: UserIdParams, @Body() body: GrantCreditsBody, @CurrentActor() actor: string) {
     return this.commandBus.execute(new GrantCredits(userId, body, { actor }));
+  }
+
+  @Get('users/:userId/purchases')
+  @ApiOperation({ summary: "A user's credit purchases, failed payments, refunds and disputes, and any debt" })
+  async purchases(@Param() { userId }: UserIdParams) {
+    return this.queryBus.execute(new GetPurchases(userId));
   }
 
   @Get('users/:userId/events')

@@ -12,6 +12,7 @@ import {
   type AccountState,
 } from '../domain/account';
 import { accountBalancesProjection } from '../read-models/account-balances/account-balances.projection';
+import { purchasesProjection } from '../read-models/purchases/purchases.projection';
 import { accountSnapshot } from './billing-snapshots';
 
 /**
@@ -23,6 +24,7 @@ import { accountSnapshot } from './billing-snapshots';
 export class AccountStream {
   constructor(private readonly store: EventStore) {
     registerInlineOnce(store, accountBalancesProjection);
+    registerInlineOnce(store, purchasesProjection);
   }
 
   /** In `tx` when given (the caller commits); otherwise in a transaction of its own. */

@@ -6,10 +6,10 @@ import type { BudgetState } from '../domain/budget';
 
 /**
  * Version 2: the account state no longer keeps the day of the last quota reset. Version 3: open
- * reservations keep their tier and price.
+ * reservations keep their tier and price. Version 4: the debt and the purchases.
  */
 export const accountSnapshot: SnapshotCodec<AccountState> = {
-  version: 3,
+  version: 4,
   serialize: (s) => s,
   deserialize: (j) => j as AccountState,
 };

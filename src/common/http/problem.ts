@@ -2,6 +2,7 @@ import { ERROR_STATUS, type ErrorCode } from '../domain-error';
 
 const TITLES: Record<ErrorCode, string> = {
   validation_failed: 'Request validation failed',
+  invalid_signature: 'Webhook signature invalid',
   unauthorized: 'Authentication required',
   insufficient_credits: 'Not enough credits',
   forbidden: 'Forbidden',
@@ -16,10 +17,12 @@ const TITLES: Record<ErrorCode, string> = {
   rate_limited: 'Too many requests',
   internal_error: 'Internal server error',
   provider_failed: 'Image provider failed',
+  payment_provider_failed: 'Payment provider failed',
   provider_unavailable: 'Image provider unavailable',
   budget_exhausted: 'Monthly budget exhausted',
   not_ready: 'Service not ready',
   print_busy: 'Print rendering is at capacity',
+  purchases_disabled: 'Purchases are disabled',
 };
 
 /** RFC 9457 problem details with the API's stable `code`. */

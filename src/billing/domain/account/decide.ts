@@ -11,6 +11,7 @@ import type {
   ReserveCredits,
 } from './messages';
 import { findOpen, findSettled, hasExpired, unreachable, type AccountState, type OpenReservation } from './state';
+import { decidePurchase } from './purchase-decide';
 import { freeUsedOn, grantIdForExternalId } from './views';
 
 export function decide(command: AccountCommand, state: AccountState): readonly AccountEvent[] {
@@ -52,6 +53,11 @@ export function decide(command: AccountCommand, state: AccountState): readonly A
           .map((open) => released(open, 'expired', now, { billedMicros: 0, unknownMicros: open.priceMicros }))
       );
     }
+    case 'StartCheckout':
+    case 'RecordPurchase':
+    case 'RecordPurchaseFailure':
+    case 'RecordPaymentReversal':
+      return decidePurchase(command, state);
     default:
       return unreachable(command);
   }
@@ -105,13 +111,18 @@ function reserve(command: ReserveCredits['data'], state: AccountState): readonly
   if (state.availableCredits >= command.creditsPerTier) {
     return [{ type: 'CreditsReserved', data: { ...reservation, kind: 'paid', credits: command.creditsPerTier } }];
   }
+  const debt =
+    state.debtCredits > 0
+      ? `; paid credits are unusable until the ${state.debtCredits} credits owed for a refunded or disputed purchase are covered`
+      : '';
   throw new DomainError(
     'insufficient_credits',
-    `No free images left today and ${state.availableCredits} paid credits available; ${command.creditsPerTier} needed`,
+    `No free images left today and ${state.availableCredits} paid credits available; ${command.creditsPerTier} needed${debt}`,
     {
       freeRemainingToday: 0,
       paidCredits: state.availableCredits,
       requiredCredits: command.creditsPerTier,
+      ...(state.debtCredits > 0 ? { debtCredits: state.debtCredits } : {}),
       quotaResetsAt: nextUtcMidnight(now).toISOString(),
     },
   );

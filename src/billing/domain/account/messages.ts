@@ -1,5 +1,8 @@
 import type { Tier } from '../../../config/app-config';
 import type { Message } from '../message';
+import type { PurchaseCommand, PurchaseEvent } from './purchase-messages';
+
+export * from './purchase-messages';
 
 // A user's credits: free daily quota, paid credits and two-phase reservations (DESIGN.md).
 
@@ -90,7 +93,8 @@ export type AccountEvent =
   | ReservationHoldRaised
   | QuotaConsumed
   | ReservationCaptured
-  | ReservationReleased;
+  | ReservationReleased
+  | PurchaseEvent;
 
 // ---- commands -----------------------------------------------------------------------------
 
@@ -156,4 +160,5 @@ export type AccountCommand =
   | RaiseReservationHold
   | CaptureReservation
   | ReleaseReservation
-  | ExpireReservations;
+  | ExpireReservations
+  | PurchaseCommand;

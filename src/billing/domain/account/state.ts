@@ -1,6 +1,7 @@
 import { dayBefore } from '../../../common/utc-time';
 import type { Tier } from '../../../config/app-config';
 import type { AccountEvent, ReleaseReason, ReservationKind } from './messages';
+import { creditIn, evolvePurchase, type PurchaseFields } from './purchase-state';
 
 export type OpenReservation = Readonly<{
   reservationId: string;
@@ -18,20 +19,21 @@ export type SettledReservation = Readonly<
 >;
 
 /** Plain JSON (arrays and records), so it can be snapshotted as is. */
-export type AccountState = Readonly<{
-  /** Paid credits that can be reserved now. */
-  availableCredits: number;
-  /** Paid credits held by open reservations. */
-  reservedCredits: number;
-  capturedCredits: number;
-  grantedCredits: number;
-  /** Free units in use (reserved or captured) per UTC day; only the two latest days are kept. */
-  freeUsedByDay: Readonly<Record<string, number>>;
-  openReservations: readonly OpenReservation[];
-  /** The latest settlements, newest last, to say "already captured" rather than "unknown". */
-  recentlySettled: readonly SettledReservation[];
-  grantIdByExternalId: Readonly<Record<string, string>>;
-}>;
+export type AccountState = PurchaseFields &
+  Readonly<{
+    /** Paid credits that can be reserved now (0 while the account has debt). */
+    availableCredits: number;
+    /** Paid credits held by open reservations. */
+    reservedCredits: number;
+    capturedCredits: number;
+    grantedCredits: number;
+    /** Free units in use (reserved or captured) per UTC day; only the two latest days are kept. */
+    freeUsedByDay: Readonly<Record<string, number>>;
+    openReservations: readonly OpenReservation[];
+    /** The latest settlements, newest last, to say "already captured" rather than "unknown". */
+    recentlySettled: readonly SettledReservation[];
+    grantIdByExternalId: Readonly<Record<string, string>>;
+  }>;
 
 /**
  * A repeated capture or release comes from a retry seconds later; remembering the last few
@@ -50,6 +52,8 @@ export function initialState(): AccountState {
     openReservations: [],
     recentlySettled: [],
     grantIdByExternalId: {},
+    debtCredits: 0,
+    purchases: {},
   };
 }
 
@@ -58,8 +62,7 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
     case 'CreditsGranted': {
       const { grantId, credits, externalId } = event.data;
       return {
-        ...state,
-        availableCredits: state.availableCredits + credits,
+        ...creditIn(state, credits),
         grantedCredits: state.grantedCredits + credits,
         grantIdByExternalId:
           externalId === null ? state.grantIdByExternalId : { ...state.grantIdByExternalId, [externalId]: grantId },
@@ -99,12 +102,14 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
       // `credits` is what was charged; an older event charged the whole hold and says so.
       const charged = open.kind === 'free' ? 0 : credits;
       const returned = open.kind === 'free' ? 0 : returnedCredits;
-      return {
-        ...settle(state, { reservationId, status: 'captured', at: capturedAt }),
-        reservedCredits: state.reservedCredits - open.credits,
-        capturedCredits: state.capturedCredits + charged,
-        availableCredits: state.availableCredits + returned,
-      };
+      return creditIn(
+        {
+          ...settle(state, { reservationId, status: 'captured', at: capturedAt }),
+          reservedCredits: state.reservedCredits - open.credits,
+          capturedCredits: state.capturedCredits + charged,
+        },
+        returned,
+      );
     }
     case 'ReservationReleased': {
       const { reservationId, reason, releasedAt } = event.data;
@@ -112,12 +117,14 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
       if (!open) return state;
       const next = settle(state, { reservationId, status: 'released', reason, at: releasedAt });
       if (open.kind === 'free') return { ...next, freeUsedByDay: addFreeUse(state.freeUsedByDay, open.day, -1) };
-      return {
-        ...next,
-        reservedCredits: state.reservedCredits - open.credits,
-        availableCredits: state.availableCredits + open.credits,
-      };
+      return creditIn({ ...next, reservedCredits: state.reservedCredits - open.credits }, open.credits);
     }
+    case 'CheckoutStarted':
+    case 'CreditsPurchased':
+    case 'CreditsPurchaseFailed':
+    case 'CreditsTakenBack':
+    case 'CreditsRestored':
+      return evolvePurchase(state, event);
     default:
       return unreachable(event);
   }

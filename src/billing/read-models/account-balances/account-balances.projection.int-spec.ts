@@ -1,6 +1,7 @@
 import type { Database } from '../../../database/database';
 import { openTestDatabase } from '../../../../test/support/test-app';
 import { projectInto, recorded } from '../../../../test/support/projection-rows';
+import { accountDecider, type AccountCommand, type AccountEvent } from '../../domain/account';
 import { accountBalancesProjection } from './account-balances.projection';
 
 const PRICE = 40_000;
@@ -83,6 +84,7 @@ describe.each([
         paid_granted: 10,
         free_day: '2026-11-25',
         free_used: 1,
+        debt_credits: 0,
       },
       {
         user_id: 'u2',
@@ -92,6 +94,7 @@ describe.each([
         paid_granted: 0,
         free_day: '2026-11-25',
         free_used: 1,
+        debt_credits: 0,
       },
     ]);
     expect(rows.open_reservations).toEqual([
@@ -193,5 +196,70 @@ describe.each([
     await expect(
       projectInto(database, accountBalancesProjection, EVENTS, { batchSize: 5, suffix: 'fives' }),
     ).resolves.toMatchObject({ rows });
+  });
+
+  it('keeps the debt as the account decider does: refunds after spending, and credits that come in pay it first', async () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 27, 10, minute));
+    const pack = { packId: '10', credits: 10, amountMicros: 5_000_000, currency: 'usd' };
+    const reserve = (id: string, minute: number): AccountCommand => ({
+      type: 'ReserveCredits',
+      data: {
+        reservationId: id,
+        tier: 'premium',
+        creditsPerTier: 3,
+        freeDailyQuota: 0,
+        timeoutSeconds: 600,
+        priceMicros: PRICE,
+        now: at(minute),
+      },
+    });
+    const commands: AccountCommand[] = [
+      { type: 'StartCheckout', data: { sessionId: 'cs_1', ...pack, now: at(0) } },
+      { type: 'RecordPurchase', data: { sessionId: 'cs_1', paymentIntentId: 'pi_1', now: at(1) } },
+      reserve('d1', 2),
+      { type: 'CaptureReservation', data: { reservationId: 'd1', costMicros: PRICE, now: at(3) } },
+      reserve('d2', 4),
+      reserve('d3', 5),
+      {
+        type: 'RecordPaymentReversal',
+        data: {
+          sessionId: 'cs_1',
+          reference: 'ch_1',
+          change: { cause: 'refund', refundedMicros: 5_000_000 },
+          now: at(6),
+        },
+      },
+      { type: 'ReleaseReservation', data: { reservationId: 'd2', reason: 'failed', now: at(7) } },
+      { type: 'GrantCredits', data: { grantId: 'g1', credits: 2, reason: 'goodwill', now: at(8) } },
+      { type: 'CaptureReservation', data: { reservationId: 'd3', costMicros: PRICE, now: at(9) } },
+      { type: 'StartCheckout', data: { sessionId: 'cs_2', ...pack, now: at(10) } },
+      { type: 'RecordPurchase', data: { sessionId: 'cs_2', paymentIntentId: 'pi_2', now: at(11) } },
+    ];
+    let state = accountDecider.initialState();
+    const events = [];
+    for (const command of commands) {
+      const decided: readonly AccountEvent[] = accountDecider.decide(command, state);
+      state = decided.reduce(accountDecider.evolve, state);
+      events.push(...decided.map((e) => recorded(e.type, 'account-u4', at(0).toISOString(), e.data)));
+    }
+    expect(state).toMatchObject({ debtCredits: 0, availableCredits: 6 });
+    const { rows } = await projectInto(database, accountBalancesProjection, events, { batchSize: 1, suffix: 'debt' });
+    expect(rows.account_balances).toEqual([
+      expect.objectContaining({
+        user_id: 'u4',
+        paid_available: state.availableCredits,
+        paid_reserved: state.reservedCredits,
+        debt_credits: state.debtCredits,
+      }),
+    ]);
+    const halfway = events.slice(0, events.findIndex((e) => e.type === 'CreditsGranted') + 1);
+    const owing = halfway
+      .map((e) => ({ type: e.type, data: e.data }) as AccountEvent)
+      .reduce(accountDecider.evolve, accountDecider.initialState());
+    expect(owing.debtCredits).toBe(4);
+    const partial = await projectInto(database, accountBalancesProjection, halfway, { suffix: 'owing' });
+    expect(partial.rows.account_balances).toEqual([
+      expect.objectContaining({ paid_available: 0, paid_reserved: 3, debt_credits: 4 }),
+    ]);
   });
 });

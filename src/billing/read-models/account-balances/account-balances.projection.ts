@@ -7,6 +7,7 @@ import { applyBudgetEvent } from '../budget-months/budget-months.projection';
 import { budgetMonthsTable, type BudgetMonthRow } from '../budget-months/budget-months.table';
 import type { CreditStatusRow } from './credit-status.reads';
 import { accountBalancesTable, openReservationsTable } from './account-balances.tables';
+import { applyPurchaseToBalance } from './purchase-balances';
 
 const ACCOUNT_STREAM_PREFIX = 'account-';
 const BUDGET_STREAM_PREFIX = 'budget-';
@@ -39,6 +40,9 @@ export const accountBalancesProjection: Projection = {
     'TierDowngraded',
     'TierRestored',
     'LateCostSettled',
+    'CreditsPurchased',
+    'CreditsTakenBack',
+    'CreditsRestored',
   ],
   tables: [accountBalancesTable, openReservationsTable, budgetMonthsTable],
   async apply(
@@ -84,9 +88,12 @@ async function applyOne(
   switch (event.type) {
     case 'CreditsGranted':
       await tx.query(
+        // Credits that come in pay the account's debt first (the account decider's creditIn).
         `INSERT INTO ${balances} AS b (user_id, paid_available, paid_granted) VALUES ($1, $2, $2)
          ON CONFLICT (user_id) DO UPDATE
-           SET paid_available = b.paid_available + excluded.paid_available, paid_granted = b.paid_granted + excluded.paid_granted`,
+           SET paid_available = b.paid_available + excluded.paid_available - LEAST(b.debt_credits, excluded.paid_available),
+               debt_credits = b.debt_credits - LEAST(b.debt_credits, excluded.paid_available),
+               paid_granted = b.paid_granted + excluded.paid_granted`,
         [userId, event.data.credits],
       );
       return;
@@ -113,7 +120,8 @@ async function applyOne(
               balance AS (
                 UPDATE ${balances}
                    SET paid_reserved = paid_reserved - $3 - $4, paid_captured = paid_captured + $3,
-                       paid_available = paid_available + $4
+                       paid_available = paid_available + $4 - LEAST(debt_credits, $4),
+                       debt_credits = debt_credits - LEAST(debt_credits, $4)
                  WHERE user_id = $2
                  RETURNING paid_available, paid_reserved, free_day, free_used),
               month AS (
@@ -133,7 +141,9 @@ async function applyOne(
         `WITH settled AS (DELETE FROM ${open} WHERE reservation_id = $1 RETURNING day, price_micros),
               balance AS (
                 UPDATE ${balances}
-                   SET paid_reserved = paid_reserved - $3, paid_available = paid_available + $3,
+                   SET paid_reserved = paid_reserved - $3,
+                       paid_available = paid_available + $3 - LEAST(debt_credits, $3),
+                       debt_credits = debt_credits - LEAST(debt_credits, $3),
                        free_used = CASE WHEN $4 AND free_day = (SELECT day FROM settled) THEN free_used - 1 ELSE free_used END
                  WHERE user_id = $2)
          UPDATE ${budget} AS m
@@ -146,6 +156,12 @@ async function applyOne(
     }
     case 'QuotaConsumed':
       return;
+    case 'CheckoutStarted':
+    case 'CreditsPurchased':
+    case 'CreditsPurchaseFailed':
+    case 'CreditsTakenBack':
+    case 'CreditsRestored':
+      return applyPurchaseToBalance(tx, balances, userId, event);
     default: {
       const unreachable: never = event;
       throw new Error(`Unhandled event ${JSON.stringify(unreachable)}`);

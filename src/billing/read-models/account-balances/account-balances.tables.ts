@@ -17,6 +17,7 @@ export const accountBalancesTable: ProjectionTable = {
       paid_granted bigint NOT NULL DEFAULT 0,
       free_day text,
       free_used integer NOT NULL DEFAULT 0,
+      debt_credits bigint NOT NULL DEFAULT 0 CONSTRAINT account_balances_debt_credits_check CHECK (debt_credits >= 0),
       CHECK (paid_available >= 0 AND paid_reserved >= 0)
     )`,
 };

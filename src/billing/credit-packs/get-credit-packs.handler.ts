@@ -1,0 +1,22 @@
+import { Inject } from '@nestjs/common';
+import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { microsToDollars } from '../domain/money';
+import { GetCreditPacks, type CreditPackView } from './get-credit-packs.query';
+
+@QueryHandler(GetCreditPacks)
+export class GetCreditPacksHandler implements IQueryHandler<GetCreditPacks, { packs: CreditPackView[] }> {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  execute(): Promise<{ packs: CreditPackView[] }> {
+    const { packs, currency } = this.config.purchases;
+    return Promise.resolve({
+      packs: packs.map((pack) => ({
+        id: pack.id,
+        credits: pack.credits,
+        priceUsd: microsToDollars(pack.priceMicros),
+        currency,
+      })),
+    });
+  }
+}
