@@ -10,6 +10,7 @@ import { Selections1764000000300 } from './generation/migrations/1764000000300-s
 import { FlightResults1764000000310 } from './generation/migrations/1764000000310-flight-results';
 import { PrintSizeClaims1764000000320 } from './generation/migrations/1764000000320-print-size-claims';
 import { UsageLogView1764000000800 } from './analytics/migrations/1764000000800-usage-log-view';
+import { AlertOutbox1764000000900 } from './alerts/migrations/1764000000900-alert-outbox';
 
 /** Every schema change, in order. The schema changes only through these (never `synchronize`). */
 export const ALL_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
@@ -24,4 +25,5 @@ export const ALL_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   FlightResults1764000000310,
   PrintSizeClaims1764000000320,
   UsageLogView1764000000800,
+  AlertOutbox1764000000900,
 ];

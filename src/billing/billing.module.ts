@@ -22,6 +22,7 @@ import { GetBudgetHandler } from './read-models/budget-months/get-budget.handler
 import { GetPurchasesHandler } from './read-models/purchases/get-purchases.handler';
 import { GetUserEventsHandler } from './read-models/user-events/get-user-events.handler';
 import { RaiseReservationHoldHandler } from './raise-hold/raise-reservation-hold.handler';
+import { HardCapRefusals } from './reserve-credits/hard-cap-refusals';
 import { ReserveCreditsHandler } from './reserve-credits/reserve-credits.handler';
 import { ResetDailyQuotaHandler } from './reset-daily-quota/reset-daily-quota.handler';
 import { SetBudgetCapHandler } from './set-budget-cap/set-budget-cap.handler';
@@ -38,6 +39,7 @@ export const BILLING_PROVIDERS = [
   BudgetStream,
   BudgetViews,
   MonthStart,
+  HardCapRefusals,
   ExpiryListeners,
   ExpiryFailures,
   ReserveCreditsHandler,

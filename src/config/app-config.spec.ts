@@ -165,6 +165,24 @@ describe('parseConfig', () => {
     expect(crowded).toThrow(/^Invalid configuration: UV_THREADPOOL_SIZE must be at least PRINT_CONCURRENCY \(3\) \+ 2/);
   });
 
+  it('alerts: thresholds sorted, a signing secret in whsec_ form, required with a webhook URL', () => {
+    expect(parseConfig({}).alerts).toMatchObject({
+      webhookUrl: undefined,
+      thresholdPercents: [50, 80, 100],
+      maxAttempts: 10,
+      forecastMinDays: 3,
+    });
+    expect(parseConfig({ ALERT_THRESHOLDS: '90, 25,60' }).alerts.thresholdPercents).toEqual([25, 60, 90]);
+    expect(() => parseConfig({ ALERT_THRESHOLDS: '50,50' })).toThrow(/^Invalid configuration: ALERT_THRESHOLDS/);
+    expect(() => parseConfig({ ALERT_THRESHOLDS: '50%' })).toThrow(/ALERT_THRESHOLDS must be a comma-separated/);
+    const secret = `whsec_${Buffer.from('sixteen byte key').toString('base64')}`;
+    const target = { ALERT_WEBHOOK_URL: 'https://hooks.example.com/alerts' };
+    expect(parseConfig({ ...target, ALERT_WEBHOOK_SECRET: secret }).alerts.webhookSecret).toBe(secret);
+    expect(() => parseConfig(target)).toThrow(/ALERT_WEBHOOK_SECRET must be set whenever ALERT_WEBHOOK_URL is/);
+    const plain = () => parseConfig({ ...target, ALERT_WEBHOOK_SECRET: 'not-a-whsec-secret' });
+    expect(plain).toThrow(/ALERT_WEBHOOK_SECRET must be whsec_.*\(got "<redacted>"\)$/);
+  });
+
   it('reads credit packs as integer money, named or by their credit count, and purchases off by default', () => {
     const { purchases } = parseConfig({ PUBLIC_BASE_URL: 'https://shop.example' });
     expect(purchases).toEqual({

@@ -3,10 +3,12 @@ import { parseAccess, type AuthConfig } from './auth-config';
 import { ConfigError, integer, oneOf, raw, redactUrl, url, type Env } from './env';
 
 import { parsePrintConfig, type PrintConfig } from './print-config';
+import { parseAlertConfig, type AlertConfig } from './alert-config';
 import { parsePurchaseConfig, type PurchaseConfig } from './purchase-config';
 
 export { ConfigError } from './env';
 export type { AuthConfig } from './auth-config';
+export type { AlertConfig } from './alert-config';
 export type { CreditPack, PurchaseConfig } from './purchase-config';
 
 /** Every setting of the service, parsed once at start-up (STYLE.md rule 10). */
@@ -42,6 +44,7 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   readonly print: PrintConfig;
   readonly jobIntervalSeconds: number;
+  readonly alerts: AlertConfig;
   readonly purchases: PurchaseConfig;
 }
 
@@ -141,6 +144,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     print: parsePrintConfig(env),
     jobIntervalSeconds: integer(env, 'JOB_INTERVAL_SECONDS', 60, 1, 3600),
+    alerts: parseAlertConfig(env),
     purchases: parsePurchaseConfig(env, publicBaseUrl),
   };
 }

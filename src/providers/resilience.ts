@@ -30,6 +30,8 @@ export interface ResilienceOptions {
   /** How long an open circuit fails fast before one probe call may test the provider. */
   readonly halfOpenAfterMs: number;
   readonly random: () => number;
+  /** Told when the breaker opens or closes (the service records it as an event). */
+  readonly onCircuitChange?: (provider: ProviderName, change: 'opened' | 'closed', consecutiveFailures: number) => void;
 }
 
 export const DEFAULT_RESILIENCE_OPTIONS: ResilienceOptions = {
@@ -92,11 +94,15 @@ export class ProviderResilience {
       breaker: new ConsecutiveBreaker(o.breakerThreshold),
       halfOpenAfter: o.halfOpenAfterMs,
     });
-    this.breaker.onBreak(() =>
-      this.logger.warn(`${provider} circuit opened after ${o.breakerThreshold} consecutive failures`),
-    );
+    this.breaker.onBreak(() => {
+      this.logger.warn(`${provider} circuit opened after ${o.breakerThreshold} consecutive failures`);
+      o.onCircuitChange?.(provider, 'opened', o.breakerThreshold);
+    });
     this.breaker.onHalfOpen(() => this.logger.log(`${provider} circuit half-open: probing`));
-    this.breaker.onReset(() => this.logger.log(`${provider} circuit closed`));
+    this.breaker.onReset(() => {
+      this.logger.log(`${provider} circuit closed`);
+      o.onCircuitChange?.(provider, 'closed', 0);
+    });
   }
 
   get breakerState(): BreakerState {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { AlertRulesRunner } from '../../src/alerts/rules/alert-rules.runner';
 import { FakeClock } from '../../src/common/clock';
 import { ProjectionRunners } from '../../src/event-store/projection-runners';
 import { ALL_PROJECTIONS } from '../../src/projections';
@@ -116,6 +117,7 @@ describe('GET /dashboard in headless Chromium', () => {
     const runners = t.app.get(ProjectionRunners);
     for (const projection of ALL_PROJECTIONS.filter((p) => p.kind === 'async'))
       await waitUntilCaughtUp(runners.runner(projection.name));
+    await waitUntilCaughtUp(t.app.get(AlertRulesRunner).runner);
     browser = (await launchChromium()).browser;
     mkdirSync(OUTPUT, { recursive: true });
   }, 120_000);
@@ -173,6 +175,15 @@ describe('GET /dashboard in headless Chromium', () => {
     expect(Number(tierCharts)).toBe(summary.generations);
     expect(await page.textContent('#tier')).toMatch(/^Standard only since Nov \d+, \d\d:\d\d UTC$/);
     expect(await page.textContent('#tier-events')).toMatch(/Premium downgraded to Standard at Nov \d+/);
+    // No ALERT_WEBHOOK_URL here: the month's alerts are listed, recorded and not sent.
+    const alerts = await page.$$eval('#alerts li', (items: any[]) => items.map((item) => item.textContent));
+    expect(alerts).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Nov \d+, \d\d:\d\d UTC · Spend \$1\.\d+ reached 50% of the \$2\.00 cap · pending$/),
+        expect.stringMatching(/ · Spend \$2\.\d+ reached 100% of the \$2\.00 cap · pending$/),
+        expect.stringMatching(/ · Premium downgraded to Standard · pending$/),
+      ]),
+    );
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('genledger.adminToken'))).toBe(
       ADMIN_TOKEN,
     );
@@ -185,6 +196,7 @@ describe('GET /dashboard in headless Chromium', () => {
     expect(await page.textContent('#empty')).toContain('from Oct 1 to Oct 31 (UTC)');
     expect(await page.isVisible('#charts')).toBe(false);
     expect(await page.textContent('#tier')).toBe('Premium available');
+    expect(await page.textContent('#alerts')).toBe('No alerts this month');
     expect(errors).toEqual([]);
     expect(foreign).toEqual([]);
     await context.close();
@@ -268,6 +280,7 @@ describe('GET /dashboard on the first day of use', () => {
     const runners = t.app.get(ProjectionRunners);
     for (const projection of ALL_PROJECTIONS.filter((p) => p.kind === 'async'))
       await waitUntilCaughtUp(runners.runner(projection.name));
+    await waitUntilCaughtUp(t.app.get(AlertRulesRunner).runner);
     browser = (await launchChromium()).browser;
     mkdirSync(OUTPUT, { recursive: true });
   }, 120_000);

@@ -20,7 +20,7 @@ export function dashboardClient(
   const TOKEN_KEY = 'genledger.adminToken';
   const REFRESH_MS = 60_000;
   const format = createFormat();
-  const { usd, integer, percent, dayLabel, timeLabel } = format;
+  const { usd, integer, percent, dayLabel, timeLabel, alertText } = format;
   const charts = createCharts(createPlot(win, format), format);
   let month: string | null = null;
   let refreshTimer: any = null;
@@ -194,6 +194,18 @@ export function dashboardClient(
             : 'Premium restored at ' + when + ' (' + String(c.reason).replace(/_/g, ' ') + ')';
         return element('li', c.change, text);
       }),
+    );
+    byId('alerts').replaceChildren(
+      ...(data.alerts.length === 0
+        ? [element('li', 'none', 'No alerts this month')]
+        : data.alerts.map((a: any) => {
+            const state =
+              a.state === 'delivered' || a.attempts === 0
+                ? a.state
+                : a.state + ' after ' + a.attempts + ' attempt' + (a.attempts === 1 ? '' : 's');
+            const line = timeLabel.format(new Date(a.createdAt)) + ' UTC · ' + alertText(a) + ' · ' + state;
+            return element('li', a.state, line);
+          })),
     );
     const updated = new Date();
     byId('updated').textContent =

@@ -22,7 +22,27 @@ export function dashboardFormat() {
     timeZone: 'UTC',
   });
   const daySeconds = (date: string): number => Date.parse(date + 'T00:00:00Z') / 1000;
-  return { usd, integer, percent, dayLabel, timeLabel, daySeconds };
+  /** One line for an alert of `GET /v1/admin/alerts`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- alert JSON as the data call answers it
+  function alertText(a: any): string {
+    const d = a.data;
+    switch (a.type) {
+      case 'budget.threshold':
+        return 'Spend ' + usd(d.spendUsd) + ' reached ' + d.thresholdPercent + '% of the ' + usd(d.capUsd) + ' cap';
+      case 'budget.forecast':
+        return 'Forecast ' + usd(d.forecastUsd) + ' passes the ' + usd(d.capUsd) + ' cap';
+      case 'budget.tier_downgraded':
+        return 'Premium downgraded to Standard';
+      case 'budget.tier_restored':
+        return 'Premium restored (' + String(d.reason).replace(/_/g, ' ') + ')';
+      case 'budget.hard_cap_reached':
+        return 'Hard cap ' + usd(d.hardCapUsd) + ' reached: paid requests refused';
+      default:
+        return d.provider + ' circuit ' + (a.type === 'provider.circuit_opened' ? 'opened' : 'closed');
+    }
+  }
+
+  return { usd, integer, percent, dayLabel, timeLabel, daySeconds, alertText };
 }
 
 export type DashboardFormat = ReturnType<typeof dashboardFormat>;

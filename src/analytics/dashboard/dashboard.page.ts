@@ -63,6 +63,11 @@ export const DASHBOARD_HTML = `<!doctype html>
         <div class="plot"></div>
       </section>
     </div>
+    <section class="card alerts">
+      <h2>Alerts this month</h2>
+      <p class="sub">What the alert webhook was told, and whether it arrived</p>
+      <ul id="alerts" class="events"></ul>
+    </section>
     <footer id="updated" class="muted"></footer>
   </section>
 </main>
@@ -126,12 +131,15 @@ main { padding: clamp(14px, 3vw, 32px); max-width: 1480px; margin: 0 auto; }
 .empty { display: grid; place-items: center; text-align: center; min-height: 220px; align-content: center; gap: 6px; }
 .empty h2 { margin: 0; font-size: 20px; }
 .empty p { margin: 0; max-width: 52ch; }
-.chart h2 { margin: 0; font-size: 16px; }
-.chart .sub { margin: 2px 0 10px; font-size: 13px; color: var(--muted); }
+.chart h2, .alerts h2 { margin: 0; font-size: 16px; }
+.chart .sub, .alerts .sub { margin: 2px 0 10px; font-size: 13px; color: var(--muted); }
 .plot { min-height: 260px; }
 .events { list-style: none; margin: 10px 0 0; padding: 0; display: grid; gap: 6px; font-size: 13px; }
 .events li { padding: 8px 12px; border-radius: 10px; background: rgba(245, 158, 11, 0.08); border: 1px solid rgba(245, 158, 11, 0.3); }
 .events li.restored { background: rgba(34, 197, 94, 0.08); border-color: rgba(34, 197, 94, 0.3); }
+.events li.delivered, .events li.none { background: var(--panel-2); border-color: var(--line); }
+.events li.dead { background: rgba(248, 113, 113, 0.1); border-color: rgba(248, 113, 113, 0.4); }
+.alerts { margin-top: 18px; }
 footer { margin-top: 18px; font-size: 13px; text-align: right; }
 .uplot { font-family: inherit; }
 .u-legend { font-size: 13px; color: var(--text); }

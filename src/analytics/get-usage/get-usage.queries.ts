@@ -1,5 +1,7 @@
-import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import type { DayRange } from '../../common/utc-time';
+import { Query, QueryBus, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import type { AlertView } from '../../alerts/admin/alert-view';
+import { ListAlerts } from '../../alerts/admin/list-alerts.query';
+import { monthOfDay, type DayRange } from '../../common/utc-time';
 import type { DailyUsage, UsageSummary } from '../domain/usage-summary';
 import { AnalyticsQueries, type DashboardData } from '../analytics.queries';
 import { resolveRange, type DayRangeQuery } from '../analytics.dto';
@@ -19,7 +21,10 @@ export class GetDailyUsage extends Query<DailyUsage[]> {
   }
 }
 
-export class GetDashboardData extends Query<DashboardData> {
+/** The dashboard's one data call: usage, tier changes, and the alerts of the range's month. */
+export type DashboardPage = DashboardData & { readonly alerts: readonly AlertView[] };
+
+export class GetDashboardData extends Query<DashboardPage> {
   constructor(readonly days: Days) {
     super();
   }
@@ -48,10 +53,18 @@ export class GetDailyUsageHandler implements IQueryHandler<GetDailyUsage, DailyU
 }
 
 @QueryHandler(GetDashboardData)
-export class GetDashboardDataHandler implements IQueryHandler<GetDashboardData, DashboardData> {
-  constructor(private readonly queries: AnalyticsQueries) {}
+export class GetDashboardDataHandler implements IQueryHandler<GetDashboardData, DashboardPage> {
+  constructor(
+    private readonly queries: AnalyticsQueries,
+    private readonly queryBus: QueryBus,
+  ) {}
 
-  execute(query: GetDashboardData): Promise<DashboardData> {
-    return this.queries.dashboard(rangeOf(this.queries, query.days));
+  async execute(query: GetDashboardData): Promise<DashboardPage> {
+    const range = rangeOf(this.queries, query.days);
+    const [data, { alerts }] = await Promise.all([
+      this.queries.dashboard(range),
+      this.queryBus.execute(new ListAlerts(monthOfDay(range.from))),
+    ]);
+    return { ...data, alerts };
   }
 }

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { microsToDollars } from '../../billing/domain/money';
 import { GetExpiryFailures } from '../../billing/expire-reservations/get-expiry-failures.query';
 import { GetBudget } from '../../billing/read-models/budget-months/get-budget.query';
+import { CountAlerts } from '../../alerts/admin/count-alerts.query';
 import { GetPurgedRows } from '../../generation/purge-expired/get-purged-rows.query';
 import { ProjectionRunners } from '../../event-store/projection-runners';
 import { AnalyticsQueries } from '../analytics.queries';
@@ -113,6 +114,21 @@ export class MetricsService implements OnModuleInit {
     labelNames: ['projection'],
     ...this.register,
   });
+  private readonly alertsSent = new Gauge({
+    name: 'genledger_alerts_sent',
+    help: 'Alerts delivered to ALERT_WEBHOOK_URL (every month, from the outbox)',
+    ...this.register,
+  });
+  private readonly alertsFailed = new Gauge({
+    name: 'genledger_alerts_failed',
+    help: 'Alerts dead-lettered after ALERT_MAX_ATTEMPTS failed deliveries, waiting for POST /v1/admin/alerts/{id}/retry',
+    ...this.register,
+  });
+  private readonly alertsPending = new Gauge({
+    name: 'genledger_alerts_pending',
+    help: 'Alerts recorded and not yet delivered (including those waiting to retry)',
+    ...this.register,
+  });
   private readonly latency = new StoredHistogram(
     'genledger_generation_duration_seconds',
     'Time from GenerationRequested to GenerationSucceeded: the provider call with its retries, plus storing the image',
@@ -151,7 +167,7 @@ export class MetricsService implements OnModuleInit {
 
   /** Reads the stored figures, then renders every metric. */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    const [totals, failures, latency, month, open, projections, expiry, budget, purged] = await Promise.all([
+    const [totals, failures, latency, month, open, projections, expiry, budget, purged, alerts] = await Promise.all([
       this.queries.totals(),
       this.queries.failureTotals(),
       this.queries.latency(),
@@ -162,6 +178,7 @@ export class MetricsService implements OnModuleInit {
       // Fresh: a scrape must agree with the rows, not with a view cached for a second.
       this.queryBus.execute(new GetBudget(undefined, true)),
       this.queryBus.execute(new GetPurgedRows()),
+      this.queryBus.execute(new CountAlerts()),
     ]);
     for (const metric of [
       this.generations,
@@ -206,6 +223,9 @@ export class MetricsService implements OnModuleInit {
     this.expiryFailures.inc(expiry.total);
     this.purged.inc({ table: 'idempotency_keys' }, purged.idempotencyKeys);
     this.purged.inc({ table: 'rate_limit_windows' }, purged.rateLimitWindows);
+    this.alertsSent.set(alerts.delivered);
+    this.alertsFailed.set(alerts.dead);
+    this.alertsPending.set(alerts.pending);
     for (const status of projections) {
       this.projectionLag.set({ projection: status.projection }, status.lag);
       this.projectionFailing.set({ projection: status.projection }, status.failing ? 1 : 0);

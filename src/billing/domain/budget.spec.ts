@@ -564,3 +564,39 @@ describe('forecastMicros', () => {
     expect(forecastMicros(1_000, new Date('2026-12-01T00:00:05Z'))).toBe(744_000);
   });
 });
+
+describe('RecordHardCapReached', () => {
+  const refused = (hardCapMicros: number) => ({
+    type: 'RecordHardCapReached' as const,
+    data: { hardCapMicros, refusedPriceMicros: STANDARD, totals: totals(990_000, 7_001, 1_000), now: NOW },
+  });
+  const reached = (hardCapMicros: number): BudgetEvent => ({
+    type: 'HardCapReached',
+    data: {
+      hardCapMicros,
+      spendMicros: 990_000,
+      reservedMicros: 7_001,
+      unknownMicros: 1_000,
+      refusedPriceMicros: STANDARD,
+      at: AT,
+    },
+  });
+
+  it('records the first refusal of a hard cap, and no later one of the same cap', () => {
+    budget
+      .given([capSet(1_000_000, 1_000_000)])
+      .when(refused(1_000_000))
+      .then([reached(1_000_000)]);
+    budget
+      .given([capSet(1_000_000, 1_000_000), reached(1_000_000)])
+      .when(refused(1_000_000))
+      .then([]);
+  });
+
+  it('records again once the hard cap has another value', () => {
+    budget
+      .given([capSet(1_000_000, 1_000_000), reached(1_000_000), capSet(1_000_000, 1_200_000)])
+      .when(refused(1_200_000))
+      .then([reached(1_200_000)]);
+  });
+});

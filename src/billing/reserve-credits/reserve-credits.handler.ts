@@ -18,6 +18,7 @@ import type { Reservation, ReserveRequest } from '../reservation';
 import { AccountStream } from '../streams/account-stream';
 import { BudgetStream } from '../streams/budget-stream';
 import { MonthStart } from '../streams/month-start';
+import { HardCapRefusals } from './hard-cap-refusals';
 import { ReserveCredits } from './reserve-credits.command';
 
 /**
@@ -39,6 +40,7 @@ export class ReserveCreditsHandler implements ICommandHandler<ReserveCredits, Re
     private readonly budget: BudgetStream,
     private readonly monthStart: MonthStart,
     private readonly views: BudgetViews,
+    private readonly hardCapRefusals: HardCapRefusals,
   ) {}
 
   async execute({ request }: ReserveCredits): Promise<Reservation> {
@@ -48,6 +50,8 @@ export class ReserveCreditsHandler implements ICommandHandler<ReserveCredits, Re
       try {
         return await this.reserveAs(request, tier);
       } catch (error) {
+        if (error instanceof DomainError && error.code === 'budget_exhausted')
+          await this.hardCapRefusals.record(error, request.metadata);
         if (!(error instanceof TierChanged)) throw error;
         this.views.changed();
         if (attempt >= 3)

@@ -14,8 +14,9 @@ export const accountSnapshot: SnapshotCodec<AccountState> = {
   deserialize: (j) => j as AccountState,
 };
 
+/** Version 3: the budget state keeps the hard cap whose refusals were recorded. */
 export const budgetSnapshot: SnapshotCodec<BudgetState> = {
-  version: 2,
+  version: 3,
   serialize: (s) => s,
   deserialize: (j) => j as BudgetState,
 };

@@ -41,6 +41,13 @@ export function decide(command: BudgetCommand, state: BudgetState): readonly Bud
       if (previousMonthTier === 'premium' || state.newMonthRecorded || state.premium.tier === 'standard') return [];
       return [{ type: 'TierRestored', data: { reason: 'new_month', at: now.toISOString() } }];
     }
+    case 'RecordHardCapReached': {
+      const { hardCapMicros, refusedPriceMicros, totals, now } = command.data;
+      if (state.hardCapReachedMicros === hardCapMicros) return [];
+      const { spendMicros, reservedMicros, unknownMicros = 0 } = totals;
+      const data = { hardCapMicros, spendMicros, reservedMicros, unknownMicros, refusedPriceMicros };
+      return [{ type: 'HardCapReached', data: { ...data, at: now.toISOString() } }];
+    }
     default:
       return unreachable(command);
   }
@@ -173,6 +180,7 @@ function assertHardCapAllows(caps: BudgetCaps, totals: BudgetTotals, priceMicros
     `The monthly hard cap of ${caps.hardCapMicros} micro-dollars leaves no room for ${what}`,
     {
       hardCapMicros: caps.hardCapMicros,
+      priceMicros,
       spendMicros: totals.spendMicros,
       reservedMicros: totals.reservedMicros,
       unknownMicros: totals.unknownMicros ?? 0,

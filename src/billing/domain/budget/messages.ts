@@ -52,7 +52,23 @@ export type LateCostSettled = Message<
   { reservationId: string; costMicros: number; resolvedUnknownMicros?: number; at: string }
 >;
 
-export type BudgetEvent = BudgetCapSet | TierDowngraded | TierRestored | LateCostSettled;
+/**
+ * A request was refused because the hard cap left no room for it: recorded once per month and hard
+ * cap value (the refused reservation itself rolls back and leaves no event), so operators hear of it.
+ */
+export type HardCapReached = Message<
+  'HardCapReached',
+  {
+    hardCapMicros: number;
+    spendMicros: number;
+    reservedMicros: number;
+    unknownMicros: number;
+    refusedPriceMicros: number;
+    at: string;
+  }
+>;
+
+export type BudgetEvent = BudgetCapSet | TierDowngraded | TierRestored | LateCostSettled | HardCapReached;
 
 // ---- commands -----------------------------------------------------------------------------
 
@@ -93,4 +109,16 @@ export type EvaluateBudget = Message<'EvaluateBudget', BudgetDefaults & { totals
 /** Sent to a month's stream when it starts; `previousMonthTier` is the previous month's final tier. */
 export type RecordNewMonth = Message<'RecordNewMonth', { previousMonthTier: Tier; now: Date }>;
 
-export type BudgetCommand = SetBudgetCap | DowngradeTier | SettleLateCost | EvaluateBudget | RecordNewMonth;
+/** Sent after the hard cap refused a request; `totals` are the month's figures it was refused on. */
+export type RecordHardCapReached = Message<
+  'RecordHardCapReached',
+  { hardCapMicros: number; refusedPriceMicros: number; totals: BudgetTotals; now: Date }
+>;
+
+export type BudgetCommand =
+  | SetBudgetCap
+  | DowngradeTier
+  | SettleLateCost
+  | EvaluateBudget
+  | RecordNewMonth
+  | RecordHardCapReached;

@@ -14,12 +14,20 @@ export type BudgetState = Readonly<{
   /** The latest late settlements, so a repeated one adds nothing. */
   recentlySettled: readonly string[];
   newMonthRecorded: boolean;
+  /** The hard cap whose refusals were last recorded (HardCapReached); absent in older snapshots. */
+  hardCapReachedMicros?: number | null;
 }>;
 
 const SETTLEMENTS_REMEMBERED = 200;
 
 export function initialState(): BudgetState {
-  return { caps: null, premium: { tier: 'premium' }, recentlySettled: [], newMonthRecorded: false };
+  return {
+    caps: null,
+    premium: { tier: 'premium' },
+    recentlySettled: [],
+    newMonthRecorded: false,
+    hardCapReachedMicros: null,
+  };
 }
 
 export function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
@@ -41,6 +49,8 @@ export function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
         ...state,
         recentlySettled: [...state.recentlySettled, event.data.reservationId].slice(-SETTLEMENTS_REMEMBERED),
       };
+    case 'HardCapReached':
+      return { ...state, hardCapReachedMicros: event.data.hardCapMicros };
     default:
       return unreachable(event);
   }

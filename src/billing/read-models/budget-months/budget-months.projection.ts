@@ -51,6 +51,8 @@ export async function applyBudgetEvent(tx: Sql, table: string, month: string, ev
     case 'LateCostSettled':
       await addToBudget(tx, table, month, event.data.costMicros, event.data.resolvedUnknownMicros ?? 0);
       return;
+    case 'HardCapReached':
+      return;
     default: {
       const unreachable: never = event;
       throw new Error(`Unhandled event ${JSON.stringify(unreachable)}`);
