@@ -224,6 +224,17 @@ export class FakeStripe extends FakeServer {
 
   private route(req: FakeRequest): FakeReply {
     if (req.method === 'POST' && req.path === '/v1/checkout/sessions') return this.createSession(req.fields);
+    if (req.method === 'GET' && req.path === '/v1/checkout/sessions') {
+      const paymentIntent = req.query.get('payment_intent');
+      const data = [...this.sessions.values()].filter((s) => !paymentIntent || s.payment_intent === paymentIntent);
+      const limit = Number(req.query.get('limit') ?? '10');
+      return jsonReply(200, {
+        object: 'list',
+        data: data.slice(0, limit),
+        has_more: data.length > limit,
+        url: req.path,
+      });
+    }
     const match = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(req.path);
     if (req.method === 'GET' && match) {
       const session = this.sessions.get(decodeURIComponent(match[1]!));
