@@ -211,8 +211,18 @@ describe.each([
     expect(await paidCredits('gina')).toBe(50);
   });
 
-  it('answers 200 to event types it does not act on, writing nothing', async () => {
+  it('answers 200 to event types it does not act on, and to sessions it did not open, writing nothing', async () => {
     const events = await countRows('events');
+    const foreign = stripe.event('checkout.session.completed', {
+      id: 'cs_test_not_ours',
+      object: 'checkout.session',
+      payment_status: 'paid',
+      payment_intent: 'pi_not_ours',
+      client_reference_id: 'zoe',
+      metadata: { userId: 'zoe', packId: '50' },
+    });
+    expect((await stripe.deliver(webhookUrl, foreign)).body).toEqual({ received: true, outcome: 'ignored' });
+    expect(await paidCredits('zoe')).toBe(0);
     const other = stripe.event('customer.created', { id: 'cus_1', object: 'customer' });
     expect(await stripe.deliver(webhookUrl, other)).toEqual({
       status: 200,
