@@ -1,6 +1,6 @@
 // Layering of the service (README "Development"), checked by `npm run layering` in CI.
 // Specs and test support may import anything; the rules speak of the shipped code under src/.
-const FEATURES = '(billing|generation|analytics|media|providers|health|cli)';
+const FEATURES = '(billing|generation|analytics|media|providers|health|cli|user-page)';
 const INFRASTRUCTURE = '(common|config|database|event-store)';
 const COMPOSITION = '^src/(app\\.module|core\\.module|migrations|projections|bootstrap|main)\\.ts$';
 const SPEC = '\\.(spec|int-spec|e2e-spec)\\.ts$';

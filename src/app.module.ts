@@ -8,6 +8,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { BillingModule } from './billing/billing.module';
 import { GenerationModule } from './generation/generation.module';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { UserPageModule } from './user-page/user-page.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { ALL_PROJECTIONS } from './projections';
 
@@ -30,6 +31,7 @@ export class AppModule {
         BillingModule,
         GenerationModule,
         AnalyticsModule,
+        UserPageModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
     };

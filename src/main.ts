@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/pglite`;
   logger.info(
     { url: address, database, auth: config.auth.mode },
-    `genledger listening on ${address} (docs: ${address}/docs, dashboard: ${address}/dashboard)`,
+    `genledger listening on ${address} (make images: ${address}/, docs: ${address}/docs, dashboard: ${address}/dashboard)`,
   );
 }
 

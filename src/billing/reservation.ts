@@ -30,6 +30,12 @@ export interface ReserveRequest {
    * a cache miss records both in one commit. Runs again if the reservation is made again.
    */
   readonly alongside?: (tx: Sql, reservation: Reservation) => Promise<void>;
+  /**
+   * Statements run first in the reservation's transaction, before the account's lock and the
+   * month's row are taken (a check that may roll the reservation back), so the row is held for no
+   * longer than the statements that need the reservation.
+   */
+  readonly first?: (tx: Sql) => Promise<void>;
 }
 
 export interface ExpiredReservation {

@@ -12,6 +12,7 @@ import { GenerateImageHandler } from './generate-image/generate-image.handler';
 import { CacheHits } from './generate-image/cache-hits';
 import { GenerationOutcomes } from './generate-image/generation-outcomes';
 import { IdempotencyStore } from './generate-image/idempotency';
+import { Admissions } from './generate-image/admission';
 import { PromptCacheLookup } from './generate-image/prompt-cache-lookup';
 import { ProviderGeneration } from './generate-image/provider-generation';
 import { RateLimiter } from './generate-image/rate-limiter';
@@ -22,6 +23,7 @@ import { FindCachedImagesHandler } from './read-models/prompt-cache/find-cached-
 import { FindSelectionHandler } from './read-models/selections/find-selection.query';
 import { SelectImageController } from './select-image/select-image.controller';
 import { SelectImageHandler } from './select-image/select-image.handler';
+import { PrintProduction } from './select-image/print-production';
 import { GenerationJobs } from './generation.jobs';
 import { GetPurgedRowsHandler } from './purge-expired/get-purged-rows.query';
 import { PurgeExpiredRowsHandler } from './purge-expired/purge-expired.handler';
@@ -69,11 +71,13 @@ const COORDINATION = [
   providers: [
     ...COORDINATION,
     PromptCacheLookup,
+    Admissions,
     CacheHits,
     GenerationOutcomes,
     ProviderGeneration,
     GenerateImageHandler,
     SelectImageHandler,
+    PrintProduction,
     AbandonedGenerations,
     GetGenerationHandler,
     ListGenerationsHandler,

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { crc32, deflate } from 'node:zlib';
 
@@ -26,7 +27,38 @@ interface Band {
  * Written by hand because the picture is trivial: rows repeat, so deflate level 1 packs a
  * 1792x1024 image in ~7 ms (off the event loop) and the whole call takes ~10-15 ms.
  */
-export async function placeholderPng(seed: Buffer, width: number, height: number, comment: string): Promise<Buffer> {
+export function placeholderPng(seed: Buffer, width: number, height: number, comment: string): Promise<Buffer> {
+  return oneOfFewPainters(() => paint(seed, width, height, comment));
+}
+
+/**
+ * Paintings at once in this process. Each holds its raw frame (about 5.5 MB at 1792x1024) until
+ * deflate is done with it, and more paintings than cores finish no sooner: under a burst of
+ * misses the rest wait here instead of holding frames (peak RSS, measured by bench:http).
+ */
+const PAINTERS = Math.max(1, availableParallelism());
+let painting = 0;
+const waitingPainters: Array<() => void> = [];
+
+/** Paintings holding a slot now (for the spec that holds this bound). */
+export function paintingsUnderway(): { painting: number; waiting: number; limit: number } {
+  return { painting, waiting: waitingPainters.length, limit: PAINTERS };
+}
+
+async function oneOfFewPainters<T>(work: () => Promise<T>): Promise<T> {
+  if (painting < PAINTERS) painting += 1;
+  else await new Promise<void>((resolve) => waitingPainters.push(resolve));
+  try {
+    return await work();
+  } finally {
+    // The slot passes to the next waiter directly, so the count never drops while one waits.
+    const next = waitingPainters.shift();
+    if (next) next();
+    else painting -= 1;
+  }
+}
+
+async function paint(seed: Buffer, width: number, height: number, comment: string): Promise<Buffer> {
   const stride = 1 + width * BYTES_PER_PIXEL;
   const raw = Buffer.alloc(stride * height);
   const from = colour(seed, 0);

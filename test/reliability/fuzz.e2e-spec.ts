@@ -153,14 +153,14 @@ describe('bad input fuzz over every public route: 2xx or 4xx only, and no charge
     );
   }, 240_000);
 
-  it('operations and unknown routes: health, metrics, dashboard, docs, any path', async () => {
+  it('operations and unknown routes: health, metrics, the pages, docs, any path', async () => {
     await fc.assert(
       fc.asyncProperty(
         queryString,
         pathSegment,
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
         async (query, segment, method) => {
-          for (const path of ['/health/live', '/health/ready', '/metrics', '/dashboard', '/docs-json'])
+          for (const path of ['/health/live', '/health/ready', '/metrics', '/dashboard', '/', '/docs-json'])
             await expectClean({ method: 'GET', path: `${path}?${query}` });
           await expectClean({ method, path: `/${segment}/${segment}?${query}` });
         },
@@ -192,11 +192,13 @@ interface Route {
   readonly path: string;
 }
 
-/** Routes the OpenAPI document leaves out: file URLs handed out in answers, and the dashboard's page and assets. */
+/** Routes the OpenAPI document leaves out: file URLs handed out in answers, and the pages and their assets. */
 const UNDOCUMENTED: readonly Route[] = [
   { method: 'GET', path: '/media/{key}' },
   { method: 'GET', path: '/dashboard' },
   { method: 'GET', path: '/dashboard/assets/{name}' },
+  { method: 'GET', path: '/' },
+  { method: 'GET', path: '/assets/{name}' },
   { method: 'GET', path: '/docs-json' },
 ];
 

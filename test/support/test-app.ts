@@ -42,6 +42,8 @@ export interface TestAppOptions {
   readonly providerResilience?: CreateAppOptions['providerResilience'];
   /** Called with the app before it listens (Fastify hooks can only be added then). */
   readonly beforeListen?: (app: NestFastifyApplication) => void;
+  /** Listen on this port (0, the default, picks a free one): for URLs the app must know, such as `PUBLIC_BASE_URL`. */
+  readonly port?: number;
 }
 
 /** A fresh database: PostgreSQL when the run has one, otherwise an in-memory PGlite. */
@@ -92,7 +94,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logger: createRootLogger(config.logLevel, sink),
   });
   options.beforeListen?.(app);
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   return {

@@ -65,6 +65,7 @@ export class ReserveCreditsHandler implements ICommandHandler<ReserveCredits, Re
     const defaults = budgetDefaultsOf(this.config);
     let recordedDowngrade = false;
     const reservation = await this.database.transaction(async (tx) => {
+      await request.first?.(tx);
       const creditsPerTier = tier === 'premium' ? this.config.creditsPerPremium : this.config.creditsPerStandard;
       const account = await this.account.run(
         request.userId,

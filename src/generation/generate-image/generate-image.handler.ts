@@ -6,6 +6,7 @@ import { CacheHits } from './cache-hits';
 import { GenerateImage, imageRequest, type GenerateImageResult, type ImageRequest } from './generate-image.command';
 import { IdempotencyStore, type IdempotencyClaim } from './idempotency';
 import { PromptCacheLookup } from './prompt-cache-lookup';
+import { Admissions } from './admission';
 import { CachedMeanwhile } from './commit-with';
 import { ProviderGeneration } from './provider-generation';
 import { generationSubject, RateLimiter } from './rate-limiter';
@@ -13,8 +14,9 @@ import { SingleFlight } from './single-flight';
 
 /**
  * `POST /v1/generations`: a cached image this process remembers, for a request without
- * Idempotency-Key, in one statement (CacheHits); otherwise rate limit -> idempotency -> prompt
- * cache -> single-flight -> a provider call (ProviderGeneration) when no cached image can serve it.
+ * Idempotency-Key, in one statement (CacheHits); otherwise (rate limit -> idempotency when keyed) ->
+ * admission (rate limit, month's tier, prompt cache and single flight in one statement) -> a
+ * provider call (ProviderGeneration) when no cached image can serve it.
  */
 @CommandHandler(GenerateImage)
 export class GenerateImageHandler implements ICommandHandler<GenerateImage, GenerateImageResult> {
@@ -26,6 +28,7 @@ export class GenerateImageHandler implements ICommandHandler<GenerateImage, Gene
     private readonly idempotency: IdempotencyStore,
     private readonly singleFlight: SingleFlight,
     private readonly cache: PromptCacheLookup,
+    private readonly admissions: Admissions,
     private readonly provider: ProviderGeneration,
     private readonly hits: CacheHits,
   ) {}
@@ -35,8 +38,9 @@ export class GenerateImageHandler implements ICommandHandler<GenerateImage, Gene
       const served = await this.hits.serveRemembered(command);
       if (served) return served;
     }
-    await this.rateLimiter.hit(generationSubject(command.userId));
+    // Counted in the admission's statement, unless the key is claimed first (then counted before it).
     if (!command.idempotencyKey) return this.run(command);
+    await this.rateLimiter.hit(generationSubject(command.userId));
     return this.idempotency.once(
       command.userId,
       command.idempotencyKey,
@@ -48,17 +52,20 @@ export class GenerateImageHandler implements ICommandHandler<GenerateImage, Gene
 
   private async run(command: GenerateImage, claim?: IdempotencyClaim): Promise<GenerateImageResult> {
     const request = imageRequest(command, this.config.defaultTier);
-    const keys = await this.cache.keysFor(request);
-    const hit = await this.cache.find(keys);
-    if (hit) return this.serveFromCache(request, hit);
+    const admitted = await this.admissions.admit(request, { count: !command.idempotencyKey });
+    if (admitted.cached) return this.serveFromCache(request, admitted.cached);
+    const keys = [admitted.key];
 
     // Followers wait on the request's own key, whichever tier ends up serving it.
     const deadline = Date.now() + this.config.reservationTimeoutSeconds * 1000;
-    const flight = await this.singleFlight.join(
-      keys[0],
-      async (servedKey) => (await this.cache.find(withServed(keys, servedKey))) !== undefined,
-      deadline,
-    );
+    const flight =
+      admitted.leader ??
+      (await this.singleFlight.join(
+        admitted.key,
+        async (servedKey) => (await this.cache.find(withServed(keys, servedKey))) !== undefined,
+        deadline,
+        { triedToLead: true },
+      ));
     if (flight.role === 'follower') {
       const shared = await this.cache.find(withServed(keys, flight.servedKey));
       return shared ? this.serveFromCache(request, shared) : (await this.provider.generate(request, { claim })).result;

@@ -3,7 +3,6 @@ import { QueryBus } from '@nestjs/cqrs';
 import { LRUCache } from 'lru-cache';
 import type { Tier } from '../../config/app-config';
 import type { Sql } from '../../database/database';
-import { GetBudget } from '../../billing/read-models/budget-months/get-budget.query';
 import { ProviderRouter } from '../../providers/provider-router';
 import { cacheKey } from '../domain/prompt';
 import { FindCachedImages } from '../read-models/prompt-cache/find-cached-images.query';
@@ -24,11 +23,6 @@ export class PromptCacheLookup {
     private readonly queryBus: QueryBus,
     private readonly router: ProviderRouter,
   ) {}
-
-  /** The cache keys that may serve this request, preferred first. */
-  async keysFor(request: ImageRequest): Promise<string[]> {
-    return (await this.candidateTiers(request.requestedTier)).map((tier) => this.keyFor(tier, request.params));
-  }
 
   /** The key of an image of this tier's model (or the model that actually served it). */
   keyFor(tier: Tier, params: ImageRequest['params'], model = this.router.route(tier).model): string {
@@ -57,6 +51,11 @@ export class PromptCacheLookup {
     return this.known.get(key);
   }
 
+  /** An entry read by another statement (the admission's), remembered like those `find` reads. */
+  remember(entry: CachedImage): void {
+    this.known.set(entry.cache_key, entry);
+  }
+
   /** The preferred cached image for these keys; `sql`: read in that open transaction. */
   async find(keys: readonly string[], sql?: Sql): Promise<CachedImage | undefined> {
     const remembered = this.known.get(keys[0]);
@@ -64,12 +63,5 @@ export class PromptCacheLookup {
     const rows = await this.queryBus.execute(new FindCachedImages(keys, sql));
     for (const row of rows) this.known.set(row.cache_key, row);
     return keys.map((key) => rows.find((row) => row.cache_key === key)).find(Boolean);
-  }
-
-  /** A Premium request may be served by Standard's cached image while the budget has downgraded it. */
-  private async candidateTiers(requested: Tier): Promise<Tier[]> {
-    if (requested === 'standard') return ['standard'];
-    const { view } = await this.queryBus.execute(new GetBudget());
-    return view.tier === 'premium' ? ['premium'] : ['standard'];
   }
 }

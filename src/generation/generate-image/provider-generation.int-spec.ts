@@ -20,7 +20,7 @@ describe('a cache miss whose image another flight cached meanwhile', () => {
     const first = await t.request('/v1/generations', { method: 'POST', user: 'raced', json: { prompt } });
     expect(first.status).toBe(201);
     const request = imageRequest(new GenerateImage('raced', { prompt }, undefined, 'req-raced'), 'premium');
-    const keys = await t.app.get(PromptCacheLookup).keysFor(request);
+    const keys = [t.app.get(PromptCacheLookup).keyFor('premium', request.params)];
     const before = await t.app.get(QueryBus).execute(new GetCreditStatus('raced'));
     const eventsBefore = await eventCount();
 

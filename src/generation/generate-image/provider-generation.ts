@@ -66,9 +66,12 @@ export class ProviderGeneration {
     const generationId = this.ids.prefixed('gen');
     const metadata = { ...request.metadata, correlationId: generationId };
     // The reservation and GenerationRequested commit together: one transaction for both.
-    const requested = async (tx: Sql, reservation: Reservation) => {
+    // The cache is looked at first in the transaction, before the month's budget row is held.
+    const unlessCached = async (tx: Sql) => {
       const cached = commit.unlessCached && (await this.cache.find(commit.unlessCached, tx));
       if (cached) throw new CachedMeanwhile(cached);
+    };
+    const requested = async (tx: Sql, reservation: Reservation) => {
       const first = this.router.route(reservation.tier);
       const data: GenerationRequested['data'] = {
         ...requestedImage(request, generationId, this.cache.keyFor(reservation.tier, request.params)),
@@ -90,6 +93,7 @@ export class ProviderGeneration {
         standardPriceMicros: this.router.priceFor('standard', request.params),
         generationId,
         metadata,
+        first: commit.unlessCached ? unlessCached : undefined,
         alongside: requested,
       }),
     );

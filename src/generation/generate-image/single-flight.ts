@@ -48,9 +48,20 @@ export class SingleFlight {
   ) {}
 
   /** Resolves as leader (you generate) or as follower (read the cache: it may now have the image). */
-  async join(flightKey: string, hasResult: HasResult, deadline: number): Promise<Flight> {
+  async join(
+    flightKey: string,
+    hasResult: HasResult,
+    deadline: number,
+    options: { triedToLead?: boolean } = {},
+  ): Promise<Flight> {
     const joinedAt = this.clock.now().getTime();
     let waited = false;
+    // Another statement found the flight led already: wait for its leader before looking again.
+    if (options.triedToLead) {
+      waited = true;
+      if (Date.now() > deadline) return { role: 'follower' };
+      await this.wait(flightKey);
+    }
     for (;;) {
       if (waited) {
         const served = await this.served(flightKey, hasResult, joinedAt);
@@ -67,10 +78,15 @@ export class SingleFlight {
       }
       waited = true;
       if (Date.now() > deadline) return { role: 'follower' };
-      const local = this.local.get(flightKey);
-      if (local) await local;
-      else await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+      await this.wait(flightKey);
     }
+  }
+
+  /** Until this process's leader of the flight ends, or a poll's interval when another process leads. */
+  private async wait(flightKey: string): Promise<void> {
+    const local = this.local.get(flightKey);
+    if (local) await local;
+    else await new Promise((resolve) => setTimeout(resolve, this.pollMs));
   }
 
   /** A follower's answer when the cache holds the flight's result, under its key or the key that served it. */
@@ -89,17 +105,29 @@ export class SingleFlight {
     return new Date(now.getTime() - this.staleAfterMs - 2 * CLOCK_SLACK_MS);
   }
 
-  private async tryLead(flightKey: string): Promise<(Flight & { role: 'leader' }) | undefined> {
+  /** The in-flight row's claim for an insert made elsewhere (`leadFlightSql`), and when another's row is stale. */
+  claim(): { owner: string; startedAt: string; staleBefore: string } {
     const now = this.clock.now();
-    const staleBefore = new Date(now.getTime() - this.staleAfterMs).toISOString();
-    const rows = await this.database.query<{ cache_key: string }>(
-      `INSERT INTO generation_inflight (cache_key, owner, started_at) VALUES ($1, $2, $3)
-       ON CONFLICT (cache_key) DO UPDATE SET owner = excluded.owner, started_at = excluded.started_at
-         WHERE generation_inflight.started_at < $4
-       RETURNING cache_key`,
-      [flightKey, this.owner, now.toISOString(), staleBefore],
-    );
-    if (rows.length === 0) return undefined;
+    return {
+      owner: this.owner,
+      startedAt: now.toISOString(),
+      staleBefore: new Date(now.getTime() - this.staleAfterMs).toISOString(),
+    };
+  }
+
+  private async tryLead(flightKey: string): Promise<LeaderFlight | undefined> {
+    const { owner, startedAt, staleBefore } = this.claim();
+    const rows = await this.database.query<{ cache_key: string }>(leadFlightSql('VALUES ($1, $2, $3)', '$4'), [
+      flightKey,
+      owner,
+      startedAt,
+      staleBefore,
+    ]);
+    return rows.length === 0 ? undefined : this.leaderOf(flightKey);
+  }
+
+  /** The flight this process leads now that its in-flight row is in (by `tryLead` or another statement). */
+  leaderOf(flightKey: string): LeaderFlight {
     let wake!: () => void;
     this.local.set(flightKey, new Promise<void>((resolve) => (wake = resolve)));
     const end = async (sql: Sql, servedKey: string | undefined) => {
@@ -132,4 +160,15 @@ export class SingleFlight {
       },
     };
   }
+}
+
+/**
+ * Inserts the in-flight row of each key in `rows` (cache_key, owner, started_at), or takes over
+ * one whose start is before `staleBefore` (its process crashed); answers the keys now led.
+ */
+export function leadFlightSql(rows: string, staleBefore: string): string {
+  return `INSERT INTO generation_inflight (cache_key, owner, started_at) ${rows}
+    ON CONFLICT (cache_key) DO UPDATE SET owner = excluded.owner, started_at = excluded.started_at
+      WHERE generation_inflight.started_at < ${staleBefore}
+    RETURNING cache_key`;
 }

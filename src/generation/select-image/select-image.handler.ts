@@ -1,17 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, QueryBus, type ICommandHandler } from '@nestjs/cqrs';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { Clock } from '../../common/clock';
 import { DomainError } from '../../common/domain-error';
-import { EventStore } from '../../event-store/event-store';
-import { MediaStorage } from '../../media/storage/media-storage';
-import { planPrint, PrintRenderer, type PrintPlan, type RenderSlot } from '../../media/print';
-import { generationImageKey } from '../generation-image-key';
-import { handleGenerationCommand } from '../generation-stream';
+import { planPrint, PrintRenderer, type PrintPlan } from '../../media/print';
 import type { GenerationRow } from '../read-models/generations/generation-view';
 import { GetGeneration } from '../read-models/generations/generations.queries';
 import { FindSelection } from '../read-models/selections/find-selection.query';
 import { toSelectionView, type SelectionRow, type SelectionView } from '../read-models/selections/selection-view';
+import { PrintProduction } from './print-production';
 import { PrintRateLimiter } from './print-rate-limiter';
 import { PrintSizeClaims } from './print-size-claims';
 import { SelectImage } from './select-image.command';
@@ -31,10 +27,8 @@ export class SelectImageHandler implements ICommandHandler<SelectImage, Selectio
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly store: EventStore,
-    private readonly clock: Clock,
-    private readonly media: MediaStorage,
     private readonly queryBus: QueryBus,
+    private readonly production: PrintProduction,
     private readonly renderer: PrintRenderer,
     private readonly claims: PrintSizeClaims,
     private readonly rateLimiter: PrintRateLimiter,
@@ -80,7 +74,7 @@ export class SelectImageHandler implements ICommandHandler<SelectImage, Selectio
         if (done) return toSelectionView(generationId, done);
       }
       try {
-        return await this.renderAndRecord(command, generation, plan, slot);
+        return await this.production.renderAndRecord(command, generation, plan, slot);
       } catch (error) {
         // Nothing recorded: the size goes back (if this fails too, it stays, for this size to use).
         if (claimed) await this.claims.release(generationId, plan).catch(() => undefined);
@@ -89,74 +83,6 @@ export class SelectImageHandler implements ICommandHandler<SelectImage, Selectio
     } finally {
       slot.release();
     }
-  }
-
-  private async renderAndRecord(
-    { userId, generationId, requestId }: SelectImage,
-    generation: GenerationRow,
-    plan: PrintPlan,
-    slot: RenderSlot,
-  ): Promise<SelectionView> {
-    const image = generation.image;
-    if (!image) throw new Error(`Generation ${generationId} succeeded without an image`);
-    // A cache hit shows the image of the generation it reused; that one's file is the source.
-    const source = await this.media.get(
-      generationImageKey(generation.source_generation_id ?? generation.id, image.mimeType),
-    );
-    if (!source)
-      throw new DomainError('not_found', `The image of generation ${generationId} is no longer in media storage`);
-    const assets = await slot.render(source.bytes, plan, {
-      title: generation.prompt,
-      createdAt: new Date(generation.created_at),
-    });
-    const base = `prints/${generationId}/${plan.widthPx}x${plan.heightPx}`;
-    const [printImage, pdf] = await Promise.all([
-      this.media.put(`${base}.jpg`, assets.image.bytes, 'image/jpeg'),
-      this.media.put(`${base}.pdf`, assets.pdf.bytes, 'application/pdf'),
-    ]);
-    const { newEvents } = await handleGenerationCommand(
-      this.store,
-      {
-        type: 'SelectPrint',
-        data: {
-          generationId,
-          userId,
-          widthInches: plan.widthInches,
-          heightInches: plan.heightInches,
-          dpi: plan.dpi,
-          printImage: {
-            url: printImage.url,
-            publicId: printImage.publicId,
-            bytes: printImage.bytes,
-            width: plan.widthPx,
-            height: plan.heightPx,
-            mimeType: 'image/jpeg',
-          },
-          pdf: {
-            url: pdf.url,
-            publicId: pdf.publicId,
-            bytes: pdf.bytes,
-            widthInches: plan.widthInches,
-            heightInches: plan.heightInches,
-            pages: 1,
-          },
-          selectedAt: this.clock.now().toISOString(),
-        },
-      },
-      // Selections of one generation append one after another under the stream's lock, never
-      // racing for its next position (a lost race would throw away a finished render).
-      { lockStream: true, metadata: { userId, actor: `user:${userId}`, requestId, correlationId: generationId } },
-    );
-    const produced = newEvents.find((event) => event.type === 'PrintAssetsProduced');
-    if (produced)
-      return toSelectionView(generationId, {
-        print_image: produced.data.printImage,
-        pdf: produced.data.pdf,
-        dpi: plan.dpi,
-      });
-    const raced = await this.find(generationId, plan);
-    if (!raced) throw new Error(`The selection of ${generationId} at ${base} is recorded but not in its read model`);
-    return toSelectionView(generationId, raced);
   }
 
   private find(generationId: string, plan: PrintPlan): Promise<SelectionRow | undefined> {
