@@ -8,8 +8,7 @@ import { dailySeries, summarize, type DailyUsage, type DailyUsageRow, type Usage
 import { capAt, type BudgetChange, type BudgetChangeRow } from './domain/budget-changes';
 import { USAGE_TABLES } from './projections/usage.projection';
 import { BUDGET_CHANGES_TABLE } from './projections/budget.projection';
-import { readRevenueByDay } from './projections/revenue.reads';
-import { revenueOf, type Revenue } from './domain/revenue';
+import { readRevenueByDay, withRevenue, type Revenue } from './projections/revenue.reads';
 
 export interface DashboardDay extends DailyUsage {
   readonly freeGenerations: number;
@@ -25,7 +24,7 @@ export interface DashboardDay extends DailyUsage {
 export interface DashboardData {
   readonly from: string;
   readonly to: string;
-  readonly summary: UsageSummary;
+  readonly summary: UsageSummary & Revenue;
   readonly failures: number;
   readonly days: readonly DashboardDay[];
   readonly tierChanges: ReadonlyArray<{
@@ -73,18 +72,17 @@ export class AnalyticsQueries {
       this.uniqueUsers(range),
       readRevenueByDay(this.database, range),
     ]);
-    const summary = summarize(range, rows, users);
-    return { ...summary, ...revenueOf(daysOf(range), revenue, summary.spendUsd) };
+    return withRevenue(summarize(range, rows, users), daysOf(range), revenue);
   }
 
   async daily(range: DayRange): Promise<Array<DailyUsage & Revenue>> {
     const [rows, revenue] = await Promise.all([this.usageRows(range), readRevenueByDay(this.database, range)]);
-    return dailySeries(range, rows).map((day) => ({ ...day, ...revenueOf([day.date], revenue, day.spendUsd) }));
+    return dailySeries(range, rows).map((day) => withRevenue(day, [day.date], revenue));
   }
 
   async dashboard(range: DayRange): Promise<DashboardData> {
     const monthStart = `${monthOfDay(range.from)}-01`;
-    const [rows, uniqueUsers, usersByDay, failuresByDay, changes] = await Promise.all([
+    const [rows, uniqueUsers, usersByDay, failuresByDay, changes, revenue] = await Promise.all([
       this.usageRows({ from: monthStart, to: range.to }),
       this.uniqueUsers(range),
       this.countByDay(
@@ -96,6 +94,7 @@ export class AnalyticsQueries {
         range,
       ),
       this.budgetChanges(monthsOf(range)),
+      readRevenueByDay(this.database, range),
     ]);
     const inRange = rows.filter((row) => row.day >= range.from);
     const spendByDay = new Map<string, number>();
@@ -124,7 +123,7 @@ export class AnalyticsQueries {
     return {
       from: range.from,
       to: range.to,
-      summary: summarize(range, inRange, uniqueUsers),
+      summary: withRevenue(summarize(range, inRange, uniqueUsers), daysOf(range), revenue),
       failures: days.reduce((sum, day) => sum + day.failures, 0),
       days,
       tierChanges: changes

@@ -70,6 +70,22 @@ describe('checkout over HTTP with the Stripe SDK against the fake Stripe', () =>
     expect(events.body.events.map((e: { type: string }) => e.type)).toEqual(['CheckoutStarted']);
   });
 
+  it('refuses the same Idempotency-Key for another pack with 422, recording nothing more', async () => {
+    const send = (pack: string) =>
+      t.request('/v1/credits/checkout', {
+        method: 'POST',
+        user: 'buyer-6',
+        json: { pack },
+        headers: { 'idempotency-key': 'one-key' },
+      });
+    expect((await send('10')).status).toBe(201);
+    const other = await send('50');
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('idempotency_key_reused');
+    const events = await t.request('/v1/admin/users/buyer-6/events');
+    expect(events.body.events.map((e: { type: string }) => e.type)).toEqual(['CheckoutStarted']);
+  });
+
   it('refuses an unknown pack naming the field, without calling Stripe', async () => {
     const before = stripe.sessionCount;
     const response = await t.request('/v1/credits/checkout', { method: 'POST', user: 'buyer-3', json: { pack: '7' } });

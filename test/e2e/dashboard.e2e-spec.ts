@@ -157,6 +157,8 @@ describe('GET /dashboard in headless Chromium', () => {
       expect.arrayContaining([
         expect.stringContaining(`Generations${summary.generations}`),
         expect.stringContaining(`Users${summary.uniqueUsers}`),
+        // No credits were sold here: no revenue, and the margin is the provider spend, negative.
+        expect.stringMatching(/^Revenue\$0\.00margin -\$[\d.,]+ after provider cost$/),
       ]),
     );
 

@@ -133,6 +133,27 @@ describe.each([
     expect(await eventTypes('dave')).toEqual(['CheckoutStarted', 'CreditsPurchaseFailed']);
   });
 
+  it('refuses a refund delivered before its payment (Stripe delivers it again), then takes it back once', async () => {
+    const sessionId = await checkout('henry');
+    const completed = stripe.complete(sessionId);
+    const refunded = stripe.refund(sessionId, 250);
+    const early = await stripe.deliver(webhookUrl, refunded);
+    expect(early.status).toBe(409);
+    expect(early.body).toMatchObject({ code: 'invalid_state' });
+    expect(await eventTypes('henry')).toEqual(['CheckoutStarted']);
+    await stripe.deliver(webhookUrl, completed);
+    expect((await stripe.deliver(webhookUrl, refunded)).body).toMatchObject({ outcome: 'processed' });
+    expect(await paidCredits('henry')).toBe(5);
+    const other = stripe.event('charge.refunded', {
+      id: 'ch_x',
+      object: 'charge',
+      payment_intent: 'pi_not_ours',
+      amount: 100,
+      amount_refunded: 100,
+    });
+    expect((await stripe.deliver(webhookUrl, other)).body).toMatchObject({ outcome: 'ignored' });
+  });
+
   it('a full refund of an unspent pack takes the credits back to zero', async () => {
     const sessionId = await checkout('erin');
     await stripe.deliver(webhookUrl, stripe.complete(sessionId));
@@ -190,8 +211,18 @@ describe.each([
     expect(await paidCredits('gina')).toBe(50);
   });
 
-  it('answers 200 to event types it does not act on, writing nothing', async () => {
+  it('answers 200 to event types it does not act on, and to sessions it did not open, writing nothing', async () => {
     const events = await countRows('events');
+    const foreign = stripe.event('checkout.session.completed', {
+      id: 'cs_test_not_ours',
+      object: 'checkout.session',
+      payment_status: 'paid',
+      payment_intent: 'pi_not_ours',
+      client_reference_id: 'zoe',
+      metadata: { userId: 'zoe', packId: '50' },
+    });
+    expect((await stripe.deliver(webhookUrl, foreign)).body).toEqual({ received: true, outcome: 'ignored' });
+    expect(await paidCredits('zoe')).toBe(0);
     const other = stripe.event('customer.created', { id: 'cus_1', object: 'customer' });
     expect(await stripe.deliver(webhookUrl, other)).toEqual({
       status: 200,
@@ -223,17 +254,17 @@ describe.each([
   it('shows revenue per day next to the provider spend, and the margin', async () => {
     await waitUntilCaughtUp(t.app.get(ProjectionRunners).runner(REVENUE_PROJECTION));
     const days = (await t.request('/v1/admin/analytics/daily?from=2026-11-25&to=2026-11-27')).body.days;
-    // 25th: $5 packs of alice, bob, carol and erin, erin's refunded. 26th: frank's pack, refunded.
+    // 25th: $5 packs of alice, bob, carol, henry and erin; half of henry's and all of erin's refunded. 26th: frank's pack, refunded.
     // 27th: frank's second pack, and gina's $20 pack whose $10 dispute was taken back, then won.
     expect(days.map((d: { date: string; revenueUsd: number }) => [d.date, d.revenueUsd])).toEqual([
-      ['2026-11-25', 15],
+      ['2026-11-25', 17.5],
       ['2026-11-26', 0],
       ['2026-11-27', 25],
     ]);
     for (const day of days) expect(day.marginUsd).toBeCloseTo(day.revenueUsd - day.spendUsd, 6);
     const summary = (await t.request('/v1/admin/analytics/summary?from=2026-11-25&to=2026-11-27')).body;
-    expect(summary.revenueUsd).toBe(40);
-    expect(summary.marginUsd).toBeCloseTo(40 - summary.spendUsd, 6);
+    expect(summary.revenueUsd).toBe(42.5);
+    expect(summary.marginUsd).toBeCloseTo(42.5 - summary.spendUsd, 6);
   });
 
   it('replay rebuilds the same balances, debts, purchases and revenue as the live rows', async () => {

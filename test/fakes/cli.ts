@@ -1,6 +1,6 @@
-import { startAllFakes } from './index';
+import { FAKE_CREDENTIALS, startAllFakes, startFakeStripe } from './index';
 
-const DEFAULT_PORTS = { openai: 4010, fal: 4011, cloudinary: 4012 } as const;
+const DEFAULT_PORTS = { openai: 4010, fal: 4011, cloudinary: 4012, stripe: 4013 } as const;
 
 /** `--openai-port 4010` and `--openai-port=4010` both work; flags win over the environment. */
 function setting(flag: string, envName: string, fallback: number): number {
@@ -24,18 +24,35 @@ async function main(): Promise<void> {
     latencyMs: setting('latency-ms', 'FAKE_LATENCY_MS', 0),
     falQueueDelayMs: setting('fal-queue-delay-ms', 'FAKE_FAL_QUEUE_DELAY_MS', 0),
   });
+  const webhookUrl =
+    process.argv.find((arg) => arg.startsWith('--webhook-url='))?.split('=')[1] ??
+    process.env.FAKE_STRIPE_WEBHOOK_URL ??
+    'http://127.0.0.1:3000/v1/webhooks/stripe';
+  const stripe = await startFakeStripe({
+    secretKey: FAKE_CREDENTIALS.stripeSecretKey,
+    webhookSecret: FAKE_CREDENTIALS.stripeWebhookSecret,
+    port: setting('stripe-port', 'FAKE_STRIPE_PORT', DEFAULT_PORTS.stripe),
+    webhookUrl,
+  });
+  const stripeEnv = {
+    STRIPE_SECRET_KEY: FAKE_CREDENTIALS.stripeSecretKey,
+    STRIPE_WEBHOOK_SECRET: FAKE_CREDENTIALS.stripeWebhookSecret,
+    STRIPE_API_BASE: stripe.url,
+  };
   const lines = [
-    '# Fake OpenAI, fal.ai and Cloudinary servers for genledger, on loopback only.',
+    '# Fake OpenAI, fal.ai, Cloudinary and Stripe servers for genledger, on loopback only.',
     "# They speak the providers' wire formats, accept only the credentials below, draw solid-colour",
     '# images of the requested size, and keep everything in memory until they stop (Ctrl-C).',
     '# Point genledger at them by running these lines in the shell that starts it:',
-    ...Object.entries(fakes.env).map(([name, value]) => `export ${name}='${value}'`),
-    `# OpenAI ${fakes.openai.url}   fal ${fakes.fal.url}   Cloudinary ${fakes.cloudinary.url}`,
+    ...Object.entries({ ...fakes.env, ...stripeEnv }).map(([name, value]) => `export ${name}='${value}'`),
+    `# OpenAI ${fakes.openai.url}   fal ${fakes.fal.url}   Cloudinary ${fakes.cloudinary.url}   Stripe ${stripe.url}`,
+    `# Buying credits: open the checkoutUrl that POST /v1/credits/checkout answers; the fake Stripe marks`,
+    `# the session paid and sends the signed checkout.session.completed to ${webhookUrl}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const stop = (signal: NodeJS.Signals): void => {
     process.stdout.write(`# ${signal}: stopping the fakes\n`);
-    fakes.close().then(
+    Promise.all([fakes.close(), stripe.close()]).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -8,6 +8,11 @@ export interface FakeStripeOptions {
   readonly webhookSecret: string;
   readonly port?: number;
   readonly latencyMs?: number;
+  /**
+   * Where opening a session's checkout URL sends the signed `checkout.session.completed` (the
+   * buyer "pays" by visiting it); without it, tests deliver events themselves with `deliver`.
+   */
+  readonly webhookUrl?: string;
 }
 
 type Fields = Readonly<Record<string, string | string[]>>;
@@ -179,6 +184,8 @@ export class FakeStripe extends FakeServer {
   }
 
   protected async handle(req: FakeRequest): Promise<FakeReply> {
+    const pay = /^\/c\/pay\/([^/]+)$/.exec(req.path);
+    if (req.method === 'GET' && pay) return this.payPage(decodeURIComponent(pay[1]!));
     if (req.headers.authorization !== `Bearer ${this.config.secretKey}`) {
       return jsonReply(401, {
         error: { type: 'invalid_request_error', message: 'Invalid API Key provided', code: 'api_key_invalid' },
@@ -206,8 +213,28 @@ export class FakeStripe extends FakeServer {
     return this.route(req);
   }
 
+  /** The buyer opens the checkout URL and pays by card: the session completes and its event is sent. */
+  private async payPage(sessionId: string): Promise<FakeReply> {
+    if (!this.sessions.has(sessionId)) return this.missing(`No such checkout.session: '${sessionId}'`);
+    const event = this.complete(sessionId);
+    if (!this.config.webhookUrl) return jsonReply(200, { paid: true, sessionId, event: event.id });
+    const delivered = await this.deliver(this.config.webhookUrl, event);
+    return jsonReply(200, { paid: true, sessionId, event: event.id, webhook: delivered });
+  }
+
   private route(req: FakeRequest): FakeReply {
     if (req.method === 'POST' && req.path === '/v1/checkout/sessions') return this.createSession(req.fields);
+    if (req.method === 'GET' && req.path === '/v1/checkout/sessions') {
+      const paymentIntent = req.query.get('payment_intent');
+      const data = [...this.sessions.values()].filter((s) => !paymentIntent || s.payment_intent === paymentIntent);
+      const limit = Number(req.query.get('limit') ?? '10');
+      return jsonReply(200, {
+        object: 'list',
+        data: data.slice(0, limit),
+        has_more: data.length > limit,
+        url: req.path,
+      });
+    }
     const match = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(req.path);
     if (req.method === 'GET' && match) {
       const session = this.sessions.get(decodeURIComponent(match[1]!));

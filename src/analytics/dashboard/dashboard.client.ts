@@ -172,6 +172,7 @@ export function dashboardClient(
         integer(s.cacheHits) + ' hits of ' + integer(s.cacheHits + s.generations) + ' requests',
       ),
       kpi('Saved by the cache', usd(s.savedUsd), 'provider cost avoided'),
+      kpi('Revenue', usd(s.revenueUsd), 'margin ' + usd(s.marginUsd) + ' after provider cost'),
       kpi('Free / paid', integer(s.freeGenerations) + ' / ' + integer(s.paidGenerations), 'generations by charge'),
       kpi(
         'Users',

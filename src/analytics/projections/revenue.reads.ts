@@ -1,6 +1,8 @@
 import type { Sql } from '../../database/database';
 import type { DayRange } from '../../common/utc-time';
 import type { RevenueByDay } from '../domain/revenue';
+
+export { withRevenue, type Revenue } from '../domain/revenue';
 import { REVENUE_TABLE } from './revenue.projection';
 
 /** Net USD revenue per day of the range (days without sales are absent). */

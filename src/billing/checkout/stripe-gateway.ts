@@ -80,6 +80,18 @@ export class StripeGateway {
     return { sessionId: session.id, url: session.url };
   }
 
+  /** The Checkout Session that created a payment intent, as Stripe knows it (null when none did). */
+  async sessionIdForPaymentIntent(paymentIntentId: string): Promise<string | null> {
+    const client = this.requireClient();
+    try {
+      const sessions = await client.checkout.sessions.list({ payment_intent: paymentIntentId, limit: 1 });
+      return sessions.data[0]?.id ?? null;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new DomainError('payment_provider_failed', `Stripe did not answer which session paid: ${message}`);
+    }
+  }
+
   /**
    * The event Stripe signed, or `invalid_signature` (a forged or altered body, another secret, or a
    * timestamp outside the SDK's default tolerance of 5 minutes).

@@ -9,7 +9,9 @@ export class GetCreditPacksHandler implements IQueryHandler<GetCreditPacks, { pa
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   execute(): Promise<{ packs: CreditPackView[] }> {
-    const { packs, currency } = this.config.purchases;
+    const { packs, currency, stripeSecretKey } = this.config.purchases;
+    // Nothing is on sale while purchases are disabled: a page offers no pack it cannot sell.
+    if (stripeSecretKey === undefined) return Promise.resolve({ packs: [] });
     return Promise.resolve({
       packs: packs.map((pack) => ({
         id: pack.id,

@@ -37,12 +37,10 @@ export class HandleStripeWebhookHandler
     const event = this.stripe.verifyWebhook(rawBody, signature);
     const action = webhookActionOf(event);
     if (action.kind === 'ignore') return { received: true as const, outcome: 'ignored' as const };
+    const sessionId = action.kind === 'reversal' ? await this.sessionOf(action.paymentIntentId) : action.sessionId;
     const now = this.clock.now();
     const outcome = await this.database.transaction(async (tx): Promise<WebhookOutcome> => {
-      const checkout =
-        action.kind === 'reversal'
-          ? await findCheckoutByPaymentIntent(tx, action.paymentIntentId)
-          : await findCheckoutBySession(tx, action.sessionId);
+      const checkout = sessionId === null ? undefined : await findCheckoutBySession(tx, sessionId);
       if (!checkout) {
         this.logger.warn(`Stripe event ${event.id} (${event.type}) is about no checkout of this service; ignored`);
         return 'ignored';
@@ -53,6 +51,16 @@ export class HandleStripeWebhookHandler
       return 'processed';
     });
     return { received: true as const, outcome };
+  }
+
+  /**
+   * A refund or dispute names the payment intent. The purchase records it once paid; a reversal
+   * delivered before the payment asks Stripe for the session, and the account then refuses it
+   * (409) until the payment is in, so Stripe delivers it again.
+   */
+  private async sessionOf(paymentIntentId: string): Promise<string | null> {
+    const known = await findCheckoutByPaymentIntent(this.database, paymentIntentId);
+    return known ? known.session_id : this.stripe.sessionIdForPaymentIntent(paymentIntentId);
   }
 }
 

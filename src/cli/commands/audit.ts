@@ -67,6 +67,7 @@ export const auditCommand: CliCommand = {
         .trimEnd();
     const { state } = ledger;
     const freeDays = Object.entries(state.freeUsedByDay).sort(([a], [b]) => a.localeCompare(b));
+    const debt = state.debtCredits > 0 ? `; ${state.debtCredits} credits owed for refunded or disputed purchases` : '';
     const free = freeDays.length > 0 ? `; free units used on ${freeDays.at(-1)?.[0]}: ${freeDays.at(-1)?.[1]}` : '';
     context.stdout.write(
       [
@@ -76,7 +77,7 @@ export const auditCommand: CliCommand = {
         render(widths.map((width) => '-'.repeat(width))),
         ...table.slice(1).map(render),
         '',
-        `Balance: ${state.availableCredits} paid credits available, ${state.reservedCredits} held, ${state.grantedCredits} granted in all${free}`,
+        `Balance: ${state.availableCredits} paid credits available, ${state.reservedCredits} held, ${state.grantedCredits} granted in all${free}${debt}`,
         '',
         await budget(),
       ].join('\n'),
