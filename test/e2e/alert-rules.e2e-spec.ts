@@ -46,6 +46,15 @@ describe('alert rules over HTTP', () => {
     await caughtUp();
     await new Promise((resolve) => setTimeout(resolve, 200));
   };
+  /**
+   * Until the receiver holds `count` alerts (then settled, so one too many would show): the circuit's
+   * events are appended by the breaker after the request that moved it has answered.
+   */
+  const receivedAtLeast = async (count: number) => {
+    const deadline = Date.now() + 15_000;
+    while (receiver.alerts.length < count && Date.now() < deadline) await settle();
+    await settle();
+  };
   const received = (type: string) => receiver.alerts.filter((alert) => alert.body.type === type);
 
   it('forecast: a pace that projects past the cap mid-month alerts once, on the day it first does', async () => {
@@ -174,13 +183,13 @@ describe('alert rules over HTTP', () => {
     fakes.openai.failNext({ kind: 'status', status: 503 }, 5);
     await generate('standard');
     await generate('standard');
-    await settle();
+    await receivedAtLeast(1);
     expect(receiver.alerts.map((alert) => alert.body.type)).toEqual(['provider.circuit_opened']);
     expect(receiver.alerts[0].body.data).toEqual({ month: '2026-11', provider: 'openai', consecutiveFailures: 5 });
     // After halfOpenAfterMs (1 s in tests) a probe goes through and closes it.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await generate();
-    await settle();
+    await receivedAtLeast(2);
     expect(receiver.alerts.map((alert) => alert.body.type)).toEqual([
       'provider.circuit_opened',
       'provider.circuit_closed',
