@@ -71,10 +71,9 @@ describe('alert delivery: retries with back-off, dead letters, re-queue', () => 
       const attempts = receiver.requests.filter((r) => r.id === alert.id);
       expect(attempts.map((r) => r.status)).toEqual([503, 503, 503, 200]);
       const gaps = attempts.slice(1).map((r, i) => r.at.getTime() - attempts[i].at.getTime());
-      // 150, 300, 600 ms with a poll of 20 ms: each wait is longer than the one before.
-      expect(gaps[0]).toBeGreaterThanOrEqual(140);
-      expect(gaps[1]).toBeGreaterThan(gaps[0] * 1.5);
-      expect(gaps[2]).toBeGreaterThan(gaps[1] * 1.5);
+      // Back-off of 150, 300, 600 ms: each wait at least its own length (a busy machine only makes
+      // a wait longer, so these lower bounds hold however loaded the run is).
+      expect(gaps.map((gap, i) => gap >= [150, 300, 600][i]! - 10)).toEqual([true, true, true]);
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.requests).toHaveLength(12);

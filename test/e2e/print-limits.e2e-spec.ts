@@ -153,8 +153,9 @@ describe('print work under a burst (PRINT_CONCURRENCY 1, a queue of 2, 5 sizes a
     // wait for a thread behind renders takes whole renders (25-30 times its usual time here).
     expect(during.media.length).toBeGreaterThan(0);
     expect(during.credits.length).toBeGreaterThan(0);
-    expect(median(during.media) / median(baseline.media)).toBeLessThan(5);
-    expect(median(during.credits) / median(baseline.credits)).toBeLessThan(5);
+    // Under 10x leaves room for a loaded machine and still fails a read queued behind a render.
+    expect(median(during.media) / median(baseline.media)).toBeLessThan(10);
+    expect(median(during.credits) / median(baseline.credits)).toBeLessThan(10);
   });
 });
 
