@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { CreateEventStore1764000000000 } from './event-store/migrations/1764000000000-create-event-store';
+import { LockedStreamRead1764000001000 } from './event-store/migrations/1764000001000-locked-stream-read';
 import { BillingReadModels1764000000100 } from './billing/migrations/1764000000100-billing-read-models';
 import { BudgetMonths1764000000110 } from './billing/migrations/1764000000110-budget-months';
 import { BudgetUnknownSpend1764000000120 } from './billing/migrations/1764000000120-budget-unknown-spend';
@@ -26,4 +27,5 @@ export const ALL_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   PrintSizeClaims1764000000320,
   UsageLogView1764000000800,
   AlertOutbox1764000000900,
+  LockedStreamRead1764000001000,
 ];

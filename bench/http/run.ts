@@ -38,9 +38,11 @@ const ALL_SCENARIOS = [
 
 /**
  * BENCH_ONLY=<start of a scenario's name> runs that workload alone and skips the provider-call and
- * replica runs: for a CPU profile (BENCH_CPU_PROF) of one path.
+ * replica runs: for a CPU profile (BENCH_CPU_PROF) of one path. BENCH_ONLY=provider runs the
+ * provider-call runs alone (misses against the fixed-latency provider).
  */
 const ONLY = process.env.BENCH_ONLY;
+const PROVIDER_ONLY = ONLY === 'provider';
 const SCENARIOS = ALL_SCENARIOS.filter((scenario) => !ONLY || scenario.name.startsWith(ONLY));
 
 export interface ThroughputRow extends Measured {
@@ -110,8 +112,8 @@ async function main(): Promise<void> {
     console.log('  one request at a time measured');
     await Promise.all(stopping.splice(0).map((child) => child.stop()));
 
-    const overhead: OverheadRow[] = ONLY ? [] : await measureProviderOverhead(database.url, timing);
-    if (!ONLY) console.log('  provider overhead measured');
+    const overhead: OverheadRow[] = ONLY && !PROVIDER_ONLY ? [] : await measureProviderOverhead(database.url, timing);
+    if (overhead.length > 0) console.log('  provider overhead measured');
     const replicas = REPLICAS > 1 && !ONLY ? await measureReplicas(database.url, timing) : [];
 
     const report: Report = {

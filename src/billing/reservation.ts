@@ -27,7 +27,9 @@ export interface ReserveRequest {
   readonly metadata: EventMetadata;
   /**
    * Statements that commit with the reservation, in its transaction (the generation's request), so
-   * a cache miss records both in one commit. Runs again if the reservation is made again.
+   * a cache miss records both in one commit. They run once the account has decided the charge and
+   * before its events are appended, so the month's budget row, which the append's projection takes,
+   * is not held while they run. Run again if the reservation is made again.
    */
   readonly alongside?: (tx: Sql, reservation: Reservation) => Promise<void>;
   /**

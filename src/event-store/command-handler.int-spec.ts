@@ -80,4 +80,47 @@ describePostgres('handleCommand', () => {
     expect(heard).toBe(1);
     stopListening();
   });
+
+  it("with lockStream, reads after the lock is held: a command waiting for it sees the holder's append", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let appended!: () => void;
+    const firstAppended = new Promise<void>((resolve) => (appended = resolve));
+    const options = { lockStream: true } as const;
+    const first = database.transaction(async (tx) => {
+      await handleCommand(store, 'count-locked', counter, { type: 'Count' }, { ...options, tx });
+      appended();
+      await held;
+    });
+    await firstAppended;
+    // The second's lock and read are one round trip: had the read started before the lock was
+    // held, it would decide on an empty stream and fail its append as a conflict.
+    const second = database.transaction((tx) =>
+      handleCommand(store, 'count-locked', counter, { type: 'Count' }, { ...options, tx }),
+    );
+    await sleep(200);
+    release();
+    await first;
+    await expect(second).resolves.toMatchObject({ version: 2 });
+    const events = await store.readStream<Counted>('count-locked');
+    expect(events.map((event) => event.data.total)).toEqual([1, 2]);
+  });
+
+  it('decides on a known state without reading, and fails as a conflict when the stream moved on', async () => {
+    const first = await handleCommand(store, 'count-known', counter, { type: 'Count' });
+    const known = { state: first.state, version: first.version };
+    await handleCommand(store, 'count-known', counter, { type: 'Count' });
+    const stale = database.transaction((tx) =>
+      handleCommand(store, 'count-known', counter, { type: 'Count' }, { tx, known }),
+    );
+    await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
+    const current = { state: 2, version: 2 };
+    await expect(
+      database.transaction((tx) =>
+        handleCommand(store, 'count-known', counter, { type: 'Count' }, { tx, known: current }),
+      ),
+    ).resolves.toMatchObject({ state: 3, version: 3 });
+    const events = await store.readStream<Counted>('count-known');
+    expect(events.map((event) => event.data.total)).toEqual([1, 2, 3]);
+  });
 });

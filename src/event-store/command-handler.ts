@@ -14,7 +14,7 @@ export interface SnapshotCodec<State> {
   deserialize(json: unknown): State;
 }
 
-export interface HandleOptions<State> {
+export interface HandleOptions<State, Event extends DomainEvent = DomainEvent> {
   readonly metadata?: EventMetadata;
   readonly snapshot?: SnapshotCodec<State>;
   /**
@@ -35,6 +35,19 @@ export interface HandleOptions<State> {
    * nothing is read. The append still expects no stream, so a clash fails as a conflict.
    */
   readonly newStream?: boolean;
+  /**
+   * With `tx`: statements that belong before this append in the caller's transaction, given the
+   * events the decider chose. Rows the append's inline projections lock are then held for less
+   * time (from the projection's statement to the commit), since nothing else runs in between.
+   */
+  readonly beforeAppend?: (newEvents: readonly Event[]) => Promise<void>;
+  /**
+   * The stream's state and version as this process's last command on it left them: nothing is
+   * read. The append still expects that version, so a stream changed meanwhile (by another
+   * replica or a job) fails as a conflict, for the caller to decide again with a read. Not for
+   * locked streams, whose lock is taken by their read.
+   */
+  readonly known?: { readonly state: State; readonly version: number };
 }
 
 export interface HandleResult<State, Event extends DomainEvent> {
@@ -61,7 +74,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   streamId: string,
   decider: Decider<State, Command, Event>,
   command: Command,
-  options: HandleOptions<State> = {},
+  options: HandleOptions<State, Event> = {},
 ): Promise<HandleResult<State, Event>> {
   if (options.tx) return decideAndAppend(store, options.tx, streamId, decider, command, options);
   const grouped = !options.lockStream && !options.snapshot;
@@ -85,9 +98,11 @@ async function decideAndAppend<State, Command, Event extends DomainEvent>(
   streamId: string,
   decider: Decider<State, Command, Event>,
   command: Command,
-  options: HandleOptions<State>,
+  options: HandleOptions<State, Event>,
 ): Promise<HandleResult<State, Event>> {
-  if (options.lockStream && tx) {
+  const locked = options.lockStream === true && tx !== undefined;
+  // A locked stream's read takes the lock in its own round trip; a new stream is not read.
+  if (options.lockStream && tx && options.newStream) {
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [streamId]);
   }
   const {
@@ -96,9 +111,12 @@ async function decideAndAppend<State, Command, Event extends DomainEvent>(
     snapshotVersion,
   } = options.newStream
     ? { state: decider.initialState(), version: 0, snapshotVersion: 0 }
-    : await loadState(store, tx ?? store.database, streamId, decider, options.snapshot);
+    : options.known && !options.lockStream
+      ? { ...options.known, snapshotVersion: options.known.version }
+      : await loadState(store, tx ?? store.database, streamId, decider, options.snapshot, locked);
   const newEvents = decider.decide(command, loaded);
   if (newEvents.length === 0) return { state: loaded, newEvents, version, projected: new Map() };
+  if (tx) await options.beforeAppend?.(newEvents);
   const appended = await store.append(streamId, newEvents, {
     expectedVersion: version === 0 ? 'no_stream' : version,
     metadata: options.metadata,
@@ -124,20 +142,19 @@ export async function loadState<State, Event extends DomainEvent>(
   streamId: string,
   decider: Pick<Decider<State, unknown, Event>, 'evolve' | 'initialState'>,
   snapshot?: SnapshotCodec<State>,
+  lock = false,
 ): Promise<{ state: State; version: number; snapshotVersion: number }> {
   let state = decider.initialState();
   let version = 0;
-  let events: RecordedEvent<Event>[];
-  if (snapshot) {
-    const read = await store.readStreamAfterSnapshot<Event>(streamId, snapshot.version, sql);
-    if (read.snapshot) {
-      state = snapshot.deserialize(read.snapshot.state);
-      version = read.snapshot.version;
-    }
-    events = read.events;
-  } else {
-    events = await store.readStream<Event>(streamId, { sql });
+  let read: { snapshot: { version: number; state: unknown } | null; events: RecordedEvent<Event>[] };
+  if (lock) read = await store.lockAndReadStream<Event>(streamId, snapshot?.version ?? null, sql);
+  else if (snapshot) read = await store.readStreamAfterSnapshot<Event>(streamId, snapshot.version, sql);
+  else read = { snapshot: null, events: await store.readStream<Event>(streamId, { sql }) };
+  if (snapshot && read.snapshot) {
+    state = snapshot.deserialize(read.snapshot.state);
+    version = read.snapshot.version;
   }
+  const events = read.events;
   const snapshotVersion = version;
   for (const event of events) {
     state = decider.evolve(state, { type: event.type, data: event.data } as Event);

@@ -13,12 +13,14 @@ export interface ReadAllOptions {
   readonly allCommitted?: boolean;
 }
 
+type SnapshotRead = { snapshot: { version: number; state: unknown } | null; rows: SqlRow[] };
+
 /** A stream's newest snapshot of the codec version and the rows of the events after it, in one statement. */
 export async function selectStreamAfterSnapshot(
   sql: Sql,
   streamId: string,
   codecVersion: number,
-): Promise<{ snapshot: { version: number; state: unknown } | null; rows: SqlRow[] }> {
+): Promise<SnapshotRead> {
   const rows = await sql.query(
     `SELECT s.stream_version AS snapshot_version,
             CASE WHEN row_number() OVER (ORDER BY e.stream_position) = 1 THEN s.state END AS snapshot_state, e.*
@@ -31,6 +33,23 @@ export async function selectStreamAfterSnapshot(
       ORDER BY e.stream_position`,
     [streamId, codecVersion],
   );
+  return snapshotRead(rows);
+}
+
+/**
+ * The same read under the stream's transaction-scoped advisory lock, taken first, in one round trip
+ * (the `locked_stream_after_snapshot` function: the read starts once the lock is held). Without a
+ * codec version no snapshot matches and every event is read.
+ */
+export async function selectLockedStreamAfterSnapshot(
+  tx: Sql,
+  streamId: string,
+  codecVersion: number | null,
+): Promise<SnapshotRead> {
+  return snapshotRead(await tx.query('SELECT * FROM locked_stream_after_snapshot($1, $2)', [streamId, codecVersion]));
+}
+
+function snapshotRead(rows: SqlRow[]): SnapshotRead {
   const first = rows[0];
   const snapshot =
     first && first.snapshot_version !== null

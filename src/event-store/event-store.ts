@@ -11,7 +11,14 @@ import {
   type RecordedEvent,
 } from './event-types';
 import { UpcasterRegistry } from './upcasters';
-import { selectAll, selectHead, selectStream, selectStreamAfterSnapshot, type ReadAllOptions } from './event-reads';
+import {
+  selectAll,
+  selectHead,
+  selectLockedStreamAfterSnapshot,
+  selectStream,
+  selectStreamAfterSnapshot,
+  type ReadAllOptions,
+} from './event-reads';
 import {
   GroupCommitter,
   insertAppends,
@@ -186,6 +193,19 @@ export class EventStore {
     sql: Sql = this.database,
   ): Promise<{ snapshot: { version: number; state: unknown } | null; events: RecordedEvent<E>[] }> {
     const { snapshot, rows } = await selectStreamAfterSnapshot(sql, streamId, codecVersion);
+    return { snapshot, events: rows.map((row) => this.toRecorded(row) as RecordedEvent<E>) };
+  }
+
+  /**
+   * `readStreamAfterSnapshot` after taking the stream's transaction-scoped advisory lock, in one
+   * round trip; with a null codec version, the whole stream.
+   */
+  async lockAndReadStream<E extends DomainEvent = DomainEvent>(
+    streamId: string,
+    codecVersion: number | null,
+    tx: Sql,
+  ): Promise<{ snapshot: { version: number; state: unknown } | null; events: RecordedEvent<E>[] }> {
+    const { snapshot, rows } = await selectLockedStreamAfterSnapshot(tx, streamId, codecVersion);
     return { snapshot, events: rows.map((row) => this.toRecorded(row) as RecordedEvent<E>) };
   }
 

@@ -15,6 +15,7 @@ import {
 import { fromBudgetRow } from '../read-models/budget-months/budget-months.reads';
 import { BudgetViews } from '../read-models/budget-months/budget-views';
 import type { Reservation, ReserveRequest } from '../reservation';
+import type { AccountEvent } from '../domain/account';
 import { AccountStream } from '../streams/account-stream';
 import { BudgetStream } from '../streams/budget-stream';
 import { MonthStart } from '../streams/month-start';
@@ -71,6 +72,17 @@ export class ReserveCreditsHandler implements ICommandHandler<ReserveCredits, Re
     const reservation = await this.database.transaction(async (tx) => {
       await request.first?.(tx);
       const creditsPerTier = tier === 'premium' ? this.config.creditsPerPremium : this.config.creditsPerStandard;
+      const downgraded = request.requestedTier === 'premium' && tier === 'standard';
+      let made: Reservation | undefined;
+      // What commits with the reservation runs before its events are appended: the append's
+      // projection takes the month's row, which is then held only until the commit.
+      const beforeAppend = async (events: readonly AccountEvent[]) => {
+        const credited = events.find((e) => e.type === 'CreditsReserved');
+        if (credited?.type !== 'CreditsReserved') throw new Error('the account decided no reservation');
+        const { kind: charge, credits } = credited.data;
+        made = { reservationId, userId: request.userId, month, charge, credits, tier, downgraded, priceMicros };
+        await request.alongside?.(tx, made);
+      };
       const account = await this.account.run(
         request.userId,
         {
@@ -88,9 +100,9 @@ export class ReserveCreditsHandler implements ICommandHandler<ReserveCredits, Re
         },
         request.metadata,
         tx,
+        beforeAppend,
       );
-      const credited = account.newEvents.find((e) => e.type === 'CreditsReserved');
-      if (credited?.type !== 'CreditsReserved') throw new Error('the account decided no reservation');
+      if (made === undefined) throw new Error('the account decided no reservation');
       // The projection has just added this price to the month's row, which this transaction now
       // holds, and answered with the row: the month before this reservation is the row less its price.
       const projected = account.projected.get(accountBalancesProjection.name) as ReservationProjected | undefined;
@@ -111,19 +123,6 @@ export class ReserveCreditsHandler implements ICommandHandler<ReserveCredits, Re
         await this.budget.run(tx, month, () => ({ type: 'DowngradeTier', data }), request.metadata);
         recordedDowngrade = true;
       }
-      const downgraded = requestedTier === 'premium' && tier === 'standard';
-      const { kind: charge, credits } = credited.data;
-      const made: Reservation = {
-        reservationId,
-        userId: request.userId,
-        month,
-        charge,
-        credits,
-        tier,
-        downgraded,
-        priceMicros,
-      };
-      await request.alongside?.(tx, made);
       return made;
     });
     // A view read while the downgrade was uncommitted may still show Premium: read it anew.

@@ -33,13 +33,20 @@ export class AccountStream {
     command: AccountCommand,
     metadata: EventMetadata,
     tx?: Sql,
+    beforeAppend?: (newEvents: readonly AccountEvent[]) => Promise<void>,
   ): Promise<HandleResult<AccountState, AccountEvent>> {
     return handleCommand<AccountState, AccountCommand, AccountEvent>(
       this.store,
       accountStreamId(userId),
       accountDecider,
       command,
-      { tx, metadata: { ...metadata, userId }, snapshot: accountSnapshot, lockStream: true },
+      {
+        tx,
+        metadata: { ...metadata, userId },
+        snapshot: accountSnapshot,
+        lockStream: true,
+        beforeAppend,
+      },
     );
   }
 }

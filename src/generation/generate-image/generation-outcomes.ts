@@ -4,6 +4,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { DomainError } from '../../common/domain-error';
 import { Database, type Sql } from '../../database/database';
 import { EventStore } from '../../event-store/event-store';
+import { RememberedStreams, type KnownStream } from '../../event-store/remembered-streams';
 import type { EventMetadata } from '../../event-store/event-types';
 import type { ProviderSpend, ReservationRef } from '../../billing/reservation';
 import {
@@ -13,7 +14,7 @@ import {
 } from '../../billing/settle-reservation/settle-reservation.commands';
 import { RaiseReservationHold } from '../../billing/raise-hold/raise-reservation-hold.command';
 import type { GenerationFailed, GenerationRequested, ProviderCallStarted } from '../domain/generation-events';
-import type { CompleteGeneration } from '../domain/generation';
+import type { CompleteGeneration, GenerationState } from '../domain/generation';
 import { handleGenerationCommand } from '../generation-stream';
 import { generationsProjection } from '../read-models/generations/generations.projection';
 import type { GenerationRow } from '../read-models/generations/generation-view';
@@ -52,6 +53,8 @@ const SETTLE_ATTEMPTS = 4;
 @Injectable()
 export class GenerationOutcomes {
   private readonly logger = new Logger('generation');
+  /** Each generation's stream as this process last appended to it: its next command reads nothing. */
+  private readonly known = new RememberedStreams<GenerationState>();
 
   constructor(
     private readonly store: EventStore,
@@ -64,7 +67,12 @@ export class GenerationOutcomes {
    * `tx` when given (the reservation's), else through the group commit.
    */
   async request(data: GenerationRequested['data'], metadata: EventMetadata, tx?: Sql): Promise<void> {
-    await handleGenerationCommand(this.store, { type: 'RequestGeneration', data }, { metadata, newStream: true, tx });
+    const { state, version } = await handleGenerationCommand(
+      this.store,
+      { type: 'RequestGeneration', data },
+      { metadata, newStream: true, tx },
+    );
+    this.known.remember(data.generationId, { state, version });
   }
 
   /**
@@ -78,12 +86,19 @@ export class GenerationOutcomes {
     addedMicros: number,
     metadata: EventMetadata,
   ): Promise<void> {
-    await this.database.transaction(async (tx) => {
-      await handleGenerationCommand(this.store, { type: 'StartProviderCall', data }, { tx, metadata });
+    const known = this.known.take(data.generationId);
+    const started = await this.database.transaction(async (tx) => {
+      const { state, version } = await handleGenerationCommand(
+        this.store,
+        { type: 'StartProviderCall', data },
+        { tx, metadata, known },
+      );
       if (addedMicros > 0) {
         await this.commandBus.execute(new RaiseReservationHold(reservation, addedMicros, metadata, tx));
       }
+      return { state, version };
     });
+    this.known.remember(data.generationId, started);
   }
 
   /**
@@ -105,9 +120,10 @@ export class GenerationOutcomes {
   ): Promise<Completed> {
     let reservationExpired = false;
     for (let attempt = 1; ; attempt++) {
+      const known = this.known.take(delivered.generationId);
       try {
         return await this.database.transaction((tx) =>
-          this.completeIn(tx, reservation, { ...delivered, reservationExpired }, spend, metadata, withCapture),
+          this.completeIn(tx, reservation, { ...delivered, reservationExpired }, spend, metadata, withCapture, known),
         );
       } catch (error) {
         if (attempt >= SETTLE_ATTEMPTS || !isCode(error, 'invalid_state', 'concurrency_conflict')) throw error;
@@ -125,11 +141,12 @@ export class GenerationOutcomes {
     spend: CallSpend,
     metadata: EventMetadata,
     withCapture: WithCapture | undefined,
+    known: KnownStream<GenerationState> | undefined,
   ): Promise<Completed> {
     const { newEvents, projected } = await handleGenerationCommand(
       this.store,
       { type: 'CompleteGeneration', data },
-      { tx, metadata },
+      { tx, metadata, known },
     );
     await withCapture?.(tx, data.generationId);
     // The settlement last: it updates the month's budget row, which every generation shares and
@@ -186,12 +203,13 @@ export class GenerationOutcomes {
     metadata: EventMetadata,
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      const known = this.known.take(data.generationId);
       try {
         await this.database.transaction(async (tx) => {
           const { state } = await handleGenerationCommand(
             this.store,
             { type: 'FailGeneration', data },
-            { tx, metadata },
+            { tx, metadata, known },
           );
           try {
             await this.commandBus.execute(new ReleaseReservation(reservation, metadata, tx, spentOnly(spent)));

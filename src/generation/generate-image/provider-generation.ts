@@ -211,6 +211,7 @@ export class ProviderGeneration {
         generationImageKey(generationId, routed.image.mimeType),
         routed.image.bytes,
         routed.image.mimeType,
+        { width: routed.image.width, height: routed.image.height },
       );
       return {
         url: stored.url,

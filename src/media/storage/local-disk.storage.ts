@@ -3,7 +3,14 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import sharp from 'sharp';
-import { MediaStorage, checkMediaKey, contentTypeForPut, type MediaObject, type StoredMedia } from './media-storage';
+import {
+  MediaStorage,
+  checkMediaKey,
+  contentTypeForPut,
+  type ImageDimensions,
+  type MediaObject,
+  type StoredMedia,
+} from './media-storage';
 
 /**
  * Files under `DATA_DIR/media`, served by the app at `${PUBLIC_BASE_URL}/media/<key>`. The content
@@ -20,7 +27,7 @@ export class LocalDiskStorage extends MediaStorage {
     this.root = resolve(dataDir, 'media');
   }
 
-  async put(key: string, bytes: Buffer, mimeType: string): Promise<StoredMedia> {
+  async put(key: string, bytes: Buffer, mimeType: string, known?: ImageDimensions): Promise<StoredMedia> {
     const contentType = contentTypeForPut(key, mimeType);
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
@@ -35,11 +42,13 @@ export class LocalDiskStorage extends MediaStorage {
       throw error;
     }
     // Dimensions are a courtesy (Cloudinary reports them too); storage does not judge the bytes.
-    const dimensions = contentType.startsWith('image/')
-      ? await sharp(bytes)
-          .metadata()
-          .catch(() => undefined)
-      : undefined;
+    const dimensions =
+      known ??
+      (contentType.startsWith('image/')
+        ? await sharp(bytes)
+            .metadata()
+            .catch(() => undefined)
+        : undefined);
     return {
       url: `${this.publicBaseUrl}/media/${key}`,
       publicId: key,

@@ -12,6 +12,11 @@ export interface StoredMedia {
   readonly mimeType: string;
 }
 
+export interface ImageDimensions {
+  readonly width: number;
+  readonly height: number;
+}
+
 export interface MediaObject {
   readonly bytes: Buffer;
   readonly mimeType: string;
@@ -23,7 +28,11 @@ export interface MediaObject {
  * same content, so writing it again (a retry) replaces rather than duplicates.
  */
 export abstract class MediaStorage {
-  abstract put(key: string, bytes: Buffer, mimeType: string): Promise<StoredMedia>;
+  /**
+   * `dimensions`: what the caller already read from the bytes (a provider's image is inspected
+   * before it is stored), so a storage that reports dimensions need not decode the header again.
+   */
+  abstract put(key: string, bytes: Buffer, mimeType: string, dimensions?: ImageDimensions): Promise<StoredMedia>;
   abstract get(key: string): Promise<MediaObject | null>;
   abstract exists(key: string): Promise<boolean>;
 }
