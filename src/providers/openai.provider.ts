@@ -2,6 +2,7 @@ import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai'
 import type { ImageGenerateParamsNonStreaming } from 'openai/resources/images';
 import type { OpenAIImageModel } from '../config/app-config';
 import { downloadImage, inspectImage } from './image-bytes';
+import { createNodeHttpFetch } from './node-http-fetch';
 import type { GenerateParams, GeneratedImage, ImageProvider, ImageSize, PriceParams } from './domain/image-provider';
 import { openAIImageSize, sizeLabel } from './domain/image-sizes';
 import { gptImageQuality, openAIPriceMicros } from './domain/pricing';
@@ -33,6 +34,7 @@ export class OpenAIImageProvider implements ImageProvider {
       baseURL: options.baseUrl,
       maxRetries: 0,
       timeout: options.timeoutMs,
+      fetch: createNodeHttpFetch(),
     });
   }
 
