@@ -5,6 +5,7 @@ import { falImageSize } from './domain/image-sizes';
 import { falPriceMicros, isPricedFalModel, type PRICE_TABLE } from './domain/pricing';
 import type { CallOutcome } from './domain/provider-call';
 import { ProviderCallError, networkFailureOutcome, parseRetryAfter, redact } from './provider-error';
+import { createNodeHttpFetch } from './node-http-fetch';
 
 export interface FalProviderOptions {
   readonly key: string;
@@ -132,10 +133,12 @@ export class FalImageProvider implements ImageProvider {
    * would hide them from our retry and breaker policy. Failing with an error type it does not
    * recognise switches that off, and keeps Retry-After, which its own errors drop.
    */
+  private readonly http = createNodeHttpFetch();
+
   private readonly fetchOrFail = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     let response: Response;
     try {
-      response = await fetch(input, init);
+      response = await this.http(input, init);
     } catch (error) {
       if (init?.signal?.aborted) throw error;
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
