@@ -14,7 +14,13 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GenledgerClient } from '../support/genledger-client';
-import { repositoryRoot, SERVICE_MAIN, startChild, type ChildService } from '../support/service-process';
+import {
+  repositoryRoot,
+  SERVICE_MAIN,
+  startChild,
+  startScriptNodeArgs,
+  type ChildService,
+} from '../support/service-process';
 
 const BOUNDS = { idleRssMiB: 200, rssMiBAMinuteAfterPrint: 300 };
 const SETTLE_MS = 10_000;
@@ -71,17 +77,6 @@ function printSize(): { widthInches: number; heightInches: number } {
   const [width, height] = (process.env.BENCH_PRINT ?? '72x36').split('x').map(Number);
   if (!(width > 0 && height > 0)) throw new Error(`BENCH_PRINT must look like 72x36, got ${process.env.BENCH_PRINT}`);
   return { widthInches: width, heightInches: height };
-}
-
-/**
- * The Node options of `npm start` (package.json), so the service runs here as it runs there;
- * BENCH_NODE_ARGS replaces them to compare settings.
- */
-function startScriptNodeArgs(): string[] {
-  if (process.env.BENCH_NODE_ARGS !== undefined) return process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean);
-  const scripts = JSON.parse(readFileSync(join(repositoryRoot(), 'package.json'), 'utf8')).scripts;
-  const words: string[] = scripts.start.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1).filter((word) => word.startsWith('--'));
 }
 
 function start(dataDir: string, env: Record<string, string>, nodeArgs: string[]): Promise<ChildService> {

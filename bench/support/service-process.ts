@@ -101,7 +101,24 @@ export async function startChild(script: string, options: StartOptions): Promise
   return service;
 }
 
-/** `node dist/src/main.js` with a scratch DATA_DIR, ready when it logs where it listens. */
+/**
+ * The Node options of `npm start` (package.json), so a benchmarked service runs as it runs there;
+ * BENCH_NODE_ARGS replaces them to compare settings.
+ */
+export function startScriptNodeArgs(): string[] {
+  if (process.env.BENCH_NODE_ARGS !== undefined) return process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean);
+  const scripts = JSON.parse(readFileSync(join(repositoryRoot(), 'package.json'), 'utf8')).scripts;
+  const words: string[] = scripts.start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((word) => word.startsWith('--'));
+}
+
+/**
+ * `node dist/src/main.js` with a scratch DATA_DIR, ready when it logs where it listens. Without the
+ * Node options of `npm start`: its small young generation (`--max-semi-space-size=2`) keeps the
+ * embedded default's idle RSS low (docs/benchmarks-memory.md), but under load it promotes
+ * short-lived objects early, which measured more peak RSS and more CPU per request on PostgreSQL
+ * (docs/benchmarks-http.md). BENCH_NODE_ARGS sets options to compare.
+ */
 export function startGenledger(
   env: Record<string, string>,
   options: { port?: number; timeoutMs?: number } = {},
@@ -111,7 +128,10 @@ export function startGenledger(
   const profileDir = process.env.BENCH_CPU_PROF;
   return startChild(SERVICE_MAIN, {
     env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env, ...(profileDir ? { BENCH_CPU_PROF: profileDir } : {}) },
-    ...(profileDir ? { nodeArgs: ['--require', join(__dirname, 'cpu-profile.js')] } : {}),
+    nodeArgs: [
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      ...(profileDir ? ['--require', join(__dirname, 'cpu-profile.js')] : []),
+    ],
     ready: { line: /genledger listening on http:\/\// },
     ...options,
   }).then((service) => ({
