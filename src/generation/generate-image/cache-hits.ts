@@ -23,8 +23,13 @@ import {
 import { PromptCacheLookup } from './prompt-cache-lookup';
 import { generationSubject, rateLimited, windowStartOf } from './rate-limiter';
 
-/** Statements written at the same time; each holds one pooled connection until it commits. */
-const MAX_GROUPS_IN_FLIGHT = 4;
+/**
+ * Statements written at the same time. One: hits that arrive while a statement is being written
+ * wait for it and share the next, so a group is as large as the load makes it. Measured at 50
+ * connections (bench:http), one in flight served about 1.5x the hits of four, with half the
+ * PostgreSQL CPU per hit (fewer, larger commits: less WAL flushing and lock traffic).
+ */
+const MAX_GROUPS_IN_FLIGHT = 1;
 const MAX_HITS_PER_GROUP = 500;
 
 interface Pending {
