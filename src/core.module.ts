@@ -68,6 +68,7 @@ export class CoreModule implements OnApplicationShutdown {
 export function openDatabase(config: AppConfig): Promise<Database> {
   return Database.open({
     url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
     pgliteDir: join(config.dataDir, 'pglite'),
     migrations: ALL_MIGRATIONS,
   });

@@ -16,6 +16,8 @@ export interface AppConfig {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string | undefined;
+  /** Connections this process keeps to PostgreSQL (DATABASE_POOL_SIZE; the embedded PGlite has one). */
+  readonly databasePoolSize: number;
   readonly dataDir: string;
   readonly adminToken: string | undefined;
   readonly auth: AuthConfig;
@@ -115,6 +117,7 @@ export function parseConfig(env: Env = process.env): AppConfig {
     port,
     host: bindHost,
     databaseUrl,
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     dataDir,
     adminToken,
     auth,
