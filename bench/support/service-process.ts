@@ -113,11 +113,9 @@ export function startScriptNodeArgs(): string[] {
 }
 
 /**
- * `node dist/src/main.js` with a scratch DATA_DIR, ready when it logs where it listens. Without the
- * Node options of `npm start`: its small young generation (`--max-semi-space-size=2`) keeps the
- * embedded default's idle RSS low (docs/benchmarks-memory.md), but under load it promotes
- * short-lived objects early, which measured more peak RSS and more CPU per request on PostgreSQL
- * (docs/benchmarks-http.md). BENCH_NODE_ARGS sets options to compare.
+ * `node dist/src/main.js` with a scratch DATA_DIR and the Node options of `npm start` (so the
+ * figures are the service's as it is started), ready when it logs where it listens.
+ * BENCH_NODE_ARGS replaces the options to compare settings.
  */
 export function startGenledger(
   env: Record<string, string>,
@@ -128,10 +126,7 @@ export function startGenledger(
   const profileDir = process.env.BENCH_CPU_PROF;
   return startChild(SERVICE_MAIN, {
     env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env, ...(profileDir ? { BENCH_CPU_PROF: profileDir } : {}) },
-    nodeArgs: [
-      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
-      ...(profileDir ? ['--require', join(__dirname, 'cpu-profile.js')] : []),
-    ],
+    nodeArgs: [...startScriptNodeArgs(), ...(profileDir ? ['--require', join(__dirname, 'cpu-profile.js')] : [])],
     ready: { line: /genledger listening on http:\/\// },
     ...options,
   }).then((service) => ({
