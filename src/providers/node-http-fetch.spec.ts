@@ -24,6 +24,8 @@ describe('createNodeHttpFetch', () => {
           setTimeout(() => response.socket?.destroy(), 20);
         } else if (request.url === '/slow') {
           setTimeout(() => response.end('late'), 2000);
+        } else if (request.url === '/slower-than-idle') {
+          setTimeout(() => response.end('after 5 s'), 5000);
         } else if (request.url === '/moved') {
           response.writeHead(307, { location: '/json' });
           response.end();
@@ -75,6 +77,11 @@ describe('createNodeHttpFetch', () => {
     const error = (await nodeFetch(`${base}/slow`, { signal: controller.signal }).catch((e: unknown) => e)) as Error;
     expect(error.name).toBe('AbortError');
   });
+
+  it('waits for an answer longer than the idle-socket timeout', async () => {
+    const response = await nodeFetch(`${base}/slower-than-idle`);
+    await expect(response.text()).resolves.toBe('after 5 s');
+  }, 10_000);
 
   it('answers with the status when the body is cut, and reading the body then fails', async () => {
     const response = await nodeFetch(`${base}/cut`);

@@ -4,6 +4,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 /** Statuses whose response has no body (a `Response` refuses one). */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const IDLE_SOCKET_MS = 4_000;
 
 /**
  * A `fetch` for a provider SDK (its documented `fetch` option) on Node's own HTTP client with
@@ -22,10 +23,11 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  *   built-in fetch.
  */
 export function createNodeHttpFetch(): typeof fetch {
-  const agents = {
-    'http:': new HttpAgent({ keepAlive: true }),
-    'https:': new HttpsAgent({ keepAlive: true }),
-  } as const;
+  // An idle socket is closed after 4 s (undici's default), before a server's own keep-alive
+  // timeout (5 s in Node) can close it under a request that is just being written on it. The
+  // timeout only ends sockets in the free pool; a request waiting on its answer is not cut.
+  const keepAlive = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+  const agents = { 'http:': new HttpAgent(keepAlive), 'https:': new HttpsAgent(keepAlive) } as const;
   const nodeFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input);
     const body = plainBody(init.body);

@@ -164,5 +164,11 @@ export function expectHardCapHeld(burst: CapBurst, headroomUsd: number): void {
   expect(burst.budget.spendUsd).toBeLessThanOrEqual(burst.capUsd);
   expect(burst.budget.reservedUsd).toBe(0);
   expect(burst.chargedCostUsd).toBeCloseTo(headroomUsd - (burst.capUsd - burst.budget.spendUsd), 6);
-  expect(burst.chargedCostUsd).toBeGreaterThan(headroomUsd - PREMIUM_PRICE_USD);
+  // Within one image of the cap. Held prices that were never spent (unknown outcomes count against
+  // the cap) would end it lower: the month's figures say which, should this fail.
+  const month = JSON.stringify({ budget: burst.budget, codes: burst.codes, statuses: burst.statuses });
+  expect({ withinOneImage: burst.chargedCostUsd > headroomUsd - PREMIUM_PRICE_USD, month }).toEqual({
+    withinOneImage: true,
+    month,
+  });
 }
