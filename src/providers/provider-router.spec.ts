@@ -2,10 +2,19 @@ import { Logger } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import type { GenerateParams, GeneratedImage, ImageProvider, ProviderName } from './domain/image-provider';
 import { attemptSpend } from './domain/provider-call';
+import { abortableSleep } from './deadline';
 import { ProviderCallError } from './provider-error';
 import { ProviderFailure } from './provider-failure';
 import { ProviderRouter } from './provider-router';
 import type { ResilienceOptions } from './resilience';
+
+/** The back-off waits the router asks for, in order, each then waited out as usual. */
+function recordingSleep(waits: number[]): ResilienceOptions['sleep'] {
+  return (ms, signal) => {
+    waits.push(ms);
+    return abortableSleep(ms, signal);
+  };
+}
 
 const fast: Partial<ResilienceOptions> = {
   attemptTimeoutMs: 200,
@@ -241,9 +250,8 @@ describe('ProviderRouter attempts, deadline and beforeAttempt', () => {
       const premium = new HangingProvider('openai', 'dall-e-3', 80_000);
       const standard = new ScriptedProvider('fal', 'fal-ai/flux/schnell', 3_000);
       const router = new ProviderRouter({ premium, standard }, { ...fast, attemptTimeoutMs: 10_000, deadlineMs: 80 });
-      const started = Date.now();
+      // The premium call hangs for 80 s: only the deadline's abort ends it within the test's time.
       const failure = (await router.generate('premium', params).catch((e: unknown) => e)) as ProviderFailure;
-      expect(Date.now() - started).toBeLessThan(1_000);
       expect(failure).toBeInstanceOf(ProviderFailure);
       expect(failure.code).toBe('provider_failed');
       expect(failure.details).toMatchObject({ provider: 'openai', reason: 'timeout' });
@@ -260,20 +268,28 @@ describe('ProviderRouter attempts, deadline and beforeAttempt', () => {
 
     it('ends the back-off: no retry starts that the wait would push past the deadline, and the fallback gets what is left', async () => {
       const { premium, standard } = setup();
+      const waits: number[] = [];
       const router = new ProviderRouter(
         { premium, standard },
-        { ...fast, retries: 3, breakerThreshold: 10, deadlineMs: 1_000, maxRetryAfterMs: 60_000 },
+        {
+          ...fast,
+          retries: 3,
+          breakerThreshold: 10,
+          deadlineMs: 1_000,
+          maxRetryAfterMs: 60_000,
+          sleep: recordingSleep(waits),
+        },
       );
       premium.failures.push(ProviderCallError.fromStatus('openai', 503, 'busy', { retryAfterMs: 5_000 }));
-      const started = Date.now();
       const result = await router.generate('premium', params);
-      expect(Date.now() - started).toBeLessThan(500);
+      expect(waits).toEqual([]);
       expect(premium.calls).toBe(1);
       expect(result).toMatchObject({ tier: 'standard', fellBack: true });
     });
 
     it('retries only while a back-off wait ends before the deadline', async () => {
       const { premium, standard } = setup();
+      const waits: number[] = [];
       const router = new ProviderRouter(
         { premium, standard },
         {
@@ -284,12 +300,14 @@ describe('ProviderRouter attempts, deadline and beforeAttempt', () => {
           maxDelayMs: 40,
           random: () => 1,
           deadlineMs: 150,
+          sleep: recordingSleep(waits),
         },
       );
       standard.failures.push(...Array.from({ length: 6 }, () => down()));
-      const started = Date.now();
       const failure = (await router.generate('standard', params).catch((e: unknown) => e)) as ProviderFailure;
-      expect(Date.now() - started).toBeLessThan(150);
+      // Every wait it began ended before the deadline; the one that would not was never begun.
+      expect(waits.reduce((sum, ms) => sum + ms, 0)).toBeLessThan(150);
+      expect(standard.calls).toBe(waits.length + 1);
       expect(failure).toBeInstanceOf(ProviderFailure);
       expect(failure.reason).toBe('transient');
       expect(standard.calls).toBeGreaterThanOrEqual(2);

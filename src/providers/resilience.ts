@@ -30,6 +30,8 @@ export interface ResilienceOptions {
   /** How long an open circuit fails fast before one probe call may test the provider. */
   readonly halfOpenAfterMs: number;
   readonly random: () => number;
+  /** Waits out a back-off (cut short when `signal` aborts); tests record the waits asked for. */
+  readonly sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
   /** Told when the breaker opens or closes (the service records it as an event). */
   readonly onCircuitChange?: (provider: ProviderName, change: 'opened' | 'closed', consecutiveFailures: number) => void;
 }
@@ -43,6 +45,7 @@ export const DEFAULT_RESILIENCE_OPTIONS: ResilienceOptions = {
   breakerThreshold: 5,
   halfOpenAfterMs: 30_000,
   random: Math.random,
+  sleep: abortableSleep,
 };
 
 /** Why a call failed, as the router and the problem details see it. */
@@ -133,7 +136,7 @@ export class ProviderResilience {
           `${this.provider} attempt ${attempt} failed (${summary(error)}); retrying in ${Math.round(delay)} ms`,
         );
         try {
-          await abortableSleep(delay, stop);
+          await this.options.sleep(delay, stop);
         } catch {
           throw this.stopped(deadline);
         }
