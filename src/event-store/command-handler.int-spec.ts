@@ -123,4 +123,13 @@ describePostgres('handleCommand', () => {
     const events = await store.readStream<Counted>('count-known');
     expect(events.map((event) => event.data.total)).toEqual([1, 2, 3]);
   });
+
+  it('owning its transactions, reads the stream after a known state lost its race', async () => {
+    const first = await handleCommand(store, 'count-known-retry', counter, { type: 'Count' });
+    await handleCommand(store, 'count-known-retry', counter, { type: 'Count' });
+    const stale = { state: first.state, version: first.version };
+    await expect(
+      handleCommand(store, 'count-known-retry', counter, { type: 'Count' }, { known: stale }),
+    ).resolves.toMatchObject({ state: 3, version: 3 });
+  });
 });

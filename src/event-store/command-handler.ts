@@ -78,13 +78,15 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
 ): Promise<HandleResult<State, Event>> {
   if (options.tx) return decideAndAppend(store, options.tx, streamId, decider, command, options);
   const grouped = !options.lockStream && !options.snapshot;
-  const once = grouped
-    ? () => decideAndAppend(store, undefined, streamId, decider, command, options)
-    : () => store.database.transaction((tx) => decideAndAppend(store, tx, streamId, decider, command, options));
+  const once = (attempt: HandleOptions<State, Event>) =>
+    grouped
+      ? decideAndAppend(store, undefined, streamId, decider, command, attempt)
+      : store.database.transaction((tx) => decideAndAppend(store, tx, streamId, decider, command, attempt));
   const maxAttempts = options.maxAttempts ?? 8;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await once();
+      // A known state that lost a race is stale: the attempts after it read the stream.
+      return await once(attempt === 1 ? options : { ...options, known: undefined });
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
