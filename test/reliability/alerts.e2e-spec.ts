@@ -63,7 +63,9 @@ describePostgres('alerts across crashes and replicas', () => {
   };
 
   it('SIGKILL after the commit that crossed 80 % and before delivery: after restart each alert arrives once', async () => {
-    cluster = await startCluster(1, env(), 'alerts_crash');
+    // Every attempt before the kill fails; enough attempts that the 50 % alert is still pending
+    // however long the 4th image takes on a loaded machine (10 would be spent in about 1.7 s).
+    cluster = await startCluster(1, { ...env(), ALERT_MAX_ATTEMPTS: '100' }, 'alerts_crash');
     receiver.failNext(1_000_000);
     for (let image = 1; image <= 4; image++) await generate();
     // The 4th image's capture committed (the answer is sent after it); nothing has been delivered.
